@@ -1,0 +1,67 @@
+package envelope
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDecodePayload(t *testing.T) {
+	tests := []struct {
+		name      string
+		event     string
+		want      string
+		wantError string // substring of the InvalidInputError; "" means success
+	}{
+		{name: "seed input", event: `{"payload": "hi mom"}`, want: "hi mom"},
+		{name: "empty string is a valid payload", event: `{"payload": ""}`, want: ""},
+		{name: "escaped unicode", event: `{"payload": "\u00df\ud83c\udff3"}`, want: "ß🏳"},
+		{name: "missing payload", event: `{}`, wantError: `field "payload" is missing`},
+		{name: "null payload", event: `{"payload": null}`, wantError: `must be a string, got null`},
+		{name: "number payload", event: `{"payload": 42}`, wantError: `must be a string, got a number`},
+		{name: "object payload", event: `{"payload": {"a": 1}}`, wantError: `must be a string, got an object`},
+		{name: "array payload", event: `{"payload": ["a"]}`, wantError: `must be a string, got an array`},
+		{name: "boolean payload", event: `{"payload": true}`, wantError: `must be a string, got a boolean`},
+		{name: "unexpected fields are named", event: `{"payload": "x", "zeta": 1, "alpha": 2}`, wantError: `unexpected field(s) "alpha", "zeta"`},
+		{name: "event is an array", event: `["payload"]`, wantError: `must be a JSON object, got an array`},
+		{name: "event is a string", event: `"hi mom"`, wantError: `must be a JSON object, got a string`},
+		{name: "event is null", event: `null`, wantError: `must be a JSON object, got null`},
+		{name: "empty event", event: ``, wantError: `must be a JSON object, got nothing`},
+		{name: "malformed event", event: `{"payload": `, wantError: `must be a JSON object, got an object`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodePayload(json.RawMessage(tt.event))
+			if tt.wantError == "" {
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, got)
+				return
+			}
+			var invalid *InvalidInputError
+			require.ErrorAs(t, err, &invalid)
+			assert.Contains(t, err.Error(), tt.wantError)
+			assert.Contains(t, err.Error(), `expected {"payload": <string>}`)
+		})
+	}
+}
+
+func TestOKMatchesTheSeedEnvelope(t *testing.T) {
+	encoded, err := json.Marshal(OK("MOM IH"))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"statusCode":200,"headers":{"Access-Control-Allow-Origin":"*","Access-Control-Allow-Methods":"GET, POST, PUT, DELETE, OPTIONS","content-type":"application/json"},"body":{"payload":"MOM IH"}}`, string(encoded))
+}
+
+func TestApplyTransformsOnlyValidEvents(t *testing.T) {
+	calls := 0
+	exclaim := func(s string) string { calls++; return s + "!" }
+
+	response, err := Apply(json.RawMessage(`{"payload":"hi"}`), exclaim)
+	require.NoError(t, err)
+	assert.Equal(t, "hi!", response.Body.Payload)
+
+	_, err = Apply(json.RawMessage(`{"payload":1}`), exclaim)
+	require.Error(t, err)
+	assert.Equal(t, 1, calls, "the transform must not run on invalid input")
+}
