@@ -1,0 +1,132 @@
+// Package statemachine holds the workflows as Amazon States Language files
+// (*.asl.json, JSONPath) that open in Workflow Studio and the AWS Toolkit as
+// they are. Like SAM's DefinitionSubstitutions, a file refers to deployed
+// resources through ${Name} placeholders inside JSON strings, and Render
+// fills them in; a placeholder left without a value, or a value no
+// placeholder asks for, is an error rather than a broken workflow.
+package statemachine
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+//go:embed *.asl.json
+var files embed.FS
+
+const extension = ".asl.json"
+
+var placeholderPattern = regexp.MustCompile(`\$\{([A-Za-z][A-Za-z0-9]*)\}`)
+
+// Template is one workflow definition before substitution.
+type Template struct {
+	// Name is the file name without .asl.json, e.g. "main".
+	Name         string
+	source       string
+	placeholders []string
+	// ShortestTaskTimeout is the smallest TimeoutSeconds of the workflow's
+	// Task states: a function must finish well within it.
+	ShortestTaskTimeout int
+}
+
+// Names lists the workflows in this directory, sorted.
+func Names() []string {
+	matches, err := fs.Glob(files, "*"+extension)
+	if err != nil {
+		panic(err) // the pattern is a constant
+	}
+	names := make([]string, len(matches))
+	for i, match := range matches {
+		names[i] = strings.TrimSuffix(match, extension)
+	}
+	return names
+}
+
+// Load reads and checks the workflow called name.
+func Load(name string) (*Template, error) {
+	source, err := files.ReadFile(name + extension)
+	if err != nil {
+		return nil, fmt.Errorf("no workflow %q in statemachine/: choose one of %s", name, strings.Join(Names(), ", "))
+	}
+	return parse(name, source)
+}
+
+func parse(name string, source []byte) (*Template, error) {
+	var definition struct {
+		StartAt        string
+		TimeoutSeconds int
+		States         map[string]struct {
+			Type           string
+			TimeoutSeconds int
+		}
+	}
+	if err := json.Unmarshal(source, &definition); err != nil {
+		return nil, fmt.Errorf("statemachine/%s%s is not valid JSON: %w", name, extension, err)
+	}
+	if definition.TimeoutSeconds <= 0 {
+		return nil, fmt.Errorf("statemachine/%s%s: set a top-level TimeoutSeconds so no execution runs for a year", name, extension)
+	}
+	template := &Template{Name: name, source: string(source)}
+	for stateName, state := range definition.States {
+		if state.Type != "Task" {
+			continue
+		}
+		if state.TimeoutSeconds <= 0 {
+			return nil, fmt.Errorf("statemachine/%s%s: Task %q needs a TimeoutSeconds so a hung task cannot stall the execution", name, extension, stateName)
+		}
+		if template.ShortestTaskTimeout == 0 || state.TimeoutSeconds < template.ShortestTaskTimeout {
+			template.ShortestTaskTimeout = state.TimeoutSeconds
+		}
+	}
+	for _, match := range placeholderPattern.FindAllStringSubmatch(template.source, -1) {
+		if !slices.Contains(template.placeholders, match[1]) {
+			template.placeholders = append(template.placeholders, match[1])
+		}
+	}
+	sort.Strings(template.placeholders)
+	if rest := placeholderPattern.ReplaceAllString(template.source, ""); strings.Contains(rest, "${") {
+		return nil, fmt.Errorf("statemachine/%s%s: a placeholder is not of the form ${Name} (letters and digits)", name, extension)
+	}
+	return template, nil
+}
+
+// Placeholders lists the names the workflow asks for, sorted.
+func (t *Template) Placeholders() []string { return slices.Clone(t.placeholders) }
+
+// Render substitutes values into the placeholders and returns the definition
+// Step Functions receives.
+func (t *Template) Render(values map[string]string) (string, error) {
+	var missing, unknown []string
+	for _, name := range t.placeholders {
+		if _, ok := values[name]; !ok {
+			missing = append(missing, "${"+name+"}")
+		}
+	}
+	for name := range values {
+		if !slices.Contains(t.placeholders, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	if len(missing) > 0 {
+		return "", fmt.Errorf("workflow %q: no value for %s", t.Name, strings.Join(missing, ", "))
+	}
+	if len(unknown) > 0 {
+		return "", fmt.Errorf("workflow %q has no placeholder for %s: it asks for %s", t.Name, strings.Join(unknown, ", "), strings.Join(t.placeholders, ", "))
+	}
+	return placeholderPattern.ReplaceAllStringFunc(t.source, func(placeholder string) string {
+		return jsonStringContent(values[placeholderPattern.FindStringSubmatch(placeholder)[1]])
+	}), nil
+}
+
+// jsonStringContent escapes value for use between the quotes of a JSON string.
+func jsonStringContent(value string) string {
+	quoted, _ := json.Marshal(value) // a string always marshals
+	return string(quoted[1 : len(quoted)-1])
+}
