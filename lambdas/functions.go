@@ -2,6 +2,8 @@
 // Pulumi program, cmd/package and cmd/local) builds from this one list.
 package lambdas
 
+import "strings"
+
 // Function is one Lambda function built from a main package in this module.
 type Function struct {
 	// Name is the short name used in resource names, zip names and outputs.
@@ -23,3 +25,20 @@ var (
 func All() []Function {
 	return []Function{HelloWorld, Reverse}
 }
+
+// PascalName is Name in PascalCase ("hello-world" → "HelloWorld"): the stem
+// of the function's ${...FunctionArn} placeholder and, with a lower-case
+// first letter, of its stack outputs.
+func (f Function) PascalName() string {
+	var pascal strings.Builder
+	for _, word := range strings.Split(f.Name, "-") {
+		if word != "" {
+			pascal.WriteString(strings.ToUpper(word[:1]) + word[1:])
+		}
+	}
+	return pascal.String()
+}
+
+// ArnPlaceholder is the workflow placeholder that receives the ARN of the
+// function's published version.
+func (f Function) ArnPlaceholder() string { return f.PascalName() + "FunctionArn" }
