@@ -1,0 +1,248 @@
+package localrun
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// interpreter is the Node process running runner.mjs: aws-local-stepfunctions
+// executes the definition there, and every Task comes back here, to the
+// integration registered for its Resource. The protocol is described at the
+// top of runner.mjs.
+type interpreter struct {
+	process *child
+	stdin   io.WriteCloser
+	writeMu sync.Mutex
+
+	integrations map[string]integration
+	// calls is the context of the integrations' work: it ends with the
+	// interpreter, so that no invocation outlives the run.
+	calls       context.Context
+	cancelCalls context.CancelFunc
+
+	messages chan incoming // everything but calls, in order
+	// broken carries the first failure of an integration's machinery.
+	broken  chan error
+	lastRun int
+}
+
+// incoming is any message runner.mjs writes.
+type incoming struct {
+	Type string `json:"type"`
+	// call
+	Call       int             `json:"call"`
+	State      string          `json:"state"`
+	Resource   string          `json:"resource"`
+	Parameters json.RawMessage `json:"parameters"`
+	// loaded
+	Tasks []struct {
+		State    string `json:"state"`
+		Resource string `json:"resource"`
+	} `json:"tasks"`
+	// event and done
+	Run    int             `json:"run"`
+	Event  Event           `json:"event"`
+	Output json.RawMessage `json:"output"`
+	Error  string          `json:"error"`
+	Cause  string          `json:"cause"`
+	// fatal
+	Message string `json:"message"`
+}
+
+// Event is a step of an execution as the interpreter reports it.
+type Event struct {
+	// Type is StateEntered, StateExited, StateFailed, StateRetried,
+	// StateCaught, or an execution-level event.
+	Type      string `json:"type"`
+	State     string `json:"state"`
+	StateType string `json:"stateType"`
+	// Error names the failure of a StateFailed event.
+	Error string `json:"error"`
+	// Attempt counts the retries of a StateRetried event, from 1.
+	Attempt int `json:"attempt"`
+	// Next is the state a StateCaught event continues with.
+	Next string `json:"next"`
+	// At is when this side received the event.
+	At time.Time `json:"-"`
+}
+
+// interpreterOverrides shorten what tests would otherwise wait for.
+type interpreterOverrides struct {
+	// RetryInterval replaces every Retry's backoff (the interpreter's
+	// retryIntervalOverrides); zero keeps the definition's.
+	RetryInterval time.Duration
+	// TaskTimeout replaces every Task's TimeoutSeconds, in whole seconds;
+	// zero keeps the definition's.
+	TaskTimeout time.Duration
+}
+
+func startInterpreter(ctx context.Context, t *tools, definition string, overrides interpreterOverrides, integrations map[string]integration) (*interpreter, error) {
+	cmd := exec.Command(t.node, t.runner)
+	cmd.Dir = filepath.Dir(t.runner)
+	cmd.WaitDelay = stopGrace
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	process, err := startChild(cmd)
+	if err != nil {
+		return nil, setupErrorf("starting Node 22 (%s): %v", t.node, err)
+	}
+	calls, cancelCalls := context.WithCancel(context.Background())
+	in := &interpreter{
+		process:      process,
+		stdin:        stdin,
+		integrations: integrations,
+		calls:        calls,
+		cancelCalls:  cancelCalls,
+		messages:     make(chan incoming, 64),
+		broken:       make(chan error, 1),
+	}
+	go in.read(stdout)
+	if err := in.load(ctx, definition, overrides); err != nil {
+		in.stop()
+		return nil, err
+	}
+	return in, nil
+}
+
+func (in *interpreter) load(ctx context.Context, definition string, overrides interpreterOverrides) error {
+	load := map[string]any{"type": "load", "definition": json.RawMessage(definition)}
+	if overrides.RetryInterval > 0 {
+		load["retryIntervalMs"] = overrides.RetryInterval.Milliseconds()
+	}
+	if overrides.TaskTimeout > 0 {
+		load["taskTimeoutSeconds"] = max(1, int(overrides.TaskTimeout.Seconds()))
+	}
+	if err := in.send(load); err != nil {
+		return err
+	}
+	loaded, err := in.next(ctx)
+	if err != nil {
+		return err
+	}
+	if loaded.Type != "loaded" {
+		return fmt.Errorf("the interpreter answered %q to load", loaded.Type)
+	}
+	for _, task := range loaded.Tasks {
+		if _, ok := in.integrations[task.Resource]; !ok {
+			return setupErrorf("Task %q uses Resource %s, which the local runner does not emulate; it emulates %s", task.State, task.Resource, strings.Join(slices.Sorted(maps.Keys(in.integrations)), ", "))
+		}
+	}
+	return nil
+}
+
+// execute runs the definition on input, passing each event to onEvent.
+func (in *interpreter) execute(ctx context.Context, input json.RawMessage, onEvent func(Event)) (incoming, error) {
+	in.lastRun++
+	run := in.lastRun
+	if err := in.send(map[string]any{"type": "run", "run": run, "input": input}); err != nil {
+		return incoming{}, err
+	}
+	for {
+		message, err := in.next(ctx)
+		if err != nil {
+			return incoming{}, err
+		}
+		switch {
+		case message.Run != run:
+			// left over from an execution that was abandoned
+		case message.Type == "event":
+			onEvent(message.Event)
+		case message.Type == "done":
+			return message, nil
+		}
+	}
+}
+
+// next is the next message other than a call; a fatal message or the end
+// of the process is an error.
+func (in *interpreter) next(ctx context.Context) (incoming, error) {
+	select {
+	case <-ctx.Done():
+		return incoming{}, ctx.Err()
+	case err := <-in.broken:
+		return incoming{}, err
+	case message, ok := <-in.messages:
+		switch {
+		case !ok:
+			return incoming{}, fmt.Errorf("the ASL interpreter: %w", in.process.exitError("node"))
+		case message.Type == "fatal":
+			return incoming{}, fmt.Errorf("the ASL interpreter failed: %s", message.Message)
+		}
+		return message, nil
+	}
+}
+
+func (in *interpreter) read(stdout io.Reader) {
+	defer close(in.messages)
+	lines := bufio.NewScanner(stdout)
+	lines.Buffer(nil, 16<<20) // Step Functions allows 256 KiB payloads; leave room
+	for lines.Scan() {
+		var message incoming
+		if err := json.Unmarshal(lines.Bytes(), &message); err != nil {
+			message = incoming{Type: "fatal", Message: "unreadable line from runner.mjs: " + lines.Text()}
+		}
+		message.Event.At = time.Now()
+		if message.Type == "call" {
+			go in.serve(message)
+			continue
+		}
+		in.messages <- message
+	}
+}
+
+// serve answers one Task through its integration. A broken integration
+// (not a Task error) ends the execution with that error.
+func (in *interpreter) serve(call incoming) {
+	answer := map[string]any{"type": "answer", "call": call.Call}
+	result, err := in.integrations[call.Resource].call(in.calls, call.Parameters)
+	var taskErr *TaskError
+	switch {
+	case errors.As(err, &taskErr):
+		answer["error"] = map[string]string{"name": taskErr.Name, "cause": taskErr.Cause}
+	case err != nil:
+		select {
+		case in.broken <- fmt.Errorf("Task %q: %w", call.State, err):
+		default: // one failure is enough to end the run
+		}
+		return
+	default:
+		answer["result"] = result
+	}
+	in.send(answer) // fails only when the interpreter is gone, which next reports
+}
+
+func (in *interpreter) send(message any) error {
+	line, err := json.Marshal(message)
+	if err != nil {
+		return err
+	}
+	in.writeMu.Lock()
+	defer in.writeMu.Unlock()
+	if _, err := in.stdin.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("writing to the ASL interpreter: %w", err)
+	}
+	return nil
+}
+
+func (in *interpreter) stop() {
+	in.cancelCalls()
+	in.stdin.Close()
+	in.process.stop()
+}

@@ -1,0 +1,174 @@
+package localrun
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"stepfunctions-go/lambdas"
+)
+
+// TaskError fails a Task as Step Functions would: Name is the error that
+// Retry and Catch match in ErrorEquals, Cause its detail.
+type TaskError struct {
+	Name  string
+	Cause string
+}
+
+func (e *TaskError) Error() string { return e.Name + ": " + e.Cause }
+
+// integration serves the Task states of one Resource, such as
+// arn:aws:states:::lambda:invoke. A *TaskError fails the Task; any other
+// error means the local machinery broke, and stops the run.
+type integration interface {
+	call(ctx context.Context, parameters json.RawMessage) (json.RawMessage, error)
+}
+
+const lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
+
+// localFunctionARN is the ARN the rendered definition names fn by; the
+// lambda:invoke integration finds the emulator by the name in it.
+func localFunctionARN(fn lambdas.Function) string {
+	return "arn:aws:lambda:" + localRegion + ":" + localAccount + ":function:" + fn.Name
+}
+
+// Fault is what the Lambda service does to one invocation before, or
+// instead of, running the function: tests throttle, fail and stall with it.
+type Fault struct {
+	// Delay holds the invocation back, as a slow or stuck call would.
+	Delay time.Duration
+	// Err, when set, is the Task's error instead of running the function.
+	Err *TaskError
+}
+
+// FaultPlan chooses the fault for the call-th invocation (from 1) of the
+// function named function; the zero Fault runs the function normally.
+type FaultPlan func(function string, call int) Fault
+
+// lambdaInvoke is the lambda:invoke integration over the emulators.
+type lambdaInvoke struct {
+	emulators map[string]*emulator // by function name
+	faults    FaultPlan
+
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func newLambdaInvoke(emulators []*emulator, faults FaultPlan) *lambdaInvoke {
+	byName := make(map[string]*emulator, len(emulators))
+	for _, e := range emulators {
+		byName[e.function.Name] = e
+	}
+	return &lambdaInvoke{emulators: byName, faults: faults, calls: map[string]int{}}
+}
+
+func (l *lambdaInvoke) call(ctx context.Context, parameters json.RawMessage) (json.RawMessage, error) {
+	var request struct {
+		FunctionName string
+		Payload      json.RawMessage
+	}
+	if err := json.Unmarshal(parameters, &request); err != nil || request.FunctionName == "" {
+		return nil, &TaskError{Name: "States.Runtime", Cause: "lambda:invoke needs Parameters with a FunctionName string, got " + string(parameters)}
+	}
+	name := functionName(request.FunctionName)
+	emulator, ok := l.emulators[name]
+	if !ok {
+		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + request.FunctionName}
+	}
+	if err := l.injectFault(ctx, name); err != nil {
+		return nil, err
+	}
+	event := []byte(request.Payload)
+	if len(event) == 0 {
+		event = []byte("{}")
+	}
+	answer, err := emulator.invoke(ctx, event)
+	if err != nil {
+		return nil, err
+	}
+	if taskErr := functionError(answer); taskErr != nil {
+		return nil, taskErr
+	}
+	return invokeResult(answer)
+}
+
+func (l *lambdaInvoke) injectFault(ctx context.Context, function string) error {
+	if l.faults == nil {
+		return nil
+	}
+	l.mu.Lock()
+	l.calls[function]++
+	fault := l.faults(function, l.calls[function])
+	l.mu.Unlock()
+	if fault.Delay > 0 {
+		select {
+		case <-time.After(fault.Delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if fault.Err != nil {
+		return fault.Err
+	}
+	return nil
+}
+
+// functionName accepts what Lambda's FunctionName accepts: a name, a name
+// with a version or alias, or a function ARN, qualified or not.
+func functionName(nameOrARN string) string {
+	parts := strings.Split(nameOrARN, ":")
+	for i, part := range parts {
+		if part == "function" && i+1 < len(parts) {
+			return parts[i+1]
+		}
+	}
+	return parts[0]
+}
+
+// functionError recognises the error document the runtime reports for a
+// failed invocation. As on AWS, errorType becomes the error name and the
+// whole document the Cause.
+func functionError(answer []byte) *TaskError {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(answer, &fields) != nil {
+		return nil
+	}
+	var errorType string
+	if json.Unmarshal(fields["errorType"], &errorType) != nil || errorType == "" {
+		return nil
+	}
+	for key := range fields {
+		if key != "errorType" && key != "errorMessage" && key != "stackTrace" {
+			return nil // a result that happens to have an errorType field
+		}
+	}
+	return &TaskError{Name: errorType, Cause: string(answer)}
+}
+
+// invokeResult is what lambda:invoke returns to the state machine: the
+// function's result as Payload inside the Invoke API's response.
+func invokeResult(answer []byte) (json.RawMessage, error) {
+	payload := json.RawMessage(answer)
+	if !json.Valid(answer) {
+		text, _ := json.Marshal(string(answer)) // Step Functions passes a non-JSON result on as a string
+		payload = text
+	}
+	requestID := rand.Text()
+	return json.Marshal(map[string]any{
+		"ExecutedVersion": "$LATEST",
+		"Payload":         payload,
+		"SdkHttpMetadata": map[string]any{
+			"HttpHeaders": map[string]string{
+				"Content-Type":           "application/json",
+				"X-Amz-Executed-Version": "$LATEST",
+				"x-amzn-RequestId":       requestID,
+			},
+			"HttpStatusCode": 200,
+		},
+		"SdkResponseMetadata": map[string]string{"RequestId": requestID},
+		"StatusCode":          200,
+	})
+}

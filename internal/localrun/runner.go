@@ -1,0 +1,232 @@
+// Package localrun runs a workflow of this project end to end without AWS:
+// the functions' real bootstraps, built exactly as `pulumi up` builds them,
+// under the Lambda Runtime Interface Emulator, and the real definition, as
+// the stack renders it, in an independent ASL interpreter
+// (aws-local-stepfunctions), whose Task states are served here with Step
+// Functions' semantics.
+package localrun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"stepfunctions-go/lambdas"
+	"stepfunctions-go/lambdas/bundle"
+	"stepfunctions-go/statemachine"
+)
+
+// Config says what to run and how.
+type Config struct {
+	// Workflow is a state machine in statemachine/, e.g. "main".
+	Workflow string
+	// Arch is the architecture the functions are built for; a foreign one
+	// runs under qemu-user.
+	Arch bundle.Arch
+	// Progress receives what happens, line by line, for people.
+	Progress io.Writer
+
+	// Faults injects Lambda service faults and delays; nil injects none.
+	Faults FaultPlan
+	// RetryInterval, when set, replaces every Retry's backoff so that tests
+	// of the retry policy take milliseconds.
+	RetryInterval time.Duration
+	// TaskTimeout, when set, replaces every Task's TimeoutSeconds (whole
+	// seconds, at least one) so that tests of timeouts take seconds.
+	TaskTimeout time.Duration
+}
+
+// Session holds a workflow ready to execute: emulators running, definition
+// loaded. Close it to stop every process and remove every file it made.
+type Session struct {
+	progress    io.Writer
+	emulators   []*emulator
+	interpreter *interpreter
+	tempDir     string
+	executeMu   sync.Mutex
+	closeOnce   sync.Once
+}
+
+// Execution is the outcome of one execution.
+type Execution struct {
+	// Output is the execution's output when it succeeded.
+	Output json.RawMessage
+	// Failure is set when the execution failed.
+	Failure *Failure
+	// Transitions counts states entered plus retries, as Step Functions
+	// counts state transitions.
+	Transitions int
+	Duration    time.Duration
+}
+
+// Failure is a failed execution's error and cause, as Step Functions
+// reports them.
+type Failure struct {
+	Error string `json:"error"`
+	Cause string `json:"cause"`
+}
+
+// Start builds, unpacks and starts everything the workflow needs. On error
+// it leaves nothing running.
+func Start(ctx context.Context, config Config) (session *Session, err error) {
+	template, err := statemachine.Load(config.Workflow)
+	if err != nil {
+		return nil, &SetupError{msg: err.Error()}
+	}
+	progress := config.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	tools, err := provisionTools(ctx, config.Arch, progress)
+	if err != nil {
+		return nil, err
+	}
+	definition, err := renderLocally(template)
+	if err != nil {
+		return nil, err
+	}
+	tempDir, err := os.MkdirTemp("", "localrun-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a temporary directory: %w", err)
+	}
+	s := &Session{progress: progress, tempDir: tempDir}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := validate(ctx, tools, filepath.Join(tempDir, template.Name+".asl.json"), definition); err != nil {
+		return nil, err
+	}
+
+	fmt.Fprintf(progress, "local: building %d functions for %s\n", len(lambdas.All()), config.Arch)
+	packages, err := bundle.BuildAll(ctx, lambdas.All(), config.Arch)
+	if err != nil {
+		return nil, err
+	}
+	if s.emulators, err = startEmulators(ctx, tools, packages, tempDir); err != nil {
+		return nil, err
+	}
+	runsOn := "natively"
+	if tools.qemu != "" {
+		runsOn = "under " + filepath.Base(tools.qemu)
+	}
+	for _, e := range s.emulators {
+		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s\n", e.function.Name, config.Arch, e.address, runsOn)
+	}
+
+	integrations := map[string]integration{lambdaInvokeResource: newLambdaInvoke(s.emulators, config.Faults)}
+	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, TaskTimeout: config.TaskTimeout}
+	if s.interpreter, err = startInterpreter(ctx, tools, definition, overrides, integrations); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// renderLocally fills the template's placeholders with local resources.
+func renderLocally(template *statemachine.Template) (string, error) {
+	values := map[string]string{}
+	for _, placeholder := range template.Placeholders() {
+		for _, fn := range lambdas.All() {
+			if fn.ArnPlaceholder() == placeholder {
+				values[placeholder] = localFunctionARN(fn)
+			}
+		}
+		if _, ok := values[placeholder]; !ok {
+			return "", setupErrorf("workflow %q asks for ${%s}, which the local runner cannot provide: it knows the functions' ARNs only", template.Name, placeholder)
+		}
+	}
+	definition, err := template.Render(values)
+	if err != nil {
+		return "", &SetupError{msg: err.Error()}
+	}
+	return definition, nil
+}
+
+// validate checks the rendered definition with asl-validator, which catches
+// what the interpreter tolerates, such as unreachable states.
+func validate(ctx context.Context, t *tools, path, definition string) error {
+	if err := os.WriteFile(path, []byte(definition), 0o644); err != nil {
+		return err
+	}
+	output, err := exec.CommandContext(ctx, t.node, t.validator, "--json-path", path).CombinedOutput()
+	if err != nil {
+		return setupErrorf("asl-validator rejects the rendered definition: %v\n%s", err, strings.TrimSpace(string(output)))
+	}
+	return nil
+}
+
+func startEmulators(ctx context.Context, t *tools, packages []bundle.Package, tempDir string) ([]*emulator, error) {
+	emulators := make([]*emulator, len(packages))
+	errs := make([]error, len(packages))
+	var wg sync.WaitGroup
+	for i, pkg := range packages {
+		wg.Go(func() {
+			dir := filepath.Join(tempDir, pkg.Function.Name)
+			bootstrap, err := unpack(pkg, dir)
+			if err == nil {
+				emulators[i], err = startEmulator(ctx, t, pkg.Function, bootstrap)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, e := range emulators {
+			if e != nil {
+				e.stop()
+			}
+		}
+		return nil, err
+	}
+	return emulators, nil
+}
+
+// Execute runs the workflow once on input. A failed execution is not an
+// error: it is reported in Execution.Failure. Executions of one session run
+// one at a time.
+func (s *Session) Execute(ctx context.Context, input json.RawMessage) (*Execution, error) {
+	if !json.Valid(input) {
+		return nil, setupErrorf("the input is not JSON: %.200s", input)
+	}
+	s.executeMu.Lock()
+	defer s.executeMu.Unlock()
+	report := newProgressReport(s.progress)
+	started := time.Now()
+	done, err := s.interpreter.execute(ctx, input, report.event)
+	if err != nil {
+		return nil, err
+	}
+	execution := &Execution{Transitions: report.transitions, Duration: time.Since(started)}
+	if done.Error != "" {
+		execution.Failure = &Failure{Error: done.Error, Cause: done.Cause}
+	} else {
+		execution.Output = done.Output
+	}
+	report.finish(execution)
+	return execution, nil
+}
+
+// Close stops the interpreter and the emulators and removes the temporary
+// directory. It is safe to call more than once.
+func (s *Session) Close() {
+	s.closeOnce.Do(func() {
+		if s.interpreter != nil {
+			s.interpreter.stop()
+		}
+		var wg sync.WaitGroup
+		for _, e := range s.emulators {
+			wg.Go(e.stop)
+		}
+		wg.Wait()
+		os.RemoveAll(s.tempDir)
+	})
+}

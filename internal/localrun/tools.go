@@ -1,0 +1,193 @@
+package localrun
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"stepfunctions-go/lambdas/bundle"
+)
+
+// SetupError means the run could not start: a tool is missing or broken, or
+// the workflow asks for something this runner cannot provide. Its message
+// says what to do about it.
+type SetupError struct{ msg string }
+
+func (e *SetupError) Error() string { return e.msg }
+
+func setupErrorf(format string, args ...any) error {
+	return &SetupError{msg: fmt.Sprintf(format, args...)}
+}
+
+//go:embed js/package.json js/package-lock.json js/runner.mjs
+var jsFiles embed.FS
+
+// nodeMajor is the Node.js major version the npm lockfile pins:
+// aws-local-stepfunctions needs 22 or newer.
+const nodeMajor = "v22."
+
+// tools are the programs a run needs, each provisioned from a pinned version.
+type tools struct {
+	node      string // Node 22 from the lockfile's node package
+	runner    string // runner.mjs, beside the node_modules it imports
+	validator string // asl-validator's command-line script
+	rie       string // the Lambda Runtime Interface Emulator
+	// qemu runs bootstraps built for another architecture; empty when they run natively.
+	qemu string
+}
+
+func provisionTools(ctx context.Context, arch bundle.Arch, progress io.Writer) (*tools, error) {
+	if runtime.GOOS != "linux" {
+		return nil, setupErrorf("cmd/local runs the functions' linux bootstraps and the Lambda Runtime Interface Emulator, which need Linux; run it on a Linux machine or VM")
+	}
+	qemu, err := qemuFor(arch)
+	if err != nil {
+		return nil, err
+	}
+	root, err := bundle.ModuleRoot(ctx)
+	if err != nil {
+		return nil, &SetupError{msg: err.Error()}
+	}
+	rie, err := emulatorBinary(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	jsDir, runner, err := installJS(ctx, progress)
+	if err != nil {
+		return nil, err
+	}
+	return &tools{
+		node:      filepath.Join(jsDir, "node_modules", ".bin", "node"),
+		runner:    runner,
+		validator: filepath.Join(jsDir, "node_modules", "asl-validator", "dist", "bin", "asl-validator.js"),
+		rie:       rie,
+		qemu:      qemu,
+	}, nil
+}
+
+// qemuFor names the user-mode emulator for bootstraps of arch: without
+// binfmt_misc the kernel cannot run a foreign binary by itself.
+func qemuFor(arch bundle.Arch) (string, error) {
+	if arch == bundle.HostArch() {
+		return "", nil
+	}
+	name := map[bundle.Arch]string{bundle.ARM64: "qemu-aarch64-static", bundle.X86_64: "qemu-x86_64-static"}[arch]
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", setupErrorf("%s is not installed: it runs the %s bootstraps on this %s machine; install it with `apt-get install -y --no-install-recommends qemu-user-static` (or run with -arch %s)", name, arch, bundle.HostArch(), bundle.HostArch())
+	}
+	return path, nil
+}
+
+// emulatorBinary builds the emulator at the version go.mod's tool line pins
+// (once: the go command caches it) and returns the executable's path, so
+// each emulator starts without the go command in between.
+func emulatorBinary(ctx context.Context, moduleRoot string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "tool", "-n", "aws-lambda-rie")
+	cmd.Dir = moduleRoot
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	output, err := cmd.Output()
+	if err != nil {
+		return "", setupErrorf("building the Lambda Runtime Interface Emulator (`go tool aws-lambda-rie`, pinned by the tool line in go.mod) failed: %v\n%s\nThe go command must be able to download github.com/aws/aws-lambda-runtime-interface-emulator through your Go module proxy.", err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(output)), nil
+}
+
+// installJS runs `npm ci` for the embedded lockfile, once per lockfile, in
+// the user's cache directory, and writes runner.mjs beside it under a name
+// of its own content, so that checkouts with different versions of it can
+// share the directory. A file lock keeps concurrent runs (go test runs
+// packages in parallel) from installing into the same directory at once.
+func installJS(ctx context.Context, progress io.Writer) (dir, runner string, err error) {
+	packageJSON, _ := jsFiles.ReadFile("js/package.json")
+	lockfile, _ := jsFiles.ReadFile("js/package-lock.json")
+	script, _ := jsFiles.ReadFile("js/runner.mjs")
+	version := shortHash(packageJSON, lockfile)
+
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", "", setupErrorf("no cache directory for the local runner's npm packages: %v (set HOME or XDG_CACHE_HOME)", err)
+	}
+	dir = filepath.Join(cache, "stepfunctions-go", "localrun-js-"+version)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", setupErrorf("creating %s: %v", dir, err)
+	}
+	unlock, err := lockFile(dir + ".lock")
+	if err != nil {
+		return "", "", err
+	}
+	defer unlock()
+
+	stamp := filepath.Join(dir, "node_modules", ".installed-"+version)
+	if _, err := os.Stat(stamp); err != nil {
+		if err := npmCI(ctx, dir, packageJSON, lockfile, progress); err != nil {
+			return "", "", err
+		}
+		if err := os.WriteFile(stamp, nil, 0o644); err != nil {
+			return "", "", setupErrorf("recording the npm install in %s: %v", dir, err)
+		}
+	}
+	runner = filepath.Join(dir, "runner-"+shortHash(script)+".mjs")
+	if _, err := os.Stat(runner); err != nil {
+		if err := os.WriteFile(runner, script, 0o644); err != nil {
+			return "", "", setupErrorf("writing the interpreter bridge into %s: %v", dir, err)
+		}
+	}
+	return dir, runner, nil
+}
+
+func shortHash(contents ...[]byte) string {
+	hash := sha256.New()
+	for _, content := range contents {
+		hash.Write(content)
+	}
+	return hex.EncodeToString(hash.Sum(nil)[:6])
+}
+
+func npmCI(ctx context.Context, dir string, packageJSON, lockfile []byte, progress io.Writer) error {
+	if _, err := exec.LookPath("npm"); err != nil {
+		return setupErrorf("npm is not installed: cmd/local installs its ASL interpreter (aws-local-stepfunctions), asl-validator and Node 22 with npm; install Node.js 20 or newer with npm (for example `apt-get install -y nodejs npm`, or Node's official packages)")
+	}
+	for name, content := range map[string][]byte{"package.json": packageJSON, "package-lock.json": lockfile} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+			return setupErrorf("writing %s: %v", name, err)
+		}
+	}
+	fmt.Fprintf(progress, "local: first run: installing aws-local-stepfunctions, asl-validator and Node 22 with npm ci into %s\n", dir)
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if output, err := cmd.CombinedOutput(); err != nil {
+		return setupErrorf("`npm ci` in %s failed: %v\n%s\nnpm must reach its registry; Node.js 20 or newer with npm is required", dir, err, strings.TrimSpace(string(output)))
+	}
+	node := filepath.Join(dir, "node_modules", ".bin", "node")
+	version, err := exec.CommandContext(ctx, node, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(version), nodeMajor) {
+		return setupErrorf("the Node 22 that `npm ci` installed (%s) does not run (%v, version %q): the npm package node installs its binary with a preinstall script; make sure npm runs install scripts (ignore-scripts=false)", node, err, strings.TrimSpace(string(version)))
+	}
+	return nil
+}
+
+// lockFile takes an exclusive lock on path, waiting for another holder.
+func lockFile(path string) (unlock func(), err error) {
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, setupErrorf("opening the install lock %s: %v", path, err)
+	}
+	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
+		file.Close()
+		return nil, setupErrorf("locking %s: %v", path, err)
+	}
+	return func() { file.Close() }, nil // closing releases the lock
+}
