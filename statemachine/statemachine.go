@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -99,26 +100,35 @@ func parse(name string, source []byte) (*Template, error) {
 // Placeholders lists the names the workflow asks for, sorted.
 func (t *Template) Placeholders() []string { return slices.Clone(t.placeholders) }
 
-// Render substitutes values into the placeholders and returns the definition
-// Step Functions receives.
-func (t *Template) Render(values map[string]string) (string, error) {
+// Check reports a placeholder that names leave without a value, or a name
+// no placeholder asks for, so a deploy can fail before it creates anything.
+func (t *Template) Check(names []string) error {
 	var missing, unknown []string
-	for _, name := range t.placeholders {
-		if _, ok := values[name]; !ok {
-			missing = append(missing, "${"+name+"}")
+	for _, placeholder := range t.placeholders {
+		if !slices.Contains(names, placeholder) {
+			missing = append(missing, "${"+placeholder+"}")
 		}
 	}
-	for name := range values {
+	for _, name := range names {
 		if !slices.Contains(t.placeholders, name) {
 			unknown = append(unknown, name)
 		}
 	}
 	sort.Strings(unknown)
 	if len(missing) > 0 {
-		return "", fmt.Errorf("workflow %q: no value for %s", t.Name, strings.Join(missing, ", "))
+		return fmt.Errorf("workflow %q: no value for %s", t.Name, strings.Join(missing, ", "))
 	}
 	if len(unknown) > 0 {
-		return "", fmt.Errorf("workflow %q has no placeholder for %s: it asks for %s", t.Name, strings.Join(unknown, ", "), strings.Join(t.placeholders, ", "))
+		return fmt.Errorf("workflow %q has no placeholder for %s: it asks for %s", t.Name, strings.Join(unknown, ", "), strings.Join(t.placeholders, ", "))
+	}
+	return nil
+}
+
+// Render substitutes values into the placeholders and returns the definition
+// Step Functions receives.
+func (t *Template) Render(values map[string]string) (string, error) {
+	if err := t.Check(slices.Collect(maps.Keys(values))); err != nil {
+		return "", err
 	}
 	return placeholderPattern.ReplaceAllStringFunc(t.source, func(placeholder string) string {
 		return jsonStringContent(values[placeholderPattern.FindStringSubmatch(placeholder)[1]])
