@@ -1,0 +1,188 @@
+package infra
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"stepfunctions-go/lambdas/bundle"
+)
+
+// Config is the stack's validated configuration. Every key is declared, with
+// the same default and a description, in Pulumi.yaml.
+type Config struct {
+	Architecture         bundle.Arch
+	WorkflowType         string
+	LogLevel             string
+	IncludeExecutionData bool
+	LogRetentionDays     int
+	Tracing              bool
+	LambdaMemoryMB       int
+	LambdaTimeoutSeconds int
+
+	// Names derive from project and stack so stacks can share an account.
+	Names Names
+}
+
+// Defaults, mirrored in Pulumi.yaml (a test keeps the two equal).
+const (
+	DefaultArchitecture         = bundle.ARM64
+	DefaultWorkflowType         = "STANDARD"
+	DefaultLogLevel             = "ERROR"
+	DefaultLogRetentionDays     = 14
+	DefaultLambdaMemoryMB       = 128
+	DefaultLambdaTimeoutSeconds = 10
+)
+
+var (
+	workflowTypes = []string{"STANDARD", "EXPRESS"}
+	logLevels     = []string{"ALL", "ERROR", "FATAL", "OFF"}
+	// retentionDays are the only values CloudWatch Logs accepts.
+	retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+// Lambda's own limits.
+const (
+	minMemoryMB      = 128
+	maxMemoryMB      = 10240
+	maxLambdaTimeout = 900
+)
+
+// LoadConfig reads and checks the configuration. It returns every invalid
+// key at once, each named with its allowed values, before the program
+// registers any resource. shortestTaskTimeout is the workflow's smallest Task
+// TimeoutSeconds, which a function's own timeout must stay under.
+func LoadConfig(ctx *pulumi.Context, shortestTaskTimeout int) (Config, error) {
+	r := reader{cfg: config.New(ctx, ""), project: ctx.Project()}
+	maxTimeout := min(maxLambdaTimeout, shortestTaskTimeout-1)
+	c := Config{
+		Architecture:         bundle.Arch(r.oneOf("architecture", string(DefaultArchitecture), archNames())),
+		WorkflowType:         r.oneOf("workflowType", DefaultWorkflowType, workflowTypes),
+		LogLevel:             r.oneOf("logLevel", DefaultLogLevel, logLevels),
+		IncludeExecutionData: r.boolean("includeExecutionData", false),
+		LogRetentionDays: r.integer("logRetentionDays", DefaultLogRetentionDays,
+			func(days int) bool { return slices.Contains(retentionDays, days) },
+			"one of the values CloudWatch Logs accepts: "+joinInts(retentionDays)),
+		Tracing: r.boolean("tracing", false),
+		LambdaMemoryMB: r.integer("lambdaMemoryMb", DefaultLambdaMemoryMB,
+			func(mb int) bool { return mb >= minMemoryMB && mb <= maxMemoryMB },
+			fmt.Sprintf("a whole number of MB from %d to %d", minMemoryMB, maxMemoryMB)),
+		LambdaTimeoutSeconds: r.integer("lambdaTimeoutSeconds", DefaultLambdaTimeoutSeconds,
+			func(seconds int) bool { return seconds >= 1 && seconds <= maxTimeout },
+			fmt.Sprintf("from 1 to %d seconds: below the workflow's shortest Task TimeoutSeconds (%d s in statemachine/), and Lambda allows at most %d", maxTimeout, shortestTaskTimeout, maxLambdaTimeout)),
+	}
+	names, err := NewNames(ctx.Project(), ctx.Stack(), c.WorkflowType)
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	c.Names = names
+	return c, errors.Join(r.errs...)
+}
+
+// reader reads typed settings and collects what is wrong with them.
+type reader struct {
+	cfg     *config.Config
+	project string
+	errs    []error
+}
+
+func (r *reader) invalid(key, value, allowed string) {
+	r.errs = append(r.errs, fmt.Errorf("config %s:%s = %q is invalid: use %s", r.project, key, value, allowed))
+}
+
+func (r *reader) oneOf(key, fallback string, allowed []string) string {
+	value := r.cfg.Get(key)
+	if value == "" {
+		return fallback
+	}
+	if !slices.Contains(allowed, value) {
+		r.invalid(key, value, "one of "+strings.Join(allowed, ", "))
+	}
+	return value
+}
+
+func (r *reader) integer(key string, fallback int, valid func(int) bool, allowed string) int {
+	value := r.cfg.Get(key)
+	if value == "" {
+		return fallback
+	}
+	number, err := strconv.Atoi(value)
+	if err != nil || !valid(number) {
+		r.invalid(key, value, allowed)
+	}
+	return number
+}
+
+func (r *reader) boolean(key string, fallback bool) bool {
+	value := r.cfg.Get(key)
+	if value == "" {
+		return fallback
+	}
+	parsed, err := strconv.ParseBool(value)
+	if err != nil {
+		r.invalid(key, value, "true or false")
+	}
+	return parsed
+}
+
+func archNames() []string {
+	names := make([]string, len(bundle.Arches))
+	for i, arch := range bundle.Arches {
+		names[i] = string(arch)
+	}
+	return names
+}
+
+func joinInts(values []int) string {
+	texts := make([]string, len(values))
+	for i, value := range values {
+		texts[i] = strconv.Itoa(value)
+	}
+	return strings.Join(texts, ", ")
+}
+
+// Names are the physical names of the stack's resources.
+type Names struct {
+	// Prefix is "<project>-<stack>", the start of every name.
+	Prefix string
+	// StateMachine carries the workflow type, because changing the type
+	// replaces the state machine and AWS refuses a new one under a name that
+	// is still being deleted.
+	StateMachine string
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Limits AWS puts on names.
+const (
+	maxFunctionNameLength     = 64 // also IAM role names
+	maxStateMachineNameLength = 80
+	// longestSuffix is the longest "-<function>" or "-<role>" we append.
+	longestSuffix = "-callback-worker"
+)
+
+// NewNames derives names from project and stack, and checks AWS will accept them.
+func NewNames(project, stack, workflowType string) (Names, error) {
+	prefix := project + "-" + stack
+	names := Names{Prefix: prefix, StateMachine: prefix + "-main-" + strings.ToLower(workflowType)}
+	if !namePattern.MatchString(prefix) {
+		return names, fmt.Errorf("project and stack name %q: Lambda, IAM and Step Functions names allow only letters, digits, - and _; choose a stack name made of those", prefix)
+	}
+	if longest := prefix + longestSuffix; len(longest) > maxFunctionNameLength {
+		return names, fmt.Errorf("project and stack name %q is too long: %q has %d characters and Lambda function and IAM role names allow %d; choose a stack name at most %d characters long",
+			prefix, longest, len(longest), maxFunctionNameLength, len(stack)-(len(longest)-maxFunctionNameLength))
+	}
+	if len(names.StateMachine) > maxStateMachineNameLength {
+		return names, fmt.Errorf("state machine name %q is longer than the %d characters Step Functions allows", names.StateMachine, maxStateMachineNameLength)
+	}
+	return names, nil
+}
+
+// Function is the name of the Lambda function (and of its role) called short.
+func (n Names) Function(short string) string { return n.Prefix + "-" + short }

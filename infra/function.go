@@ -1,0 +1,115 @@
+package infra
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"stepfunctions-go/lambdas/bundle"
+)
+
+// GoFunction is a Go Lambda function on provided.al2023 with everything it
+// needs and nothing more: its own log group, and a role that may write to
+// that group only. Each deploy publishes a version, and Version is what
+// callers invoke, so code and workflow switch together.
+type GoFunction struct {
+	pulumi.ResourceState
+
+	Function *lambda.Function
+	Role     *iam.Role
+	LogGroup *cloudwatch.LogGroup
+}
+
+// GoFunctionArgs describe one function.
+type GoFunctionArgs struct {
+	// Package is the built zip; ZipPath is where it was written for upload.
+	Package bundle.Package
+	ZipPath string
+	Config  Config
+}
+
+// NewGoFunction declares the function, its role, policy and log group.
+func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.ResourceOption) (*GoFunction, error) {
+	fn := args.Package.Function
+	cfg := args.Config
+	component := &GoFunction{}
+	if err := ctx.RegisterComponentResource("stepfunctions:index:GoFunction", fn.Name, component, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(component)
+	name := cfg.Names.Function(fn.Name)
+
+	logGroup, err := newLogGroup(ctx, fn.Name, "/aws/lambda/"+name, cfg.LogRetentionDays, parent)
+	if err != nil {
+		return nil, err
+	}
+	trust, err := Policy(Statement{
+		Effect:    "Allow",
+		Principal: map[string][]string{"Service": {"lambda.amazonaws.com"}},
+		Action:    []string{"sts:AssumeRole"},
+	}).JSON()
+	if err != nil {
+		return nil, err
+	}
+	role, err := iam.NewRole(ctx, fn.Name, &iam.RoleArgs{
+		Name:             pulumi.String(name),
+		Description:      pulumi.String("Runs the " + name + " function: writes to its own log group only."),
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             Tags(ctx),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := iam.NewRolePolicy(ctx, fn.Name, &iam.RolePolicyArgs{
+		Role: role.ID(),
+		// Not logs:CreateLogGroup: the group is a stack resource already.
+		Policy: policyOutput(tracingStatements(cfg.Tracing), Grant{
+			Sid:       "WriteOwnLogs",
+			Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			Resources: []pulumi.StringOutput{pulumi.Sprintf("%s:*", logGroup.Arn)},
+		}),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	tracingMode := "PassThrough"
+	if cfg.Tracing {
+		tracingMode = "Active"
+	}
+	zipHash := sha256.Sum256(args.Package.Zip)
+	function, err := lambda.NewFunction(ctx, fn.Name, &lambda.FunctionArgs{
+		Name:          pulumi.String(name),
+		Description:   pulumi.String(fn.Description),
+		Role:          role.Arn,
+		Runtime:       lambda.RuntimeCustomAL2023,
+		Handler:       pulumi.String(bundle.BootstrapName),
+		Architectures: pulumi.StringArray{pulumi.String(string(cfg.Architecture))},
+		// A FileArchive of a .zip reaches Lambda byte for byte, keeping the
+		// bootstrap's executable bit; the hash makes the diff exact.
+		Code:           pulumi.NewFileArchive(args.ZipPath),
+		SourceCodeHash: pulumi.String(base64.StdEncoding.EncodeToString(zipHash[:])),
+		MemorySize:     pulumi.Int(cfg.LambdaMemoryMB),
+		Timeout:        pulumi.Int(cfg.LambdaTimeoutSeconds),
+		Publish:        pulumi.Bool(true),
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("Text"),
+			LogGroup:  logGroup.Name,
+		},
+		TracingConfig: &lambda.FunctionTracingConfigArgs{Mode: pulumi.String(tracingMode)},
+		Tags:          Tags(ctx),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{policy}))
+	if err != nil {
+		return nil, err
+	}
+	component.Function, component.Role, component.LogGroup = function, role, logGroup
+	return component, ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"functionArn":          function.Arn,
+		"functionQualifiedArn": function.QualifiedArn,
+		"roleArn":              role.Arn,
+		"logGroupName":         logGroup.Name,
+	})
+}

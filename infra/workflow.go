@@ -1,0 +1,134 @@
+package infra
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"stepfunctions-go/statemachine"
+)
+
+// Workflow is a state machine from statemachine/, with its log group and a
+// role that only this state machine can assume.
+type Workflow struct {
+	pulumi.ResourceState
+
+	StateMachine *sfn.StateMachine
+	Role         *iam.Role
+	LogGroup     *cloudwatch.LogGroup
+}
+
+// WorkflowArgs describe one state machine.
+type WorkflowArgs struct {
+	Template *statemachine.Template
+	// Name is the state machine's physical name; Type STANDARD or EXPRESS.
+	Name, Type string
+	// Substitutions fill the definition's ${...} placeholders.
+	Substitutions map[string]pulumi.StringOutput
+	// Grants are everything the workflow's tasks do, and nothing else.
+	Grants  []Grant
+	Account Account
+	Config  Config
+}
+
+// logDeliveryActions are what vended log delivery to CloudWatch Logs needs.
+// AWS supports no resource narrower than "*" for these.
+var logDeliveryActions = []string{
+	"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+	"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
+
+// NewWorkflow declares the state machine, its role, policy and log group.
+func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, opts ...pulumi.ResourceOption) (*Workflow, error) {
+	cfg := args.Config
+	component := &Workflow{}
+	if err := ctx.RegisterComponentResource("stepfunctions:index:Workflow", resourceName, component, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(component)
+
+	logGroup, err := newLogGroup(ctx, resourceName, "/aws/vendedlogs/states/"+args.Name, cfg.LogRetentionDays, parent)
+	if err != nil {
+		return nil, err
+	}
+	// The seed trusted any state machine in the account (stateMachine:*);
+	// this role trusts exactly this one, which also guards against the
+	// confused deputy.
+	trust, err := Policy(Statement{
+		Effect:    "Allow",
+		Principal: map[string][]string{"Service": {"states.amazonaws.com"}},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: map[string]map[string]string{
+			"ArnEquals":    {"aws:SourceArn": args.Account.StateMachineArn(args.Name)},
+			"StringEquals": {"aws:SourceAccount": args.Account.ID},
+		},
+	}).JSON()
+	if err != nil {
+		return nil, err
+	}
+	role, err := iam.NewRole(ctx, resourceName, &iam.RoleArgs{
+		Name:             pulumi.String(args.Name),
+		Description:      pulumi.String("Runs the " + args.Name + " state machine."),
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             Tags(ctx),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	static := tracingStatements(cfg.Tracing)
+	if cfg.LogLevel != "OFF" {
+		static = append(static, Allow("DeliverLogs", logDeliveryActions, "*"))
+	}
+	policy, err := iam.NewRolePolicy(ctx, resourceName, &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: policyOutput(static, args.Grants...),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	logging := &sfn.StateMachineLoggingConfigurationArgs{
+		Level:                pulumi.String(cfg.LogLevel),
+		IncludeExecutionData: pulumi.Bool(cfg.IncludeExecutionData),
+	}
+	if cfg.LogLevel != "OFF" {
+		logging.LogDestination = pulumi.Sprintf("%s:*", logGroup.Arn)
+	}
+	machine, err := sfn.NewStateMachine(ctx, resourceName, &sfn.StateMachineArgs{
+		Name:                 pulumi.String(args.Name),
+		Type:                 pulumi.String(args.Type),
+		RoleArn:              role.Arn,
+		Definition:           renderOutput(args.Template, args.Substitutions),
+		LoggingConfiguration: logging,
+		TracingConfiguration: &sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(cfg.Tracing)},
+		Tags:                 Tags(ctx),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{policy}))
+	if err != nil {
+		return nil, err
+	}
+	component.StateMachine, component.Role, component.LogGroup = machine, role, logGroup
+	return component, ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"stateMachineArn": machine.Arn,
+		"roleArn":         role.Arn,
+		"logGroupName":    logGroup.Name,
+	})
+}
+
+// renderOutput renders the definition once every substituted value is known.
+func renderOutput(template *statemachine.Template, substitutions map[string]pulumi.StringOutput) pulumi.StringOutput {
+	names := slices.Sorted(maps.Keys(substitutions))
+	values := make([]any, len(names))
+	for i, name := range names {
+		values[i] = substitutions[name]
+	}
+	return pulumi.All(values...).ApplyT(func(resolved []any) (string, error) {
+		byName := make(map[string]string, len(names))
+		for i, name := range names {
+			byName[name] = resolved[i].(string)
+		}
+		return template.Render(byName)
+	}).(pulumi.StringOutput)
+}
