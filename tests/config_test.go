@@ -1,0 +1,175 @@
+package tests
+
+import (
+	"debug/elf"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+func TestConfigChangesTheResources(t *testing.T) {
+	t.Run("x86_64", func(t *testing.T) {
+		d := mustDeploy(t, map[string]string{"architecture": "x86_64"})
+		for _, fn := range d.ofType(functionType) {
+			assert.Equal(t, []any{"x86_64"}, fn.Inputs["architectures"].Mappable())
+			assertBootstrapZip(t, uploadedZip(t, fn), elf.EM_X86_64)
+		}
+	})
+	t.Run("EXPRESS gets its own name", func(t *testing.T) {
+		d := mustDeploy(t, map[string]string{"workflowType": "EXPRESS"})
+		machine := d.one(t, stateMachineType, "main")
+		assert.Equal(t, "EXPRESS", machine.str("type"))
+		assert.Equal(t, prefix+"-main-express", machine.str("name"))
+		assert.Equal(t, "/aws/vendedlogs/states/"+prefix+"-main-express", d.outputs["stateMachineLogGroupName"])
+	})
+	t.Run("tracing", func(t *testing.T) {
+		d := mustDeploy(t, map[string]string{"tracing": "true"})
+		assert.True(t, d.one(t, stateMachineType, "main").Inputs["tracingConfiguration"].ObjectValue()["enabled"].BoolValue())
+		for _, fn := range d.ofType(functionType) {
+			assert.Equal(t, "Active", fn.Inputs["tracingConfig"].ObjectValue()["mode"].StringValue())
+		}
+		for _, policy := range d.ofType(rolePolicyType) {
+			traces := statementBySid(t, policy.policy(t, "policy").Statement, "WriteTraces")
+			assert.Equal(t, []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, traces.Action)
+			assert.Equal(t, []string{"*"}, traces.Resource)
+		}
+	})
+	t.Run("logging off needs no log delivery permissions", func(t *testing.T) {
+		d := mustDeploy(t, map[string]string{"logLevel": "OFF"})
+		logging := d.one(t, stateMachineType, "main").Inputs["loggingConfiguration"].ObjectValue()
+		assert.Equal(t, "OFF", logging["level"].StringValue())
+		assert.NotContains(t, logging, "logDestination")
+		assert.Equal(t, []string{"InvokeWorkflowFunctions"}, sids(d.one(t, rolePolicyType, "main").policy(t, "policy").Statement))
+	})
+	t.Run("logging all with execution data", func(t *testing.T) {
+		d := mustDeploy(t, map[string]string{"logLevel": "ALL", "includeExecutionData": "true", "logRetentionDays": "365"})
+		logging := d.one(t, stateMachineType, "main").Inputs["loggingConfiguration"].ObjectValue()
+		assert.Equal(t, "ALL", logging["level"].StringValue())
+		assert.True(t, logging["includeExecutionData"].BoolValue())
+		for _, group := range d.ofType(logGroupType) {
+			assert.Equal(t, float64(365), group.Inputs["retentionInDays"].NumberValue())
+		}
+	})
+	t.Run("memory and timeout", func(t *testing.T) {
+		d := mustDeploy(t, map[string]string{"lambdaMemoryMb": "1024", "lambdaTimeoutSeconds": "29"})
+		for _, fn := range d.ofType(functionType) {
+			assert.Equal(t, float64(1024), fn.Inputs["memorySize"].NumberValue())
+			assert.Equal(t, float64(29), fn.Inputs["timeout"].NumberValue())
+		}
+	})
+}
+
+func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {
+	tests := []struct {
+		key, value string
+		allowed    string // part of the message that says what is allowed
+	}{
+		{"architecture", "amd64", "one of arm64, x86_64"},
+		{"workflowType", "standard", "one of STANDARD, EXPRESS"},
+		{"logLevel", "DEBUG", "one of ALL, ERROR, FATAL, OFF"},
+		{"includeExecutionData", "yes please", "true or false"},
+		{"logRetentionDays", "10", "1, 3, 5, 7, 14, 30"},
+		{"logRetentionDays", "0", "values CloudWatch Logs accepts"},
+		{"tracing", "on", "true or false"},
+		{"lambdaMemoryMb", "64", "from 128 to 10240"},
+		{"lambdaMemoryMb", "lots", "from 128 to 10240"},
+		{"lambdaTimeoutSeconds", "901", "from 1 to 29 seconds"},
+		{"lambdaTimeoutSeconds", "30", "below the workflow's shortest Task TimeoutSeconds (30 s"},
+		{"lambdaTimeoutSeconds", "0", "from 1 to 29 seconds"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			d, err := deploy(t, map[string]string{tt.key: tt.value})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "stepfunctions-go:"+tt.key+` = "`+tt.value+`"`)
+			assert.Contains(t, err.Error(), tt.allowed)
+			assert.Empty(t, d.resources, "nothing may be created with an invalid config")
+		})
+	}
+}
+
+func TestEveryInvalidKeyIsReportedAtOnce(t *testing.T) {
+	_, err := deploy(t, map[string]string{"architecture": "sparc", "logLevel": "LOUD", "lambdaMemoryMb": "1"})
+	require.Error(t, err)
+	for _, key := range []string{"architecture", "logLevel", "lambdaMemoryMb"} {
+		assert.Contains(t, err.Error(), "stepfunctions-go:"+key)
+	}
+}
+
+// pulumiYAMLConfig is the project-level config block of Pulumi.yaml.
+func pulumiYAMLConfig(t *testing.T) map[string]struct {
+	Type        string
+	Default     any
+	Description string
+} {
+	t.Helper()
+	source, err := os.ReadFile("../Pulumi.yaml")
+	require.NoError(t, err)
+	var project struct {
+		Config map[string]struct {
+			Type        string
+			Default     any
+			Description string
+		}
+	}
+	require.NoError(t, yaml.Unmarshal(source, &project))
+	return project.Config
+}
+
+// TestPulumiYAMLDeclaresTheProgramsDefaults: the Pulumi CLI passes
+// Pulumi.yaml's defaults to the program, the mocks do not; both must
+// declare the same stack.
+func TestPulumiYAMLDeclaresTheProgramsDefaults(t *testing.T) {
+	declared := pulumiYAMLConfig(t)
+	defaults := map[string]string{}
+	for key, setting := range declared {
+		assert.Contains(t, []string{"string", "integer", "boolean"}, setting.Type, key)
+		assert.NotEmpty(t, setting.Description, key)
+		require.NotNil(t, setting.Default, "%s needs a default", key)
+		defaults[key] = strings.TrimSpace(yamlScalar(t, setting.Default))
+	}
+	withoutConfig := mustDeploy(t, nil)
+	withDeclaredDefaults := mustDeploy(t, defaults)
+	assert.Equal(t, withoutConfig.inputs(), withDeclaredDefaults.inputs())
+}
+
+// TestEveryDeclaredKeyIsRead: setting a declared key to nonsense must fail,
+// which proves the program reads it (and validates it).
+func TestEveryDeclaredKeyIsRead(t *testing.T) {
+	for key := range pulumiYAMLConfig(t) {
+		t.Run(key, func(t *testing.T) {
+			_, err := deploy(t, map[string]string{key: "not-a-valid-value"})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "stepfunctions-go:"+key)
+		})
+	}
+}
+
+func TestStackNamesAWSWouldRejectFailEarly(t *testing.T) {
+	tests := []struct{ stack, want string }{
+		{strings.Repeat("s", 40), "choose a stack name at most"},
+		{"dev.eu", "only letters, digits, - and _"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stack, func(t *testing.T) {
+			m := &mocks{}
+			setConfig(t, nil)
+			err := runStack(tt.stack, m)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Empty(t, m.resources)
+		})
+	}
+}
+
+func yamlScalar(t *testing.T, value any) string {
+	t.Helper()
+	encoded, err := yaml.Marshal(value)
+	require.NoError(t, err)
+	return string(encoded)
+}
+

@@ -1,0 +1,185 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/infra"
+)
+
+// The account, region and partition every mocked lookup answers with.
+const (
+	accountID = "123456789012"
+	region    = "us-east-1"
+	project   = "stepfunctions-go"
+	stack     = "dev"
+)
+
+// registered is one resource the program declared.
+type registered struct {
+	Type, Name string
+	Inputs     resource.PropertyMap
+}
+
+// mocks answers like AWS would and records every resource. Each resource
+// type returns every output the program reads (arn, qualifiedArn,
+// version...): a forgotten output would silently resolve to "" and let
+// wrong ARNs pass. An unknown type or invoke is an error, so a new resource
+// cannot slip past the mocks.
+type mocks struct {
+	mu        sync.Mutex
+	resources []registered
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.resources = append(m.resources, registered{Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs})
+	m.mu.Unlock()
+
+	outputs := args.Inputs.Copy()
+	name := registered{Inputs: args.Inputs}.str("name")
+	set := func(key, value string) { outputs[resource.PropertyKey(key)] = resource.NewStringProperty(value) }
+	switch args.TypeToken {
+	case "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow":
+	case "aws:iam/role:Role":
+		set("arn", "arn:aws:iam::"+accountID+":role/"+name)
+	case "aws:iam/rolePolicy:RolePolicy":
+	case "aws:cloudwatch/logGroup:LogGroup":
+		set("arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, accountID, name))
+	case "aws:lambda/function:Function":
+		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, accountID, name)
+		set("arn", arn)
+		set("qualifiedArn", arn+":7")
+		set("version", "7")
+	case "aws:sfn/stateMachine:StateMachine":
+		set("arn", fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, accountID, name))
+	default:
+		return "", nil, fmt.Errorf("the mocks do not know resource type %s: teach them its outputs", args.TypeToken)
+	}
+	return args.Name + "-id", outputs, nil
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	switch args.Token {
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": accountID, "arn": "arn:aws:iam::" + accountID + ":user/ci", "userId": "AIDAEXAMPLE", "id": accountID,
+		}), nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region, "endpoint": "states." + region + ".amazonaws.com", "description": "US East (N. Virginia)"}), nil
+	case "aws:index/getPartition:getPartition":
+		return resource.NewPropertyMapFromMap(map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}), nil
+	}
+	return nil, fmt.Errorf("the mocks do not answer invoke %s", args.Token)
+}
+
+// deployment is what one run of the program declared and exported.
+type deployment struct {
+	resources []registered
+	outputs   map[string]any
+}
+
+// deploy runs the program under the mocks with the given project config
+// (keys without the "stepfunctions-go:" prefix).
+func deploy(t *testing.T, config map[string]string) (deployment, error) {
+	t.Helper()
+	setConfig(t, config)
+	m := &mocks{}
+	var exports map[string]pulumi.Input
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		if err := infra.Deploy(ctx); err != nil {
+			return err
+		}
+		exports = ctx.GetCurrentExportMap()
+		return nil
+	}, pulumi.WithMocks(project, stack, m))
+
+	outputs := map[string]any{}
+	for name, value := range exports {
+		result, awaitErr := internals.UnsafeAwaitOutput(context.Background(), value.(pulumi.Output))
+		require.NoError(t, awaitErr, name)
+		outputs[name] = result.Value
+	}
+	return deployment{resources: m.resources, outputs: outputs}, err
+}
+
+// mustDeploy is deploy for a configuration that must work.
+func mustDeploy(t *testing.T, config map[string]string) deployment {
+	t.Helper()
+	d, err := deploy(t, config)
+	require.NoError(t, err)
+	return d
+}
+
+// runStack runs the program as a stack of another name.
+func runStack(stackName string, m *mocks) error {
+	return pulumi.RunErr(infra.Deploy, pulumi.WithMocks(project, stackName, m))
+}
+
+func setConfig(t *testing.T, config map[string]string) {
+	t.Helper()
+	namespaced := map[string]string{"aws:region": region}
+	for key, value := range config {
+		namespaced[project+":"+key] = value
+	}
+	encoded, err := json.Marshal(namespaced)
+	require.NoError(t, err)
+	t.Setenv("PULUMI_CONFIG", string(encoded))
+}
+
+// ofType lists the resources of one type token.
+func (d deployment) ofType(token string) []registered {
+	var found []registered
+	for _, r := range d.resources {
+		if r.Type == token {
+			found = append(found, r)
+		}
+	}
+	return found
+}
+
+// inputs are every resource's inputs by type and name, in no particular
+// order (resources register concurrently).
+func (d deployment) inputs() map[string]resource.PropertyMap {
+	inputs := make(map[string]resource.PropertyMap, len(d.resources))
+	for _, r := range d.resources {
+		inputs[r.Type+"::"+r.Name] = r.Inputs
+	}
+	return inputs
+}
+
+// one is the single resource of a type with the given logical name.
+func (d deployment) one(t *testing.T, token, name string) registered {
+	t.Helper()
+	for _, r := range d.ofType(token) {
+		if r.Name == name {
+			return r
+		}
+	}
+	require.FailNowf(t, "resource not declared", "%s %q", token, name)
+	return registered{}
+}
+
+func (r registered) str(key string) string {
+	value, ok := r.Inputs[resource.PropertyKey(key)]
+	if !ok || !value.IsString() {
+		return ""
+	}
+	return value.StringValue()
+}
+
+// policy parses a JSON policy input such as "policy" or "assumeRolePolicy".
+func (r registered) policy(t *testing.T, key string) infra.PolicyDocument {
+	t.Helper()
+	var document infra.PolicyDocument
+	require.NoError(t, json.Unmarshal([]byte(r.str(key)), &document), "%s of %s %s", key, r.Type, r.Name)
+	return document
+}

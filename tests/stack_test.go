@@ -1,0 +1,276 @@
+package tests
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/infra"
+)
+
+const (
+	roleType         = "aws:iam/role:Role"
+	rolePolicyType   = "aws:iam/rolePolicy:RolePolicy"
+	logGroupType     = "aws:cloudwatch/logGroup:LogGroup"
+	functionType     = "aws:lambda/function:Function"
+	stateMachineType = "aws:sfn/stateMachine:StateMachine"
+
+	prefix      = project + "-" + stack
+	machineName = prefix + "-main-standard"
+	machineArn  = "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machineName
+)
+
+func functionArn(short string) string {
+	return "arn:aws:lambda:" + region + ":" + accountID + ":function:" + prefix + "-" + short
+}
+
+func logGroupArn(name string) string {
+	return "arn:aws:logs:" + region + ":" + accountID + ":log-group:" + name
+}
+
+func TestStackDeclaresEachResourceOnce(t *testing.T) {
+	d := mustDeploy(t, nil)
+	counts := map[string]int{}
+	for _, r := range d.resources {
+		counts[r.Type]++
+	}
+	assert.Equal(t, map[string]int{
+		"stepfunctions:index:GoFunction": 2,
+		"stepfunctions:index:Workflow":   1,
+		roleType:                         3,
+		rolePolicyType:                   3,
+		logGroupType:                     3,
+		functionType:                     2,
+		stateMachineType:                 1,
+	}, counts)
+}
+
+func TestFunctions(t *testing.T) {
+	d := mustDeploy(t, nil)
+	for _, short := range []string{"hello-world", "reverse"} {
+		t.Run(short, func(t *testing.T) {
+			fn := d.one(t, functionType, short)
+			name := prefix + "-" + short
+			assert.Equal(t, name, fn.str("name"))
+			assert.Equal(t, "provided.al2023", fn.str("runtime"))
+			assert.Equal(t, "bootstrap", fn.str("handler"))
+			assert.Equal(t, []any{"arm64"}, fn.Inputs["architectures"].Mappable())
+			assert.Equal(t, true, fn.Inputs["publish"].BoolValue(), "the workflow invokes published versions")
+			assert.Equal(t, float64(128), fn.Inputs["memorySize"].NumberValue())
+			assert.Equal(t, float64(10), fn.Inputs["timeout"].NumberValue())
+			assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+name, fn.str("role"))
+			logging := fn.Inputs["loggingConfig"].ObjectValue()
+			assert.Equal(t, "/aws/lambda/"+name, logging["logGroup"].StringValue())
+			assert.Equal(t, "PassThrough", fn.Inputs["tracingConfig"].ObjectValue()["mode"].StringValue())
+
+			zipBytes := uploadedZip(t, fn)
+			digest := sha256.Sum256(zipBytes)
+			assert.Equal(t, base64.StdEncoding.EncodeToString(digest[:]), fn.str("sourceCodeHash"))
+			assertBootstrapZip(t, zipBytes, elf.EM_AARCH64)
+		})
+	}
+}
+
+// uploadedZip reads the archive the function uploads, which must be a
+// FileArchive of a .zip (Pulumi passes those through byte for byte).
+func uploadedZip(t *testing.T, fn registered) []byte {
+	t.Helper()
+	code := fn.Inputs["code"]
+	require.True(t, code.IsArchive(), "code must be an archive")
+	archive := code.ArchiveValue()
+	require.True(t, archive.IsPath(), "code must be a FileArchive, not an AssetArchive that loses file modes")
+	require.Equal(t, ".zip", filepath.Ext(archive.Path))
+	zipBytes, err := os.ReadFile(archive.Path)
+	require.NoError(t, err)
+	return zipBytes
+}
+
+// assertBootstrapZip checks the zip holds only an executable bootstrap
+// built for machine.
+func assertBootstrapZip(t *testing.T, zipBytes []byte, machine elf.Machine) {
+	t.Helper()
+	reader, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
+	require.NoError(t, err)
+	require.Len(t, reader.File, 1)
+	entry := reader.File[0]
+	assert.Equal(t, "bootstrap", entry.Name)
+	assert.Equal(t, os.FileMode(0o755), entry.Mode().Perm())
+	content, err := entry.Open()
+	require.NoError(t, err)
+	defer content.Close()
+	binary, err := io.ReadAll(content)
+	require.NoError(t, err)
+	executable, err := elf.NewFile(bytes.NewReader(binary))
+	require.NoError(t, err)
+	assert.Equal(t, machine, executable.Machine)
+	assert.LessOrEqual(t, len(zipBytes), 2_400_000, "zip size budget")
+}
+
+func TestFunctionRolesWriteOnlyTheirOwnLogs(t *testing.T) {
+	d := mustDeploy(t, nil)
+	for _, short := range []string{"hello-world", "reverse"} {
+		t.Run(short, func(t *testing.T) {
+			name := prefix + "-" + short
+			role := d.one(t, roleType, short)
+			assert.Equal(t, name, role.str("name"))
+			trust := role.policy(t, "assumeRolePolicy")
+			require.Len(t, trust.Statement, 1)
+			assert.Equal(t, map[string][]string{"Service": {"lambda.amazonaws.com"}}, trust.Statement[0].Principal)
+			assert.Equal(t, []string{"sts:AssumeRole"}, trust.Statement[0].Action)
+
+			policy := d.one(t, rolePolicyType, short)
+			assert.Equal(t, short+"-id", policy.str("role"), "the policy belongs to the function's own role")
+			assert.Equal(t, []infra.Statement{{
+				Sid: "WriteOwnLogs", Effect: "Allow",
+				Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+				Resource: []string{logGroupArn("/aws/lambda/"+name) + ":*"},
+			}}, policy.policy(t, "policy").Statement)
+		})
+	}
+}
+
+func TestStateMachineRoleTrustsOnlyThisStateMachine(t *testing.T) {
+	d := mustDeploy(t, nil)
+	role := d.one(t, roleType, "main")
+	assert.Equal(t, machineName, role.str("name"))
+	assert.Equal(t, []infra.Statement{{
+		Effect:    "Allow",
+		Principal: map[string][]string{"Service": {"states.amazonaws.com"}},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: map[string]map[string]string{
+			"ArnEquals":    {"aws:SourceArn": machineArn},
+			"StringEquals": {"aws:SourceAccount": accountID},
+		},
+	}}, role.policy(t, "assumeRolePolicy").Statement)
+	// The ARN the trust policy pins is the one the state machine gets.
+	assert.Equal(t, machineArn, d.outputs["stateMachineArn"])
+}
+
+func TestStateMachineRoleInvokesExactlyTheTwoFunctions(t *testing.T) {
+	d := mustDeploy(t, nil)
+	statements := d.one(t, rolePolicyType, "main").policy(t, "policy").Statement
+	invoke := statementBySid(t, statements, "InvokeWorkflowFunctions")
+	assert.Equal(t, []string{"lambda:InvokeFunction"}, invoke.Action)
+	assert.ElementsMatch(t, []string{
+		functionArn("hello-world"), functionArn("hello-world") + ":*",
+		functionArn("reverse"), functionArn("reverse") + ":*",
+	}, invoke.Resource)
+	for _, statement := range statements {
+		if slices.Contains(statement.Resource, "*") {
+			assert.Contains(t, []string{"DeliverLogs", "WriteTraces"}, statement.Sid, "only log delivery and X-Ray may use Resource *")
+		}
+		for _, action := range statement.Action {
+			assert.NotContains(t, action, "*", "no wildcard actions")
+		}
+	}
+}
+
+func statementBySid(t *testing.T, statements []infra.Statement, sid string) infra.Statement {
+	t.Helper()
+	for _, statement := range statements {
+		if statement.Sid == sid {
+			return statement
+		}
+	}
+	require.FailNowf(t, "statement missing", "no statement %q in %+v", sid, statements)
+	return infra.Statement{}
+}
+
+func sids(statements []infra.Statement) []string {
+	var names []string
+	for _, statement := range statements {
+		names = append(names, statement.Sid)
+	}
+	return names
+}
+
+func TestDefinitionInvokesThePublishedVersions(t *testing.T) {
+	d := mustDeploy(t, nil)
+	machine := d.one(t, stateMachineType, "main")
+	assert.Equal(t, machineName, machine.str("name"))
+	assert.Equal(t, "STANDARD", machine.str("type"))
+	assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+machineName, machine.str("roleArn"))
+
+	var definition struct {
+		StartAt string
+		States  map[string]struct {
+			Resource   string
+			Parameters map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(machine.str("definition")), &definition))
+	assert.Equal(t, "Reverse", definition.StartAt)
+	assert.Equal(t, functionArn("reverse")+":7", definition.States["Reverse"].Parameters["FunctionName"])
+	assert.Equal(t, functionArn("hello-world")+":7", definition.States["HelloWorld"].Parameters["FunctionName"])
+	assert.NotContains(t, machine.str("definition"), "${")
+}
+
+func TestLogGroupsBelongToTheStack(t *testing.T) {
+	d := mustDeploy(t, nil)
+	groups := map[string]float64{}
+	for _, group := range d.ofType(logGroupType) {
+		groups[group.str("name")] = group.Inputs["retentionInDays"].NumberValue()
+	}
+	assert.Equal(t, map[string]float64{
+		"/aws/lambda/" + prefix + "-hello-world": 14,
+		"/aws/lambda/" + prefix + "-reverse":     14,
+		"/aws/vendedlogs/states/" + machineName:  14,
+	}, groups)
+
+	logging := d.one(t, stateMachineType, "main").Inputs["loggingConfiguration"].ObjectValue()
+	assert.Equal(t, "ERROR", logging["level"].StringValue())
+	assert.False(t, logging["includeExecutionData"].BoolValue())
+	assert.Equal(t, logGroupArn("/aws/vendedlogs/states/"+machineName)+":*", logging["logDestination"].StringValue())
+	statements := d.one(t, rolePolicyType, "main").policy(t, "policy").Statement
+	assert.Equal(t, []string{"DeliverLogs", "InvokeWorkflowFunctions"}, sids(statements))
+}
+
+func TestEveryTaggableResourceIsTagged(t *testing.T) {
+	d := mustDeploy(t, nil)
+	untaggable := []string{rolePolicyType, "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow"}
+	for _, r := range d.resources {
+		if slices.Contains(untaggable, r.Type) {
+			continue
+		}
+		tags, ok := r.Inputs["tags"]
+		if assert.True(t, ok, "%s %s has no tags", r.Type, r.Name) {
+			assert.Equal(t, map[string]any{"project": project, "stack": stack}, tags.Mappable(), "%s %s", r.Type, r.Name)
+		}
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	d := mustDeploy(t, nil)
+	assert.Equal(t, map[string]any{
+		"stateMachineArn":           machineArn,
+		"stateMachineName":          machineName,
+		"stateMachineRoleArn":       "arn:aws:iam::" + accountID + ":role/" + machineName,
+		"stateMachineLogGroupName":  "/aws/vendedlogs/states/" + machineName,
+		"helloWorldFunctionArn":     functionArn("hello-world"),
+		"helloWorldFunctionName":    prefix + "-hello-world",
+		"helloWorldFunctionVersion": "7",
+		"helloWorldLogGroupName":    "/aws/lambda/" + prefix + "-hello-world",
+		"reverseFunctionArn":        functionArn("reverse"),
+		"reverseFunctionName":       prefix + "-reverse",
+		"reverseFunctionVersion":    "7",
+		"reverseLogGroupName":       "/aws/lambda/" + prefix + "-reverse",
+	}, d.outputs)
+}
+
+// TestRedeployDeclaresTheSameInputs is what makes a second `pulumi up`
+// change nothing: the same source gives the same zip, hash and definition.
+func TestRedeployDeclaresTheSameInputs(t *testing.T) {
+	first, second := mustDeploy(t, nil), mustDeploy(t, nil)
+	assert.Equal(t, first.inputs(), second.inputs())
+}
