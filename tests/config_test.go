@@ -172,4 +172,3 @@ func yamlScalar(t *testing.T, value any) string {
 	require.NoError(t, err)
 	return string(encoded)
 }
-
