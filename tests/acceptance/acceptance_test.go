@@ -1,0 +1,227 @@
+package acceptance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	seedInput  = `{"payload": "hi mom"}`
+	seedOutput = `{"statusCode":200,"headers":{"Access-Control-Allow-Origin":"*",` +
+		`"Access-Control-Allow-Methods":"GET, POST, PUT, DELETE, OPTIONS","content-type":"application/json"},` +
+		`"body":{"payload":"MOM IH"}}`
+	// The passphrase only guards a state file in a temp dir that lives as long as the test.
+	passphrase = "stepfunctions-go-acceptance"
+)
+
+// requiredOutputs is the part of the stack's output contract this test uses.
+var requiredOutputs = []string{
+	"stateMachineArn", "stateMachineName", "stateMachineRoleArn", "stateMachineLogGroupName",
+	"helloWorldFunctionArn", "helloWorldFunctionName", "helloWorldLogGroupName",
+	"reverseFunctionArn", "reverseFunctionName", "reverseLogGroupName",
+}
+
+// TestAcceptance deploys a fresh stack, runs the seed execution, proves a
+// second up is a no-op, destroys, and proves AWS has nothing left.
+// Run it with: STEPFUNCTIONS_ACCEPTANCE=1 go test -run TestAcceptance -v -timeout 40m ./tests/acceptance/
+func TestAcceptance(t *testing.T) {
+	if reason := skipReason(os.Getenv, exec.LookPath); reason != "" {
+		t.Skip(reason)
+	}
+	ctx := t.Context()
+	root, err := projectRoot()
+	require.NoError(t, err)
+	region := os.Getenv("AWS_REGION")
+	if region == "" {
+		region = "us-east-1"
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	require.NoError(t, err, "loading AWS credentials")
+	cloud := newClients(awsCfg)
+
+	// Not t.TempDir: if destroy fails, this state is all that can still
+	// destroy what was created, so it must outlive the test.
+	backend, err := os.MkdirTemp("", "stepfunctions-go-acceptance-")
+	require.NoError(t, err)
+	keepState := false
+	t.Cleanup(func() {
+		if !keepState {
+			assert.NoError(t, os.RemoveAll(backend))
+		}
+	})
+	stackName, err := uniqueStackName()
+	require.NoError(t, err)
+	progress := optup.ProgressStreams(testLog{t})
+
+	stack, err := auto.UpsertStackLocalSource(ctx, stackName, root, auto.EnvVars(map[string]string{
+		"PULUMI_BACKEND_URL":       "file://" + backend,
+		"PULUMI_CONFIG_PASSPHRASE": passphrase,
+		"PULUMI_SKIP_UPDATE_CHECK": "true",
+	}))
+	require.NoError(t, err, "creating stack %s in %s", stackName, backend)
+	destroyed := false
+	t.Cleanup(func() {
+		// t.Context() is already cancelled when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+		defer cancel()
+		if !destroyed {
+			if _, err := stack.Destroy(ctx, optdestroy.ProgressStreams(testLog{t})); err != nil {
+				t.Errorf("destroying stack %s failed; AWS resources may be left. Its state is kept: "+
+					"PULUMI_BACKEND_URL=file://%s PULUMI_CONFIG_PASSPHRASE=%s pulumi destroy -s %s -C %s\n%v",
+					stackName, backend, passphrase, stackName, root, err)
+				keepState = true
+				return
+			}
+		}
+		// Also deletes the Pulumi.<stack>.yaml that SetConfig wrote into the project root.
+		assert.NoError(t, stack.Workspace().RemoveStack(ctx, stackName), "removing stack %s", stackName)
+	})
+	require.NoError(t, stack.SetConfig(ctx, "aws:region", auto.ConfigValue{Value: region}))
+
+	up, err := stack.Up(ctx, progress)
+	require.NoError(t, err, "first up")
+	outputs := map[string]string{}
+	for name, out := range up.Outputs {
+		if s, ok := out.Value.(string); ok {
+			outputs[name] = s
+		}
+	}
+	for _, name := range requiredOutputs {
+		require.NotEmpty(t, outputs[name], "stack output %q", name)
+	}
+
+	t.Run("seed execution", func(t *testing.T) {
+		out := runExecution(t, cloud.sfn, outputs["stateMachineArn"], seedInput)
+		assert.JSONEq(t, seedOutput, out)
+	})
+
+	again, err := stack.Up(ctx, progress)
+	require.NoError(t, err, "second up")
+	require.NotNil(t, again.Summary.ResourceChanges, "second up reported no resource changes at all")
+	changes := *again.Summary.ResourceChanges
+	assert.Positive(t, changes["same"], "second up saw no unchanged resources: %v", changes)
+	for op, n := range changes {
+		assert.Equal(t, "same", op, "second up would %s %d resource(s); a re-deploy of the same code must change nothing", op, n)
+	}
+
+	_, err = stack.Destroy(ctx, optdestroy.ProgressStreams(testLog{t}))
+	require.NoError(t, err, "destroy")
+	destroyed = true
+
+	left := physicalResources(outputs)
+	require.NotEmpty(t, left)
+	assertAllGone(ctx, t, cloud, left, 3*time.Minute)
+}
+
+// runExecution starts one execution and polls until it ends; it fails the
+// test with the execution's error and cause unless it succeeded.
+func runExecution(t *testing.T, client *sfn.Client, arn, input string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Input: &input})
+	require.NoError(t, err, "starting an execution of %s", arn)
+	for {
+		desc, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+		require.NoError(t, err, "describing execution %s", aws.ToString(started.ExecutionArn))
+		if desc.Status != sfntypes.ExecutionStatusRunning {
+			require.Equal(t, sfntypes.ExecutionStatusSucceeded, desc.Status,
+				"execution %s: error %q, cause %q", aws.ToString(started.ExecutionArn), aws.ToString(desc.Error), aws.ToString(desc.Cause))
+			return aws.ToString(desc.Output)
+		}
+		select {
+		case <-ctx.Done():
+			require.FailNow(t, "execution did not end in time", "%s is still %s", aws.ToString(started.ExecutionArn), desc.Status)
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// assertAllGone polls because deletes in IAM, SQS and Step Functions are
+// eventually consistent: a resource may be visible for a while after destroy.
+func assertAllGone(ctx context.Context, t *testing.T, cloud clients, resources []physical, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var remaining []string
+		for _, p := range resources {
+			gone, err := cloud.gone(ctx, p)
+			switch {
+			case err != nil:
+				remaining = append(remaining, fmt.Sprintf("%s %s (lookup failed: %v)", p.kind, p.id, err))
+			case !gone:
+				remaining = append(remaining, fmt.Sprintf("%s %s", p.kind, p.id))
+			}
+		}
+		if len(remaining) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			sort.Strings(remaining)
+			t.Errorf("still in AWS %s after destroy:\n  %s", within, strings.Join(remaining, "\n  "))
+			return
+		}
+		time.Sleep(5 * time.Second)
+	}
+}
+
+// projectRoot finds the module root from the test's directory, so the test
+// deploys this checkout wherever it lives.
+func projectRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
+				return "", fmt.Errorf("module root %s has no Pulumi.yaml: %w", dir, err)
+			}
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the test's directory: run the test from inside the module")
+		}
+		dir = parent
+	}
+}
+
+// uniqueStackName keeps physical names (<project>-<stack>-...) short enough
+// for Lambda's 64-character limit while two runs in one account cannot collide.
+func uniqueStackName() (string, error) {
+	b := make([]byte, 3)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "acc-" + hex.EncodeToString(b), nil
+}
+
+// testLog sends Pulumi's progress to the test log, where -v shows it live
+// and a failure shows it in full.
+type testLog struct{ t *testing.T }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
