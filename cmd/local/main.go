@@ -41,23 +41,23 @@ func run() int {
 
 	arch, err := bundle.ParseArch(*archName)
 	if err != nil {
-		return notRun(fmt.Errorf("-arch: %w", err))
+		return notRun(context.Background(), fmt.Errorf("-arch: %w", err))
 	}
 	executionInput, err := readInput(*input, *inputFile)
 	if err != nil {
-		return notRun(err)
+		return notRun(context.Background(), err)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	session, err := localrun.Start(ctx, localrun.Config{Workflow: *workflow, Arch: arch, Progress: os.Stderr})
 	if err != nil {
-		return notRun(err)
+		return notRun(ctx, err)
 	}
 	defer session.Close()
 	execution, err := session.Execute(ctx, executionInput)
 	if err != nil {
-		return notRun(err)
+		return notRun(ctx, err)
 	}
 	if execution.Failure != nil {
 		line, _ := json.Marshal(execution.Failure) // two strings always marshal
@@ -86,8 +86,10 @@ func readInput(input, inputFile string) (json.RawMessage, error) {
 }
 
 // notRun reports an error that kept the execution from running or finishing.
-func notRun(err error) int {
-	if errors.Is(err, context.Canceled) {
+func notRun(ctx context.Context, err error) int {
+	// Checked on the context: an interrupted build reports "signal: killed",
+	// not context.Canceled.
+	if ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "local: interrupted; stopping what it started")
 		return exitInterrupted
 	}

@@ -50,6 +50,8 @@ type incoming struct {
 		State    string `json:"state"`
 		Resource string `json:"resource"`
 	} `json:"tasks"`
+	// invalid
+	Errors string `json:"errors"`
 	// event and done
 	Run    int             `json:"run"`
 	Event  Event           `json:"event"`
@@ -136,7 +138,11 @@ func (in *interpreter) load(ctx context.Context, definition string, overrides in
 	if err != nil {
 		return err
 	}
-	if loaded.Type != "loaded" {
+	switch loaded.Type {
+	case "invalid":
+		return setupErrorf("asl-validator rejects the rendered definition:\n%s", loaded.Errors)
+	case "loaded":
+	default:
 		return fmt.Errorf("the interpreter answered %q to load", loaded.Type)
 	}
 	for _, task := range loaded.Tasks {

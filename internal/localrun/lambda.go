@@ -57,12 +57,16 @@ type lambdaInvoke struct {
 	calls map[string]int
 }
 
-func newLambdaInvoke(emulators []*emulator, faults FaultPlan) *lambdaInvoke {
-	byName := make(map[string]*emulator, len(emulators))
+func newLambdaInvoke(faults FaultPlan) *lambdaInvoke {
+	return &lambdaInvoke{emulators: map[string]*emulator{}, faults: faults, calls: map[string]int{}}
+}
+
+// use makes the emulators' functions invokable; call it before the first
+// execution.
+func (l *lambdaInvoke) use(emulators []*emulator) {
 	for _, e := range emulators {
-		byName[e.function.Name] = e
+		l.emulators[e.function.Name] = e
 	}
-	return &lambdaInvoke{emulators: byName, faults: faults, calls: map[string]int{}}
 }
 
 func (l *lambdaInvoke) call(ctx context.Context, parameters json.RawMessage) (json.RawMessage, error) {

@@ -13,9 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +31,9 @@ type Config struct {
 	Arch bundle.Arch
 	// Progress receives what happens, line by line, for people.
 	Progress io.Writer
+	// Packages, when set, are run instead of building the functions: tests
+	// and benchmarks build once for many sessions.
+	Packages []bundle.Package
 
 	// Faults injects Lambda service faults and delays; nil injects none.
 	Faults FaultPlan
@@ -81,10 +82,10 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
-	progress := config.Progress
-	if progress == nil {
-		progress = io.Discard
+	if config.Progress == nil {
+		config.Progress = io.Discard
 	}
+	progress := config.Progress
 	tools, err := provisionTools(ctx, config.Arch, progress)
 	if err != nil {
 		return nil, err
@@ -103,30 +104,28 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 			s.Close()
 		}
 	}()
-	if err := validate(ctx, tools, filepath.Join(tempDir, template.Name+".asl.json"), definition); err != nil {
+	// Node takes about as long to load the interpreter as the functions take
+	// to build and start: do both at once.
+	invoke := newLambdaInvoke(config.Faults)
+	integrations := map[string]integration{lambdaInvokeResource: invoke}
+	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, TaskTimeout: config.TaskTimeout}
+	var interpreterErr error
+	var loading sync.WaitGroup
+	loading.Go(func() {
+		s.interpreter, interpreterErr = startInterpreter(ctx, tools, definition, overrides, integrations)
+	})
+	s.emulators, err = buildAndStartEmulators(ctx, config, tools, tempDir)
+	loading.Wait()
+	if err = errors.Join(interpreterErr, err); err != nil {
 		return nil, err
 	}
-
-	fmt.Fprintf(progress, "local: building %d functions for %s\n", len(lambdas.All()), config.Arch)
-	packages, err := bundle.BuildAll(ctx, lambdas.All(), config.Arch)
-	if err != nil {
-		return nil, err
-	}
-	if s.emulators, err = startEmulators(ctx, tools, packages, tempDir); err != nil {
-		return nil, err
-	}
+	invoke.use(s.emulators)
 	runsOn := "natively"
 	if tools.qemu != "" {
 		runsOn = "under " + filepath.Base(tools.qemu)
 	}
 	for _, e := range s.emulators {
 		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s\n", e.function.Name, config.Arch, e.address, runsOn)
-	}
-
-	integrations := map[string]integration{lambdaInvokeResource: newLambdaInvoke(s.emulators, config.Faults)}
-	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, TaskTimeout: config.TaskTimeout}
-	if s.interpreter, err = startInterpreter(ctx, tools, definition, overrides, integrations); err != nil {
-		return nil, err
 	}
 	return s, nil
 }
@@ -151,20 +150,17 @@ func renderLocally(template *statemachine.Template) (string, error) {
 	return definition, nil
 }
 
-// validate checks the rendered definition with asl-validator, which catches
-// what the interpreter tolerates, such as unreachable states.
-func validate(ctx context.Context, t *tools, path, definition string) error {
-	if err := os.WriteFile(path, []byte(definition), 0o644); err != nil {
-		return err
+// buildAndStartEmulators builds the functions (unless config has them),
+// unpacks each into tempDir and starts its emulator.
+func buildAndStartEmulators(ctx context.Context, config Config, t *tools, tempDir string) ([]*emulator, error) {
+	packages := config.Packages
+	if packages == nil {
+		fmt.Fprintf(config.Progress, "local: building %d functions for %s\n", len(lambdas.All()), config.Arch)
+		var err error
+		if packages, err = bundle.BuildAll(ctx, lambdas.All(), config.Arch); err != nil {
+			return nil, err
+		}
 	}
-	output, err := exec.CommandContext(ctx, t.node, t.validator, "--json-path", path).CombinedOutput()
-	if err != nil {
-		return setupErrorf("asl-validator rejects the rendered definition: %v\n%s", err, strings.TrimSpace(string(output)))
-	}
-	return nil
-}
-
-func startEmulators(ctx context.Context, t *tools, packages []bundle.Package, tempDir string) ([]*emulator, error) {
 	emulators := make([]*emulator, len(packages))
 	errs := make([]error, len(packages))
 	var wg sync.WaitGroup

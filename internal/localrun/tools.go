@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 
 	"stepfunctions-go/lambdas/bundle"
@@ -38,10 +39,9 @@ const nodeMajor = "v22."
 
 // tools are the programs a run needs, each provisioned from a pinned version.
 type tools struct {
-	node      string // Node 22 from the lockfile's node package
-	runner    string // runner.mjs, beside the node_modules it imports
-	validator string // asl-validator's command-line script
-	rie       string // the Lambda Runtime Interface Emulator
+	node   string // Node 22 from the lockfile's node package
+	runner string // runner.mjs, beside the node_modules it imports
+	rie    string // the Lambda Runtime Interface Emulator
 	// qemu runs bootstraps built for another architecture; empty when they run natively.
 	qemu string
 }
@@ -58,7 +58,7 @@ func provisionTools(ctx context.Context, arch bundle.Arch, progress io.Writer) (
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
-	rie, err := emulatorBinary(ctx, root)
+	rie, err := emulatorBinary(root)
 	if err != nil {
 		return nil, err
 	}
@@ -67,11 +67,10 @@ func provisionTools(ctx context.Context, arch bundle.Arch, progress io.Writer) (
 		return nil, err
 	}
 	return &tools{
-		node:      filepath.Join(jsDir, "node_modules", ".bin", "node"),
-		runner:    runner,
-		validator: filepath.Join(jsDir, "node_modules", "asl-validator", "dist", "bin", "asl-validator.js"),
-		rie:       rie,
-		qemu:      qemu,
+		node:   filepath.Join(jsDir, "node_modules", ".bin", "node"),
+		runner: runner,
+		rie:    rie,
+		qemu:   qemu,
 	}, nil
 }
 
@@ -89,11 +88,25 @@ func qemuFor(arch bundle.Arch) (string, error) {
 	return path, nil
 }
 
+var emulatorBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 // emulatorBinary builds the emulator at the version go.mod's tool line pins
-// (once: the go command caches it) and returns the executable's path, so
-// each emulator starts without the go command in between.
-func emulatorBinary(ctx context.Context, moduleRoot string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "tool", "-n", "aws-lambda-rie")
+// and returns the executable's path, so that each emulator starts without
+// the go command in between. The go command caches the build; asking once
+// per process saves its startup for every session after the first.
+func emulatorBinary(moduleRoot string) (string, error) {
+	emulatorBuild.once.Do(func() {
+		emulatorBuild.path, emulatorBuild.err = buildEmulator(moduleRoot)
+	})
+	return emulatorBuild.path, emulatorBuild.err
+}
+
+func buildEmulator(moduleRoot string) (string, error) {
+	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
 	cmd.Dir = moduleRoot
 	cmd.Env = append(os.Environ(), "GOFLAGS=")
 	var stderr bytes.Buffer

@@ -6,12 +6,13 @@
 // Go → JS:  {"type":"load","definition":{…},"retryIntervalMs":n?,"taskTimeoutSeconds":n?}
 //           {"type":"run","run":n,"input":…}
 //           {"type":"answer","call":n,"result":…} | {"type":"answer","call":n,"error":{"name":…,"cause":…}}
-// JS → Go:  {"type":"loaded","tasks":[{"state":…,"resource":…}]}
+// JS → Go:  {"type":"loaded","tasks":[{"state":…,"resource":…}]} | {"type":"invalid","errors":…}
 //           {"type":"call","call":n,"state":…,"resource":…,"parameters":…}
 //           {"type":"event","run":n,"event":{"type":…,"state":…,"stateType":…,"error":…,"attempt":…,"next":…}}
 //           {"type":"done","run":n,"output":…} | {"type":"done","run":n,"error":…,"cause":…}
 //           {"type":"fatal","message":…}
 import { createInterface } from 'node:readline';
+import validateASL from 'asl-validator';
 import { StateMachine, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 
 const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
@@ -56,6 +57,13 @@ function answer({ call, result, error }) {
 }
 
 function load({ definition, retryIntervalMs, taskTimeoutSeconds }) {
+  // asl-validator catches what the interpreter would run anyway, such as an
+  // unreachable state. It annotates what it checks, hence the copy.
+  const validation = validateASL(structuredClone(definition), { checkPaths: true, checkArn: true });
+  if (!validation.isValid) {
+    send({ type: 'invalid', errors: validation.errorsText('\n') });
+    return;
+  }
   const states = collectStates(definition.States);
   const tasks = states.filter(({ state }) => state.Type === 'Task');
   if (taskTimeoutSeconds) {

@@ -1,0 +1,94 @@
+package localrun
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/lambdas"
+	"stepfunctions-go/lambdas/bundle"
+)
+
+// The seed README's execution: its input and the output describe-execution showed.
+const (
+	seedInput  = `{"payload": "hi mom"}`
+	seedOutput = `{"statusCode":200,"headers":{"Access-Control-Allow-Origin":"*","Access-Control-Allow-Methods":"GET, POST, PUT, DELETE, OPTIONS","content-type":"application/json"},"body":{"payload":"MOM IH"}}`
+)
+
+// requireArch skips a case whose architecture this machine cannot run,
+// except in CI, where every case must run.
+func requireArch(t *testing.T, arch bundle.Arch) {
+	t.Helper()
+	if _, err := qemuFor(arch); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI must run the %s case: %v", arch, err)
+		}
+		t.Skipf("skipping %s: %v", arch, err)
+	}
+}
+
+// startSession starts config's workflow (main on the host's architecture
+// unless set) and, at cleanup, closes it and checks that nothing it started
+// is left: no process in the groups of its children, no temporary files.
+func startSession(t *testing.T, config Config) *Session {
+	t.Helper()
+	if config.Workflow == "" {
+		config.Workflow = "main"
+	}
+	if config.Arch == "" {
+		config.Arch = bundle.HostArch()
+	}
+	if config.Packages == nil {
+		config.Packages = packagesFor(t, config.Arch)
+	}
+	config.Progress = testWriter{t}
+	session, err := Start(t.Context(), config)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		session.Close()
+		groups := []int{session.interpreter.process.cmd.Process.Pid}
+		for _, e := range session.emulators {
+			groups = append(groups, e.process.cmd.Process.Pid)
+		}
+		for _, group := range groups {
+			require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)
+		}
+		_, err := os.Stat(session.tempDir)
+		require.True(t, errors.Is(err, os.ErrNotExist), "Close left %s behind", session.tempDir)
+	})
+	return session
+}
+
+// testWriter sends progress lines to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(p[:len(p)-min(1, len(p))]))
+	return len(p), nil
+}
+
+var builds sync.Map // bundle.Arch → func() ([]bundle.Package, error)
+
+// packagesFor builds the functions for arch once per test binary.
+func packagesFor(t *testing.T, arch bundle.Arch) []bundle.Package {
+	t.Helper()
+	build, _ := builds.LoadOrStore(arch, sync.OnceValues(func() ([]bundle.Package, error) {
+		return bundle.BuildAll(context.Background(), lambdas.All(), arch)
+	}))
+	packages, err := build.(func() ([]bundle.Package, error))()
+	require.NoError(t, err)
+	return packages
+}
+
+func testTools(t *testing.T) *tools {
+	t.Helper()
+	tools, err := provisionTools(context.Background(), bundle.HostArch(), testWriter{t})
+	require.NoError(t, err)
+	return tools
+}
