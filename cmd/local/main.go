@@ -68,21 +68,27 @@ func run() int {
 	return 0
 }
 
+// readInput checks the input before anything is built, as StartExecution
+// rejects input that is not JSON.
 func readInput(input, inputFile string) (json.RawMessage, error) {
+	var content []byte
 	switch {
 	case input != "" && inputFile != "":
 		return nil, errors.New("give -input or -input-file, not both")
 	case inputFile != "":
-		content, err := os.ReadFile(inputFile)
-		if err != nil {
+		var err error
+		if content, err = os.ReadFile(inputFile); err != nil {
 			return nil, fmt.Errorf("-input-file: %w", err)
 		}
-		return content, nil
 	case input != "":
-		return json.RawMessage(input), nil
+		content = []byte(input)
 	default:
 		return nil, errors.New(`give the execution input with -input JSON or -input-file PATH, e.g. -input '{"payload":"hi mom"}'`)
 	}
+	if !json.Valid(content) {
+		return nil, fmt.Errorf("the input is not JSON: %.200s", content)
+	}
+	return content, nil
 }
 
 // notRun reports an error that kept the execution from running or finishing.

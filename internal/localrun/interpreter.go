@@ -26,6 +26,7 @@ type interpreter struct {
 	writeMu sync.Mutex
 
 	integrations map[string]integration
+	tasks        []taskState // the definition's Task states, at every depth
 	// calls is the context of the integrations' work: it ends with the
 	// interpreter, so that no invocation outlives the run.
 	calls       context.Context
@@ -46,10 +47,7 @@ type incoming struct {
 	Resource   string          `json:"resource"`
 	Parameters json.RawMessage `json:"parameters"`
 	// loaded
-	Tasks []struct {
-		State    string `json:"state"`
-		Resource string `json:"resource"`
-	} `json:"tasks"`
+	Tasks []taskState `json:"tasks"`
 	// invalid
 	Errors string `json:"errors"`
 	// event and done
@@ -60,6 +58,11 @@ type incoming struct {
 	Cause  string          `json:"cause"`
 	// fatal
 	Message string `json:"message"`
+}
+
+type taskState struct {
+	State    string `json:"state"`
+	Resource string `json:"resource"`
 }
 
 // Event is a step of an execution as the interpreter reports it.
@@ -145,7 +148,14 @@ func (in *interpreter) load(ctx context.Context, definition string, overrides in
 	default:
 		return fmt.Errorf("the interpreter answered %q to load", loaded.Type)
 	}
-	for _, task := range loaded.Tasks {
+	in.tasks = loaded.Tasks
+	return nil
+}
+
+// checkIntegrations reports a Task whose Resource no integration serves,
+// before an execution would fail on it.
+func (in *interpreter) checkIntegrations() error {
+	for _, task := range in.tasks {
 		if _, ok := in.integrations[task.Resource]; !ok {
 			return setupErrorf("Task %q uses Resource %s, which the local runner does not emulate; it emulates %s", task.State, task.Resource, strings.Join(slices.Sorted(maps.Keys(in.integrations)), ", "))
 		}

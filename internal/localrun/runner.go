@@ -14,6 +14,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,9 +92,13 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, err
 	}
-	definition, err := renderLocally(template)
+	functions, values, unresolved := localResources(template)
+	if len(unresolved) > 0 {
+		return nil, setupErrorf("workflow %q asks for %s, which the local runner cannot provide yet: it provides the ARNs of the functions in lambdas.All() only", template.Name, strings.Join(unresolved, ", "))
+	}
+	definition, err := template.Render(values)
 	if err != nil {
-		return nil, err
+		return nil, &SetupError{msg: err.Error()}
 	}
 	tempDir, err := os.MkdirTemp("", "localrun-")
 	if err != nil {
@@ -114,9 +120,12 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	loading.Go(func() {
 		s.interpreter, interpreterErr = startInterpreter(ctx, tools, definition, overrides, integrations)
 	})
-	s.emulators, err = buildAndStartEmulators(ctx, config, tools, tempDir)
+	s.emulators, err = buildAndStartEmulators(ctx, config, functions, tools, tempDir)
 	loading.Wait()
 	if err = errors.Join(interpreterErr, err); err != nil {
+		return nil, err
+	}
+	if err = s.interpreter.checkIntegrations(); err != nil {
 		return nil, err
 	}
 	invoke.use(s.emulators)
@@ -130,36 +139,31 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	return s, nil
 }
 
-// renderLocally fills the template's placeholders with local resources.
-func renderLocally(template *statemachine.Template) (string, error) {
-	values := map[string]string{}
+// localResources resolves the template's placeholders to what runs here:
+// each ${<Function>FunctionArn} to the local ARN of that function. It
+// returns the functions to start, the placeholders' values, and the
+// placeholders nothing here provides.
+func localResources(template *statemachine.Template) (functions []lambdas.Function, values map[string]string, unresolved []string) {
+	values = map[string]string{}
 	for _, placeholder := range template.Placeholders() {
-		for _, fn := range lambdas.All() {
-			if fn.ArnPlaceholder() == placeholder {
-				values[placeholder] = localFunctionARN(fn)
-			}
+		index := slices.IndexFunc(lambdas.All(), func(fn lambdas.Function) bool { return fn.ArnPlaceholder() == placeholder })
+		if index < 0 {
+			unresolved = append(unresolved, "${"+placeholder+"}")
+			continue
 		}
-		if _, ok := values[placeholder]; !ok {
-			return "", setupErrorf("workflow %q asks for ${%s}, which the local runner cannot provide: it knows the functions' ARNs only", template.Name, placeholder)
-		}
+		fn := lambdas.All()[index]
+		functions = append(functions, fn)
+		values[placeholder] = localFunctionARN(fn)
 	}
-	definition, err := template.Render(values)
-	if err != nil {
-		return "", &SetupError{msg: err.Error()}
-	}
-	return definition, nil
+	return functions, values, unresolved
 }
 
 // buildAndStartEmulators builds the functions (unless config has them),
 // unpacks each into tempDir and starts its emulator.
-func buildAndStartEmulators(ctx context.Context, config Config, t *tools, tempDir string) ([]*emulator, error) {
-	packages := config.Packages
-	if packages == nil {
-		fmt.Fprintf(config.Progress, "local: building %d functions for %s\n", len(lambdas.All()), config.Arch)
-		var err error
-		if packages, err = bundle.BuildAll(ctx, lambdas.All(), config.Arch); err != nil {
-			return nil, err
-		}
+func buildAndStartEmulators(ctx context.Context, config Config, functions []lambdas.Function, t *tools, tempDir string) ([]*emulator, error) {
+	packages, err := packagesOf(ctx, config, functions)
+	if err != nil {
+		return nil, err
 	}
 	emulators := make([]*emulator, len(packages))
 	errs := make([]error, len(packages))
@@ -184,6 +188,26 @@ func buildAndStartEmulators(ctx context.Context, config Config, t *tools, tempDi
 		return nil, err
 	}
 	return emulators, nil
+}
+
+func packagesOf(ctx context.Context, config Config, functions []lambdas.Function) ([]bundle.Package, error) {
+	if config.Packages == nil {
+		names := make([]string, len(functions))
+		for i, fn := range functions {
+			names[i] = fn.Name
+		}
+		fmt.Fprintf(config.Progress, "local: building %s for %s\n", strings.Join(names, ", "), config.Arch)
+		return bundle.BuildAll(ctx, functions, config.Arch)
+	}
+	packages := make([]bundle.Package, len(functions))
+	for i, fn := range functions {
+		index := slices.IndexFunc(config.Packages, func(pkg bundle.Package) bool { return pkg.Function.Name == fn.Name })
+		if index < 0 {
+			return nil, fmt.Errorf("no package for %s among Config.Packages", fn.Name)
+		}
+		packages[i] = config.Packages[index]
+	}
+	return packages, nil
 }
 
 // Execute runs the workflow once on input. A failed execution is not an

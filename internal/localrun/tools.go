@@ -54,15 +54,16 @@ func provisionTools(ctx context.Context, arch bundle.Arch, progress io.Writer) (
 	if err != nil {
 		return nil, err
 	}
+	// The quick checks first: a missing npm should not wait for a build.
+	jsDir, runner, err := installJS(ctx, progress)
+	if err != nil {
+		return nil, err
+	}
 	root, err := bundle.ModuleRoot(ctx)
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
 	rie, err := emulatorBinary(root)
-	if err != nil {
-		return nil, err
-	}
-	jsDir, runner, err := installJS(ctx, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,9 @@ func emulatorBinary(moduleRoot string) (string, error) {
 func buildEmulator(moduleRoot string) (string, error) {
 	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
 	cmd.Dir = moduleRoot
-	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	// A static build, like the bootstraps: it runs anywhere, and whether a C
+	// compiler is on PATH does not change the go command's cache key.
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	output, err := cmd.Output()
