@@ -25,6 +25,7 @@ type Config struct {
 	Tracing              bool
 	LambdaMemoryMB       int
 	LambdaTimeoutSeconds int
+	CallbackWorkflow     bool
 
 	// Names derive from project and stack so stacks can share an account.
 	Names Names
@@ -76,6 +77,10 @@ func LoadConfig(ctx *pulumi.Context, shortestTaskTimeout int) (Config, error) {
 		LambdaTimeoutSeconds: r.integer("lambdaTimeoutSeconds", DefaultLambdaTimeoutSeconds,
 			func(seconds int) bool { return seconds >= 1 && seconds <= maxTimeout },
 			fmt.Sprintf("from 1 to %d seconds: below the workflow's shortest Task TimeoutSeconds (%d s in statemachine/), and Lambda allows at most %d", maxTimeout, shortestTaskTimeout, maxLambdaTimeout)),
+	}
+	c.CallbackWorkflow = r.boolean("callbackWorkflow", true)
+	if c.CallbackWorkflow && c.WorkflowType == "EXPRESS" {
+		r.errs = append(r.errs, fmt.Errorf("config %s:workflowType = EXPRESS cannot run the callback workflow: Express workflows cannot wait for a task token; set %s:callbackWorkflow false, or workflowType STANDARD", r.project, r.project))
 	}
 	names, err := NewNames(ctx.Project(), ctx.Stack(), c.WorkflowType)
 	if err != nil {

@@ -13,23 +13,41 @@ import (
 	"stepfunctions-go/statemachine"
 )
 
-// MainWorkflow is the seed's workflow in statemachine/.
-const MainWorkflow = "main"
+// The workflows in statemachine/.
+const (
+	MainWorkflow     = "main"
+	CallbackWorkflow = "callback"
+)
+
+// callbackQueuePlaceholder receives the callback queue's URL.
+const callbackQueuePlaceholder = "CallbackQueueUrl"
 
 // Deploy declares the whole stack.
 func Deploy(ctx *pulumi.Context) error {
 	// Inputs: everything is checked before the first resource is declared.
-	workflow, err := statemachine.Load(MainWorkflow)
+	mainTemplate, err := statemachine.Load(MainWorkflow)
 	if err != nil {
 		return err
 	}
-	cfg, err := LoadConfig(ctx, workflow.ShortestTaskTimeout)
+	callbackTemplate, err := statemachine.Load(CallbackWorkflow)
 	if err != nil {
 		return err
 	}
-	functions := lambdas.All()
-	if err := workflow.Check(arnPlaceholders(functions)); err != nil {
+	cfg, err := LoadConfig(ctx, min(mainTemplate.ShortestTaskTimeout, callbackTemplate.ShortestTaskTimeout))
+	if err != nil {
 		return err
+	}
+	mainFunctions := []lambdas.Function{lambdas.Reverse, lambdas.HelloWorld}
+	callbackFunctions := []lambdas.Function{lambdas.HelloWorld}
+	functions := mainFunctions
+	if err := mainTemplate.Check(arnPlaceholders(mainFunctions)); err != nil {
+		return err
+	}
+	if cfg.CallbackWorkflow {
+		functions = append(functions, lambdas.CallbackWorker)
+		if err := callbackTemplate.Check(append(arnPlaceholders(callbackFunctions), callbackQueuePlaceholder)); err != nil {
+			return err
+		}
 	}
 	account, err := LookupAccount(ctx)
 	if err != nil {
@@ -40,28 +58,56 @@ func Deploy(ctx *pulumi.Context) error {
 		return err
 	}
 
-	// Resources.
+	// Resources: the functions, then the workflows that invoke them.
 	deployed := make(map[string]*GoFunction, len(packages))
 	for _, pkg := range packages {
 		if deployed[pkg.Function.Name], err = NewGoFunction(ctx, GoFunctionArgs{Package: pkg.Package, ZipPath: pkg.Path, Config: cfg}); err != nil {
 			return err
 		}
 	}
-	machine, err := NewWorkflow(ctx, MainWorkflow, WorkflowArgs{
-		Template:      workflow,
+	mainWorkflow, err := NewWorkflow(ctx, MainWorkflow, WorkflowArgs{
+		Template:      mainTemplate,
 		Name:          cfg.Names.StateMachine,
 		Type:          cfg.WorkflowType,
-		Substitutions: publishedVersionArns(functions, deployed),
-		Grants:        []Grant{invokeGrant(functions, deployed)},
+		Substitutions: publishedVersionArns(mainFunctions, deployed),
+		Grants:        []Grant{invokeGrant(mainFunctions, deployed)},
 		Account:       account,
 		Config:        cfg,
 	})
 	if err != nil {
 		return err
 	}
+	outputs := stackOutputs{functions: functions, deployed: deployed, main: mainWorkflow}
+	if cfg.CallbackWorkflow {
+		queues, err := NewCallbackQueues(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		if err := ConsumeQueue(ctx, deployed[lambdas.CallbackWorker.Name], queues); err != nil {
+			return err
+		}
+		substitutions := publishedVersionArns(callbackFunctions, deployed)
+		substitutions[callbackQueuePlaceholder] = queues.Queue.Url
+		callback, err := NewWorkflow(ctx, CallbackWorkflow, WorkflowArgs{
+			Template:      callbackTemplate,
+			Name:          cfg.Names.Function(CallbackWorkflow),
+			Type:          "STANDARD", // only Standard workflows can wait for a task token
+			Substitutions: substitutions,
+			Grants: []Grant{
+				invokeGrant(callbackFunctions, deployed),
+				{Sid: "SendToCallbackQueue", Actions: []string{"sqs:SendMessage"}, Resources: []pulumi.StringOutput{queues.Queue.Arn}},
+			},
+			Account: account,
+			Config:  cfg,
+		})
+		if err != nil {
+			return err
+		}
+		outputs.callback, outputs.queues = callback, queues
+	}
 
 	// Outputs.
-	exportOutputs(ctx, functions, deployed, machine)
+	outputs.export(ctx)
 	return nil
 }
 

@@ -8,20 +8,38 @@ import (
 	"stepfunctions-go/lambdas"
 )
 
-// exportOutputs publishes the stack outputs other stacks read through a
+// stackOutputs are the resources the stack outputs describe.
+type stackOutputs struct {
+	functions []lambdas.Function
+	deployed  map[string]*GoFunction
+	main      *Workflow
+	// callback and queues are nil when callbackWorkflow is off.
+	callback *Workflow
+	queues   *CallbackQueues
+}
+
+// export publishes the stack outputs other stacks read through a
 // StackReference. They are an API: the README documents each one and a
 // test fails when the two disagree.
-func exportOutputs(ctx *pulumi.Context, functions []lambdas.Function, deployed map[string]*GoFunction, machine *Workflow) {
-	ctx.Export("stateMachineArn", machine.StateMachine.Arn)
-	ctx.Export("stateMachineName", machine.StateMachine.Name)
-	ctx.Export("stateMachineRoleArn", machine.Role.Arn)
-	ctx.Export("stateMachineLogGroupName", machine.LogGroup.Name)
-	for _, fn := range functions {
+func (o stackOutputs) export(ctx *pulumi.Context) {
+	ctx.Export("stateMachineArn", o.main.StateMachine.Arn)
+	ctx.Export("stateMachineName", o.main.StateMachine.Name)
+	ctx.Export("stateMachineRoleArn", o.main.Role.Arn)
+	ctx.Export("stateMachineLogGroupName", o.main.LogGroup.Name)
+	for _, fn := range o.functions {
 		stem := lowerFirst(fn.PascalName())
-		ctx.Export(stem+"FunctionArn", deployed[fn.Name].Function.Arn)
-		ctx.Export(stem+"FunctionName", deployed[fn.Name].Function.Name)
-		ctx.Export(stem+"FunctionVersion", deployed[fn.Name].Function.Version)
-		ctx.Export(stem+"LogGroupName", deployed[fn.Name].LogGroup.Name)
+		ctx.Export(stem+"FunctionArn", o.deployed[fn.Name].Function.Arn)
+		ctx.Export(stem+"FunctionName", o.deployed[fn.Name].Function.Name)
+		ctx.Export(stem+"FunctionVersion", o.deployed[fn.Name].Function.Version)
+		ctx.Export(stem+"LogGroupName", o.deployed[fn.Name].LogGroup.Name)
+	}
+	if o.callback != nil {
+		ctx.Export("callbackStateMachineArn", o.callback.StateMachine.Arn)
+		ctx.Export("callbackStateMachineName", o.callback.StateMachine.Name)
+		ctx.Export("callbackStateMachineLogGroupName", o.callback.LogGroup.Name)
+		ctx.Export("callbackQueueUrl", o.queues.Queue.Url)
+		ctx.Export("callbackQueueArn", o.queues.Queue.Arn)
+		ctx.Export("deadLetterQueueUrl", o.queues.DeadLetterQueue.Url)
 	}
 }
 

@@ -19,11 +19,13 @@ var (
 	HelloWorld = Function{Name: "hello-world", Dir: "lambdas/hello-world", Description: "Upper-cases the payload (full Unicode case mapping)."}
 	// Reverse reverses the payload.
 	Reverse = Function{Name: "reverse", Dir: "lambdas/reverse", Description: "Reverses the payload by grapheme cluster."}
+	// CallbackWorker completes the callback workflow's waiting task.
+	CallbackWorker = Function{Name: "callback-worker", Dir: "lambdas/callback-worker", Description: "Reverses queued payloads and reports them to the waiting workflow."}
 )
 
-// All is every function the stack deploys.
+// All is every function the stack can deploy.
 func All() []Function {
-	return []Function{HelloWorld, Reverse}
+	return []Function{HelloWorld, Reverse, CallbackWorker}
 }
 
 // PascalName is Name in PascalCase ("hello-world" → "HelloWorld"): the stem

@@ -20,7 +20,7 @@ func TestConfigChangesTheResources(t *testing.T) {
 		}
 	})
 	t.Run("EXPRESS gets its own name", func(t *testing.T) {
-		d := mustDeploy(t, map[string]string{"workflowType": "EXPRESS"})
+		d := mustDeploy(t, map[string]string{"workflowType": "EXPRESS", "callbackWorkflow": "false"})
 		machine := d.one(t, stateMachineType, "main")
 		assert.Equal(t, "EXPRESS", machine.str("type"))
 		assert.Equal(t, prefix+"-main-express", machine.str("name"))
@@ -33,6 +33,9 @@ func TestConfigChangesTheResources(t *testing.T) {
 			assert.Equal(t, "Active", fn.Inputs["tracingConfig"].ObjectValue()["mode"].StringValue())
 		}
 		for _, policy := range d.ofType(rolePolicyType) {
+			if policy.Name == "callback-worker-consume" {
+				continue // the worker's base policy carries its tracing permissions
+			}
 			traces := statementBySid(t, policy.policy(t, "policy").Statement, "WriteTraces")
 			assert.Equal(t, []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, traces.Action)
 			assert.Equal(t, []string{"*"}, traces.Resource)
@@ -90,6 +93,14 @@ func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {
 			assert.Empty(t, d.resources, "nothing may be created with an invalid config")
 		})
 	}
+}
+
+func TestExpressCannotRunTheCallbackWorkflow(t *testing.T) {
+	d, err := deploy(t, map[string]string{"workflowType": "EXPRESS"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Express workflows cannot wait for a task token")
+	assert.Contains(t, err.Error(), "stepfunctions-go:callbackWorkflow false")
+	assert.Empty(t, d.resources)
 }
 
 func TestEveryInvalidKeyIsReportedAtOnce(t *testing.T) {

@@ -48,7 +48,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	name := registered{Inputs: args.Inputs}.str("name")
 	set := func(key, value string) { outputs[resource.PropertyKey(key)] = resource.NewStringProperty(value) }
 	switch args.TypeToken {
-	case "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow":
+	case "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues":
 	case "aws:iam/role:Role":
 		set("arn", "arn:aws:iam::"+accountID+":role/"+name)
 	case "aws:iam/rolePolicy:RolePolicy":
@@ -59,6 +59,13 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("arn", arn)
 		set("qualifiedArn", arn+":7")
 		set("version", "7")
+	case "aws:sqs/queue:Queue":
+		set("arn", fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, accountID, name))
+		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, accountID, name))
+	case "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy":
+	case "aws:lambda/eventSourceMapping:EventSourceMapping":
+		set("arn", fmt.Sprintf("arn:aws:lambda:%s:%s:event-source-mapping:%s-uuid", region, accountID, args.Name))
+		set("uuid", args.Name+"-uuid")
 	case "aws:sfn/stateMachine:StateMachine":
 		set("arn", fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, accountID, name))
 	default:
@@ -109,6 +116,21 @@ func deploy(t *testing.T, config map[string]string) (deployment, error) {
 		outputs[name] = result.Value
 	}
 	return deployment{resources: m.resources, outputs: outputs}, err
+}
+
+var defaultStack struct {
+	once       sync.Once
+	deployment deployment
+	err        error
+}
+
+// deployDefault is the stack with no config set, deployed once for all the
+// tests that only read it: each deployment builds every function.
+func deployDefault(t *testing.T) deployment {
+	t.Helper()
+	defaultStack.once.Do(func() { defaultStack.deployment, defaultStack.err = deploy(t, nil) })
+	require.NoError(t, defaultStack.err)
+	return defaultStack.deployment
 }
 
 // mustDeploy is deploy for a configuration that must work.

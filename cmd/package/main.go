@@ -42,7 +42,7 @@ func run(archName, outDir string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-12s %9d bytes  sha256 %s  %s\n", pkg.Function.Name, len(pkg.Zip), pkg.SHA256(), path)
+		fmt.Printf("%-16s %9d bytes  sha256 %s  %s\n", pkg.Function.Name, len(pkg.Zip), pkg.SHA256(), path)
 	}
 	return nil
 }

@@ -1,0 +1,107 @@
+package infra
+
+import (
+	"encoding/json"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// CallbackQueues carry the callback workflow's messages to its worker.
+type CallbackQueues struct {
+	pulumi.ResourceState
+
+	Queue           *sqs.Queue
+	DeadLetterQueue *sqs.Queue
+}
+
+// Queue settings. AWS recommends a visibility timeout of six times the
+// consuming function's timeout, so a message is not handed out again while a
+// worker (and its retries) may still be on it.
+const (
+	visibilityTimeoutPerFunctionSecond = 6
+	maxReceiveCount                    = 3
+	deadLetterRetentionSeconds         = 14 * 24 * 60 * 60 // the SQS maximum: time to look into what failed
+)
+
+// NewCallbackQueues declares the queue, its dead-letter queue and the
+// policy that lets only this queue dead-letter into it. Both are encrypted
+// with SQS-managed keys, which need no KMS permissions.
+func NewCallbackQueues(ctx *pulumi.Context, cfg Config, opts ...pulumi.ResourceOption) (*CallbackQueues, error) {
+	component := &CallbackQueues{}
+	if err := ctx.RegisterComponentResource("stepfunctions:index:CallbackQueues", "callback", component, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(component)
+	deadLetters, err := sqs.NewQueue(ctx, "callback-dlq", &sqs.QueueArgs{
+		Name:                    pulumi.String(cfg.Names.Function("callback-dlq")),
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		MessageRetentionSeconds: pulumi.Int(deadLetterRetentionSeconds),
+		Tags:                    Tags(ctx),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	queue, err := sqs.NewQueue(ctx, "callback", &sqs.QueueArgs{
+		Name:                     pulumi.String(cfg.Names.Function("callback")),
+		SqsManagedSseEnabled:     pulumi.Bool(true),
+		VisibilityTimeoutSeconds: pulumi.Int(visibilityTimeoutPerFunctionSecond * cfg.LambdaTimeoutSeconds),
+		RedrivePolicy: deadLetters.Arn.ApplyT(func(arn string) (string, error) {
+			return jsonString(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": maxReceiveCount})
+		}).(pulumi.StringOutput),
+		Tags: Tags(ctx),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqs.NewRedriveAllowPolicy(ctx, "callback-dlq", &sqs.RedriveAllowPolicyArgs{
+		QueueUrl: deadLetters.Url,
+		RedriveAllowPolicy: queue.Arn.ApplyT(func(arn string) (string, error) {
+			return jsonString(map[string]any{"redrivePermission": "byQueue", "sourceQueueArns": []string{arn}})
+		}).(pulumi.StringOutput),
+	}, parent); err != nil {
+		return nil, err
+	}
+	component.Queue, component.DeadLetterQueue = queue, deadLetters
+	return component, ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"queueUrl":           queue.Url,
+		"deadLetterQueueUrl": deadLetters.Url,
+	})
+}
+
+// ConsumeQueue lets worker take messages from queue and report task results,
+// and connects the two with an event source mapping that reports partial
+// batch failures.
+func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueues) error {
+	policy, err := iam.NewRolePolicy(ctx, "callback-worker-consume", &iam.RolePolicyArgs{
+		Role: worker.Role.ID(),
+		Policy: policyOutput([]Statement{
+			// The Service Authorization Reference lists no resource type for
+			// SendTaskSuccess, SendTaskFailure or SendTaskHeartbeat: the task
+			// token is the capability, so AWS requires Resource "*".
+			Allow("ReportTaskResults", []string{"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}, "*"),
+		}, Grant{
+			Sid:       "ConsumeCallbackQueue",
+			Actions:   []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+			Resources: []pulumi.StringOutput{queues.Queue.Arn},
+		}),
+	}, pulumi.Parent(worker))
+	if err != nil {
+		return err
+	}
+	_, err = lambda.NewEventSourceMapping(ctx, "callback-worker", &lambda.EventSourceMappingArgs{
+		EventSourceArn:        queues.Queue.Arn,
+		FunctionName:          worker.Function.QualifiedArn,
+		BatchSize:             pulumi.Int(10),
+		FunctionResponseTypes: pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
+		Tags:                  Tags(ctx),
+	}, pulumi.Parent(worker), pulumi.DependsOn([]pulumi.Resource{policy}))
+	return err
+}
+
+func jsonString(value any) (string, error) {
+	encoded, err := json.Marshal(value)
+	return string(encoded), err
+}

@@ -1,0 +1,95 @@
+package tests
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/infra"
+)
+
+const (
+	callbackMachineArn = "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + prefix + "-callback"
+	callbackQueueArn   = "arn:aws:sqs:" + region + ":" + accountID + ":" + prefix + "-callback"
+	callbackQueueURL   = "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + prefix + "-callback"
+	deadLetterQueueArn = "arn:aws:sqs:" + region + ":" + accountID + ":" + prefix + "-callback-dlq"
+)
+
+func TestCallbackQueues(t *testing.T) {
+	d := deployDefault(t)
+	queue := d.one(t, queueType, "callback")
+	assert.Equal(t, prefix+"-callback", queue.str("name"))
+	assert.True(t, queue.Inputs["sqsManagedSseEnabled"].BoolValue(), "encrypted at rest")
+	assert.Equal(t, float64(60), queue.Inputs["visibilityTimeoutSeconds"].NumberValue(), "six times the worker's 10 s timeout")
+	assert.JSONEq(t, `{"deadLetterTargetArn":"`+deadLetterQueueArn+`","maxReceiveCount":3}`, queue.str("redrivePolicy"))
+
+	deadLetters := d.one(t, queueType, "callback-dlq")
+	assert.True(t, deadLetters.Inputs["sqsManagedSseEnabled"].BoolValue())
+	assert.Equal(t, float64(14*24*3600), deadLetters.Inputs["messageRetentionSeconds"].NumberValue())
+
+	allow := d.one(t, redriveAllowPolicyType, "callback-dlq")
+	assert.Equal(t, deadLetters.str("name"), lastPathSegment(allow.str("queueUrl")))
+	assert.JSONEq(t, `{"redrivePermission":"byQueue","sourceQueueArns":["`+callbackQueueArn+`"]}`, allow.str("redriveAllowPolicy"))
+
+	timeout := mustDeploy(t, map[string]string{"lambdaTimeoutSeconds": "25"}).one(t, queueType, "callback")
+	assert.Equal(t, float64(150), timeout.Inputs["visibilityTimeoutSeconds"].NumberValue())
+}
+
+func lastPathSegment(url string) string {
+	for i := len(url) - 1; i >= 0; i-- {
+		if url[i] == '/' {
+			return url[i+1:]
+		}
+	}
+	return url
+}
+
+func TestCallbackWorkerConsumesOnlyItsQueue(t *testing.T) {
+	d := deployDefault(t)
+	mapping := d.one(t, eventSourceMappingType, "callback-worker")
+	assert.Equal(t, callbackQueueArn, mapping.str("eventSourceArn"))
+	assert.Equal(t, functionArn("callback-worker")+":7", mapping.str("functionName"), "the mapping invokes the published version")
+	assert.Equal(t, []any{"ReportBatchItemFailures"}, mapping.Inputs["functionResponseTypes"].Mappable())
+
+	consume := d.one(t, rolePolicyType, "callback-worker-consume")
+	assert.Equal(t, "callback-worker-id", consume.str("role"))
+	assert.Equal(t, []infra.Statement{
+		{Sid: "ReportTaskResults", Effect: "Allow", Action: []string{"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}, Resource: []string{"*"}},
+		{Sid: "ConsumeCallbackQueue", Effect: "Allow", Action: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, Resource: []string{callbackQueueArn}},
+	}, consume.policy(t, "policy").Statement)
+}
+
+func TestCallbackStateMachine(t *testing.T) {
+	d := deployDefault(t)
+	machine := d.one(t, stateMachineType, "callback")
+	assert.Equal(t, prefix+"-callback", machine.str("name"))
+	assert.Equal(t, "STANDARD", machine.str("type"))
+
+	var definition struct {
+		States map[string]struct {
+			Resource         string
+			HeartbeatSeconds int
+			TimeoutSeconds   int
+			Parameters       map[string]any
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(machine.str("definition")), &definition))
+	assert.Equal(t, functionArn("hello-world")+":7", definition.States["HelloWorld"].Parameters["FunctionName"])
+	wait := definition.States["WaitForWorker"]
+	assert.Equal(t, "arn:aws:states:::sqs:sendMessage.waitForTaskToken", wait.Resource)
+	assert.Equal(t, callbackQueueURL, wait.Parameters["QueueUrl"])
+	assert.Equal(t, map[string]any{"payload.$": "$.payload", "taskToken.$": "$$.Task.Token"}, wait.Parameters["MessageBody"])
+	assert.Positive(t, wait.HeartbeatSeconds)
+	assert.Greater(t, wait.TimeoutSeconds, wait.HeartbeatSeconds)
+
+	role := d.one(t, roleType, "callback")
+	assert.Equal(t, callbackMachineArn, role.policy(t, "assumeRolePolicy").Statement[0].Condition["ArnEquals"]["aws:SourceArn"])
+	statements := d.one(t, rolePolicyType, "callback").policy(t, "policy").Statement
+	assert.Equal(t, []string{"DeliverLogs", "InvokeWorkflowFunctions", "SendToCallbackQueue"}, sids(statements))
+	assert.Equal(t, []string{functionArn("hello-world"), functionArn("hello-world") + ":*"}, statementBySid(t, statements, "InvokeWorkflowFunctions").Resource)
+	send := statementBySid(t, statements, "SendToCallbackQueue")
+	assert.Equal(t, []string{"sqs:SendMessage"}, send.Action)
+	assert.Equal(t, []string{callbackQueueArn}, send.Resource)
+}
