@@ -31,6 +31,7 @@ func (o stackOutputs) export(ctx *pulumi.Context) {
 		ctx.Export(stem+"FunctionArn", o.deployed[fn.Name].Function.Arn)
 		ctx.Export(stem+"FunctionName", o.deployed[fn.Name].Function.Name)
 		ctx.Export(stem+"FunctionVersion", o.deployed[fn.Name].Function.Version)
+		ctx.Export(stem+"FunctionRoleArn", o.deployed[fn.Name].Role.Arn)
 		ctx.Export(stem+"LogGroupName", o.deployed[fn.Name].LogGroup.Name)
 	}
 	if o.callback != nil {

@@ -278,10 +278,12 @@ func TestOutputs(t *testing.T) {
 		"helloWorldFunctionArn":     functionArn("hello-world"),
 		"helloWorldFunctionName":    prefix + "-hello-world",
 		"helloWorldFunctionVersion": "7",
+		"helloWorldFunctionRoleArn": "arn:aws:iam::" + accountID + ":role/" + prefix + "-hello-world",
 		"helloWorldLogGroupName":    "/aws/lambda/" + prefix + "-hello-world",
 		"reverseFunctionArn":        functionArn("reverse"),
 		"reverseFunctionName":       prefix + "-reverse",
 		"reverseFunctionVersion":    "7",
+		"reverseFunctionRoleArn":    "arn:aws:iam::" + accountID + ":role/" + prefix + "-reverse",
 		"reverseLogGroupName":       "/aws/lambda/" + prefix + "-reverse",
 
 		"callbackStateMachineArn":          callbackMachineArn,
@@ -293,6 +295,7 @@ func TestOutputs(t *testing.T) {
 		"callbackWorkerFunctionArn":        functionArn("callback-worker"),
 		"callbackWorkerFunctionName":       prefix + "-callback-worker",
 		"callbackWorkerFunctionVersion":    "7",
+		"callbackWorkerFunctionRoleArn":    "arn:aws:iam::" + accountID + ":role/" + prefix + "-callback-worker",
 		"callbackWorkerLogGroupName":       "/aws/lambda/" + prefix + "-callback-worker",
 	}, d.outputs)
 }
