@@ -23,6 +23,15 @@ var (
 	CallbackWorker = Function{Name: "callback-worker", Dir: "lambdas/callback-worker", Description: "Reverses queued payloads and reports them to the waiting workflow."}
 )
 
+// The stack's default memory and timeout for every function. They live here,
+// beside the functions, so that cmd/local runs the functions as deployed
+// without linking the Pulumi SDK; infra's DefaultLambdaMemoryMB and
+// DefaultLambdaTimeoutSeconds must equal them (a test checks).
+const (
+	DefaultMemoryMB       = 128
+	DefaultTimeoutSeconds = 10
+)
+
 // All is every function the stack can deploy.
 func All() []Function {
 	return []Function{HelloWorld, Reverse, CallbackWorker}

@@ -108,6 +108,12 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		wantStdout: seedOutput,
 		wantStderr: []string{"→ Reverse", "← Reverse", "→ HelloWorld", "← HelloWorld", "2 state transitions"},
 	}, {
+		name:       "the callback workflow, through the queue and the worker",
+		args:       []string{"-workflow", "callback", "-input", seedInput},
+		want:       0,
+		wantStdout: seedOutput,
+		wantStderr: []string{"sqs: message", "sent to callback", "delivered to callback-worker (receive 1 of 3)", "sfn: SendTaskHeartbeat for WaitForWorker", "sfn: SendTaskSuccess for WaitForWorker", "← WaitForWorker"},
+	}, {
 		name:       "input from a file",
 		args:       []string{"-input-file", inputFile},
 		want:       0,

@@ -42,7 +42,7 @@ func BenchmarkFunction(b *testing.B) {
 				var total time.Duration
 				for b.Loop() {
 					started := time.Now()
-					e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap)
+					e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, nil)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -58,7 +58,7 @@ func BenchmarkFunction(b *testing.B) {
 				b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-first-answer")
 			})
 			b.Run(fmt.Sprintf("fn=%s/arch=%s/warm", pkg.Function.Name, arch), func(b *testing.B) {
-				e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap)
+				e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

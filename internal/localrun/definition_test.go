@@ -1,7 +1,6 @@
 package localrun
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,18 +14,17 @@ func TestEveryDefinitionPassesASLValidator(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			template, err := statemachine.Load(name)
 			require.NoError(t, err)
-			_, values, unresolved := localResources(template)
-			for _, placeholder := range unresolved {
-				// A stand-in for what only a later integration will provide:
-				// the validator checks the structure, not these values.
-				name := strings.Trim(placeholder, "${}")
-				values[name] = "local-" + name
-			}
-			definition, err := template.Render(values)
+			resources := localResourcesOf(template)
+			require.Empty(t, resources.unresolved, "the local runner provides every placeholder")
+			definition, err := template.Render(resources.values)
 			require.NoError(t, err)
-			in, err := startInterpreter(t.Context(), tools, definition, interpreterOverrides{}, lambdaOnly())
+			in, err := startInterpreter(t.Context(), tools, definition, interpreterOverrides{}, map[string]integration{
+				lambdaInvokeResource:       newLambdaInvoke(nil),
+				sqsSendMessageWaitResource: &sendMessageAndWait{},
+			})
 			require.NoError(t, err)
-			in.stop()
+			defer in.stop()
+			require.NoError(t, in.checkIntegrations())
 		})
 	}
 }
@@ -48,9 +46,9 @@ func TestASLValidatorRejectsAnUnreachableState(t *testing.T) {
 // Integrations are chosen per Resource: a Task whose Resource has none is a
 // setup error before anything runs, not a Task that fails at run time.
 func TestATaskWithoutIntegrationIsASetupError(t *testing.T) {
-	definition := `{"StartAt":"Wait for approval","States":{"Wait for approval":{"Type":"Task",
-		"Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-		"Parameters":{"QueueUrl":"https://example.invalid/q","MessageBody":{"token.$":"$$.Task.Token"}},
+	definition := `{"StartAt":"Record","States":{"Record":{"Type":"Task",
+		"Resource":"arn:aws:states:::dynamodb:putItem",
+		"Parameters":{"TableName":"records","Item":{"id":{"S.$":"$.id"}}},
 		"TimeoutSeconds":30,"End":true}}}`
 	in, err := startInterpreter(t.Context(), testTools(t), definition, interpreterOverrides{}, lambdaOnly())
 	require.NoError(t, err)
@@ -58,5 +56,5 @@ func TestATaskWithoutIntegrationIsASetupError(t *testing.T) {
 	err = in.checkIntegrations()
 	var setupErr *SetupError
 	require.ErrorAs(t, err, &setupErr)
-	require.ErrorContains(t, err, `Task "Wait for approval" uses Resource arn:aws:states:::sqs:sendMessage.waitForTaskToken`)
+	require.ErrorContains(t, err, `Task "Record" uses Resource arn:aws:states:::dynamodb:putItem`)
 }

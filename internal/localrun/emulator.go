@@ -19,10 +19,10 @@ import (
 // The environment a provided.al2023 function sees, where it matters to the
 // code: its name, memory and timeout (the emulator enforces the timeout),
 // region and UTC. Nothing of the developer's own environment (credentials,
-// proxies) leaks in, as on AWS. 128 MB and 3 s are the seed's settings.
+// proxies) leaks in, as on AWS. Memory and timeout are the stack's defaults.
 const (
-	functionMemoryMB = 128
-	functionTimeout  = 3 * time.Second
+	functionMemoryMB = lambdas.DefaultMemoryMB
+	functionTimeout  = lambdas.DefaultTimeoutSeconds * time.Second
 	localRegion      = "us-east-1"
 	localAccount     = "000000000000"
 )
@@ -43,12 +43,13 @@ type emulator struct {
 // startEmulator runs bootstrap (through qemu when set) under the emulator
 // and returns once the emulator accepts connections. The emulator starts the
 // bootstrap on the first invocation, which is therefore the cold start.
-func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string) (*emulator, error) {
+// awsEnvironment is added to the function's environment.
+func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
 	// Free ports are found by binding and releasing them, so another process
 	// can take one in between: retry with fresh ports when the emulator dies.
 	var lastErr error
 	for range 3 {
-		e, err := tryStartEmulator(ctx, t, fn, bootstrap)
+		e, err := tryStartEmulator(ctx, t, fn, bootstrap, awsEnvironment)
 		if err == nil || ctx.Err() != nil {
 			return e, err
 		}
@@ -57,7 +58,7 @@ func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap
 	return nil, lastErr
 }
 
-func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string) (*emulator, error) {
+func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
 	ports, err := freeLoopbackPorts(2)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootst
 	}
 	cmd := exec.Command(t.rie, append(args, bootstrap)...)
 	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = functionEnvironment(fn, cmd.Dir)
+	cmd.Env = append(functionEnvironment(fn, cmd.Dir), awsEnvironment...)
 	cmd.WaitDelay = stopGrace
 	process, err := startChild(cmd)
 	if err != nil {
@@ -102,6 +103,18 @@ func functionEnvironment(fn lambdas.Function, taskRoot string) []string {
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(int(functionTimeout.Seconds())),
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + fn.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME=local",
+	}
+}
+
+// localAWSEnvironment points the functions' AWS SDKs at the local Step
+// Functions endpoint, with the kind of credentials a Lambda execution role
+// provides (the endpoint does not check them).
+func localAWSEnvironment(stepFunctionsURL string) []string {
+	return []string{
+		"AWS_ENDPOINT_URL_SFN=" + stepFunctionsURL,
+		"AWS_ACCESS_KEY_ID=local",
+		"AWS_SECRET_ACCESS_KEY=local",
+		"AWS_SESSION_TOKEN=local",
 	}
 }
 

@@ -75,11 +75,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 var builds sync.Map // bundle.Arch → func() ([]bundle.Package, error)
 
-// packagesFor builds main's functions for arch once per test binary.
+// packagesFor builds every function for arch once per test binary.
 func packagesFor(t testing.TB, arch bundle.Arch) []bundle.Package {
 	t.Helper()
 	build, _ := builds.LoadOrStore(arch, sync.OnceValues(func() ([]bundle.Package, error) {
-		return bundle.BuildAll(context.Background(), []lambdas.Function{lambdas.HelloWorld, lambdas.Reverse}, arch)
+		return bundle.BuildAll(context.Background(), lambdas.All(), arch)
 	}))
 	packages, err := build.(func() ([]bundle.Package, error))()
 	require.NoError(t, err)

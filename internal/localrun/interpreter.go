@@ -46,6 +46,10 @@ type incoming struct {
 	State      string          `json:"state"`
 	Resource   string          `json:"resource"`
 	Parameters json.RawMessage `json:"parameters"`
+	TaskToken  string          `json:"taskToken"`
+	// TimeoutSeconds and HeartbeatSeconds are the Task's, overrides applied.
+	TimeoutSeconds   int `json:"timeoutSeconds"`
+	HeartbeatSeconds int `json:"heartbeatSeconds"`
 	// loaded
 	Tasks []taskState `json:"tasks"`
 	// invalid
@@ -90,6 +94,9 @@ type interpreterOverrides struct {
 	// TaskTimeout replaces every Task's TimeoutSeconds, in whole seconds;
 	// zero keeps the definition's.
 	TaskTimeout time.Duration
+	// TaskHeartbeat replaces the HeartbeatSeconds of every Task that has
+	// one, in whole seconds; zero keeps the definition's.
+	TaskHeartbeat time.Duration
 }
 
 func startInterpreter(ctx context.Context, t *tools, definition string, overrides interpreterOverrides, integrations map[string]integration) (*interpreter, error) {
@@ -133,6 +140,9 @@ func (in *interpreter) load(ctx context.Context, definition string, overrides in
 	}
 	if overrides.TaskTimeout > 0 {
 		load["taskTimeoutSeconds"] = max(1, int(overrides.TaskTimeout.Seconds()))
+	}
+	if overrides.TaskHeartbeat > 0 {
+		load["taskHeartbeatSeconds"] = max(1, int(overrides.TaskHeartbeat.Seconds()))
 	}
 	if err := in.send(load); err != nil {
 		return err
@@ -227,7 +237,13 @@ func (in *interpreter) read(stdout io.Reader) {
 // (not a Task error) ends the execution with that error.
 func (in *interpreter) serve(call incoming) {
 	answer := map[string]any{"type": "answer", "call": call.Call}
-	result, err := in.integrations[call.Resource].call(in.calls, call.Parameters)
+	result, err := in.integrations[call.Resource].call(in.calls, taskCall{
+		State:      call.State,
+		Parameters: call.Parameters,
+		TaskToken:  call.TaskToken,
+		Timeout:    time.Duration(call.TimeoutSeconds) * time.Second,
+		Heartbeat:  time.Duration(call.HeartbeatSeconds) * time.Second,
+	})
 	var taskErr *TaskError
 	switch {
 	case errors.As(err, &taskErr):

@@ -24,7 +24,21 @@ func (e *TaskError) Error() string { return e.Name + ": " + e.Cause }
 // arn:aws:states:::lambda:invoke. A *TaskError fails the Task; any other
 // error means the local machinery broke, and stops the run.
 type integration interface {
-	call(ctx context.Context, parameters json.RawMessage) (json.RawMessage, error)
+	call(ctx context.Context, task taskCall) (json.RawMessage, error)
+}
+
+// taskCall is one execution of a Task state, as the interpreter hands it over.
+type taskCall struct {
+	State string
+	// Parameters are the Task's effective parameters (after InputPath and
+	// Parameters).
+	Parameters json.RawMessage
+	// TaskToken is the token of a .waitForTaskToken Task, already in
+	// Parameters wherever the definition refers to $$.Task.Token.
+	TaskToken string
+	// Timeout and Heartbeat are the Task's effective TimeoutSeconds and
+	// HeartbeatSeconds; zero when it has none.
+	Timeout, Heartbeat time.Duration
 }
 
 const lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
@@ -69,27 +83,19 @@ func (l *lambdaInvoke) use(emulators []*emulator) {
 	}
 }
 
-func (l *lambdaInvoke) call(ctx context.Context, parameters json.RawMessage) (json.RawMessage, error) {
+func (l *lambdaInvoke) call(ctx context.Context, task taskCall) (json.RawMessage, error) {
 	var request struct {
 		FunctionName string
 		Payload      json.RawMessage
 	}
-	if err := json.Unmarshal(parameters, &request); err != nil || request.FunctionName == "" {
-		return nil, &TaskError{Name: "States.Runtime", Cause: "lambda:invoke needs Parameters with a FunctionName string, got " + string(parameters)}
-	}
-	name := functionName(request.FunctionName)
-	emulator, ok := l.emulators[name]
-	if !ok {
-		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + request.FunctionName}
-	}
-	if err := l.injectFault(ctx, name); err != nil {
-		return nil, err
+	if err := json.Unmarshal(task.Parameters, &request); err != nil || request.FunctionName == "" {
+		return nil, &TaskError{Name: "States.Runtime", Cause: "lambda:invoke needs Parameters with a FunctionName string, got " + string(task.Parameters)}
 	}
 	event := []byte(request.Payload)
 	if len(event) == 0 {
 		event = []byte("{}")
 	}
-	answer, err := emulator.invoke(ctx, event)
+	answer, err := l.invoke(ctx, request.FunctionName, event)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +103,21 @@ func (l *lambdaInvoke) call(ctx context.Context, parameters json.RawMessage) (js
 		return nil, taskErr
 	}
 	return invokeResult(answer)
+}
+
+// invoke runs one invocation of the function as the Lambda service would,
+// faults included, for the lambda:invoke integration and for the queues'
+// event source mappings alike. The answer may be a function error document.
+func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byte) ([]byte, error) {
+	name := functionName(nameOrARN)
+	emulator, ok := l.emulators[name]
+	if !ok {
+		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + nameOrARN}
+	}
+	if err := l.injectFault(ctx, name); err != nil {
+		return nil, err
+	}
+	return emulator.invoke(ctx, event)
 }
 
 func (l *lambdaInvoke) injectFault(ctx context.Context, function string) error {

@@ -45,17 +45,22 @@ type Config struct {
 	// TaskTimeout, when set, replaces every Task's TimeoutSeconds (whole
 	// seconds, at least one) so that tests of timeouts take seconds.
 	TaskTimeout time.Duration
+	// TaskHeartbeat, when set, replaces the HeartbeatSeconds of every Task
+	// that has one (whole seconds, at least one), for the same reason.
+	TaskHeartbeat time.Duration
 }
 
 // Session holds a workflow ready to execute: emulators running, definition
 // loaded. Close it to stop every process and remove every file it made.
 type Session struct {
-	progress    io.Writer
-	emulators   []*emulator
-	interpreter *interpreter
-	tempDir     string
-	executeMu   sync.Mutex
-	closeOnce   sync.Once
+	progress      io.Writer
+	emulators     []*emulator
+	interpreter   *interpreter
+	stepFunctions *stepFunctionsEndpoint
+	queues        []*localQueue
+	tempDir       string
+	executeMu     sync.Mutex
+	closeOnce     sync.Once
 }
 
 // Execution is the outcome of one execution.
@@ -92,11 +97,11 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, err
 	}
-	functions, values, unresolved := localResources(template)
-	if len(unresolved) > 0 {
-		return nil, setupErrorf("workflow %q asks for %s, which the local runner cannot provide yet: it provides the ARNs of the functions in lambdas.All() only", template.Name, strings.Join(unresolved, ", "))
+	resources := localResourcesOf(template)
+	if len(resources.unresolved) > 0 {
+		return nil, setupErrorf("workflow %q asks for %s, which the local runner cannot provide yet: it provides the ARNs of the functions in lambdas.All() and the URLs of the queues in queueConsumers only", template.Name, strings.Join(resources.unresolved, ", "))
 	}
-	definition, err := template.Render(values)
+	definition, err := template.Render(resources.values)
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
@@ -110,17 +115,27 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 			s.Close()
 		}
 	}()
+	// The functions' environment names the endpoint: it comes first.
+	if s.stepFunctions, err = startStepFunctionsEndpoint(progress); err != nil {
+		return nil, err
+	}
+	invoke := newLambdaInvoke(config.Faults)
+	sendAndWait := &sendMessageAndWait{queues: map[string]*localQueue{}, stepFunctions: s.stepFunctions}
+	for name, consumer := range resources.queues {
+		queue := &localQueue{name: name, consumer: consumer, lambda: invoke, progress: progress}
+		s.queues = append(s.queues, queue)
+		sendAndWait.queues[localQueueURL(name)] = queue
+	}
+	integrations := map[string]integration{lambdaInvokeResource: invoke, sqsSendMessageWaitResource: sendAndWait}
+	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, TaskTimeout: config.TaskTimeout, TaskHeartbeat: config.TaskHeartbeat}
 	// Node takes about as long to load the interpreter as the functions take
 	// to build and start: do both at once.
-	invoke := newLambdaInvoke(config.Faults)
-	integrations := map[string]integration{lambdaInvokeResource: invoke}
-	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, TaskTimeout: config.TaskTimeout}
 	var interpreterErr error
 	var loading sync.WaitGroup
 	loading.Go(func() {
 		s.interpreter, interpreterErr = startInterpreter(ctx, tools, definition, overrides, integrations)
 	})
-	s.emulators, err = buildAndStartEmulators(ctx, config, functions, tools, tempDir)
+	s.emulators, err = buildAndStartEmulators(ctx, config, resources.functions, tools, tempDir, localAWSEnvironment(s.stepFunctions.url))
 	loading.Wait()
 	if err = errors.Join(interpreterErr, err); err != nil {
 		return nil, err
@@ -136,31 +151,62 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	for _, e := range s.emulators {
 		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s\n", e.function.Name, config.Arch, e.address, runsOn)
 	}
+	for _, queue := range s.queues {
+		fmt.Fprintf(progress, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.name, localQueueURL(queue.name), queue.consumer.Name, s.stepFunctions.url)
+	}
 	return s, nil
 }
 
-// localResources resolves the template's placeholders to what runs here:
-// each ${<Function>FunctionArn} to the local ARN of that function. It
-// returns the functions to start, the placeholders' values, and the
-// placeholders nothing here provides.
-func localResources(template *statemachine.Template) (functions []lambdas.Function, values map[string]string, unresolved []string) {
-	values = map[string]string{}
+// queueConsumers names, for each queue URL placeholder, the queue and the
+// function the stack feeds its messages to (infra/deploy.go): the definition
+// names only the queue, yet a run needs its consumer too.
+var queueConsumers = map[string]struct {
+	name     string
+	consumer lambdas.Function
+}{
+	"CallbackQueueUrl": {"callback", lambdas.CallbackWorker},
+}
+
+// localResources is what a workflow's placeholders stand for here.
+type localResources struct {
+	functions []lambdas.Function          // to start, each under an emulator
+	queues    map[string]lambdas.Function // queue name → consumer
+	values    map[string]string           // placeholder → value
+	// unresolved are the placeholders nothing here provides.
+	unresolved []string
+}
+
+// localResourcesOf resolves the template's placeholders: each
+// ${<Function>FunctionArn} to the local ARN of that function, each queue
+// URL placeholder to a local queue, whose consumer runs too.
+func localResourcesOf(template *statemachine.Template) localResources {
+	resources := localResources{queues: map[string]lambdas.Function{}, values: map[string]string{}}
+	use := func(fn lambdas.Function) {
+		if !slices.Contains(resources.functions, fn) {
+			resources.functions = append(resources.functions, fn)
+		}
+	}
 	for _, placeholder := range template.Placeholders() {
-		index := slices.IndexFunc(lambdas.All(), func(fn lambdas.Function) bool { return fn.ArnPlaceholder() == placeholder })
-		if index < 0 {
-			unresolved = append(unresolved, "${"+placeholder+"}")
+		if queue, ok := queueConsumers[placeholder]; ok {
+			resources.queues[queue.name] = queue.consumer
+			resources.values[placeholder] = localQueueURL(queue.name)
+			use(queue.consumer)
 			continue
 		}
-		fn := lambdas.All()[index]
-		functions = append(functions, fn)
-		values[placeholder] = localFunctionARN(fn)
+		index := slices.IndexFunc(lambdas.All(), func(fn lambdas.Function) bool { return fn.ArnPlaceholder() == placeholder })
+		if index < 0 {
+			resources.unresolved = append(resources.unresolved, "${"+placeholder+"}")
+			continue
+		}
+		use(lambdas.All()[index])
+		resources.values[placeholder] = localFunctionARN(lambdas.All()[index])
 	}
-	return functions, values, unresolved
+	return resources
 }
 
 // buildAndStartEmulators builds the functions (unless config has them),
 // unpacks each into tempDir and starts its emulator.
-func buildAndStartEmulators(ctx context.Context, config Config, functions []lambdas.Function, t *tools, tempDir string) ([]*emulator, error) {
+func buildAndStartEmulators(ctx context.Context, config Config, functions []lambdas.Function, t *tools, tempDir string, awsEnvironment []string) ([]*emulator, error) {
 	packages, err := packagesOf(ctx, config, functions)
 	if err != nil {
 		return nil, err
@@ -173,7 +219,7 @@ func buildAndStartEmulators(ctx context.Context, config Config, functions []lamb
 			dir := filepath.Join(tempDir, pkg.Function.Name)
 			bootstrap, err := unpack(pkg, dir)
 			if err == nil {
-				emulators[i], err = startEmulator(ctx, t, pkg.Function, bootstrap)
+				emulators[i], err = startEmulator(ctx, t, pkg.Function, bootstrap, awsEnvironment)
 			}
 			errs[i] = err
 		})
@@ -235,12 +281,19 @@ func (s *Session) Execute(ctx context.Context, input json.RawMessage) (*Executio
 	return execution, nil
 }
 
-// Close stops the interpreter and the emulators and removes the temporary
+// Close stops the interpreter, the queues' deliveries, the Step Functions
+// endpoint and the emulators, in that order, and removes the temporary
 // directory. It is safe to call more than once.
 func (s *Session) Close() {
 	s.closeOnce.Do(func() {
 		if s.interpreter != nil {
-			s.interpreter.stop()
+			s.interpreter.stop() // ends the deliveries' context
+		}
+		for _, queue := range s.queues {
+			queue.close()
+		}
+		if s.stepFunctions != nil {
+			s.stepFunctions.stop()
 		}
 		var wg sync.WaitGroup
 		for _, e := range s.emulators {

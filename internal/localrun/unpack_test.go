@@ -86,7 +86,7 @@ func TestEmulatorRefusesANonExecutableBootstrap(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.Chmod(bootstrap, 0o644))
 
-	e, err := startEmulator(t.Context(), testTools(t), lambdas.HelloWorld, bootstrap)
+	e, err := startEmulator(t.Context(), testTools(t), lambdas.HelloWorld, bootstrap, nil)
 	require.NoError(t, err)
 	t.Cleanup(e.stop)
 	_, err = e.invoke(t.Context(), []byte(`{"payload":"hi"}`))

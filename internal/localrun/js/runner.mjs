@@ -3,14 +3,16 @@
 // integration. The two talk in JSON lines: the Go side writes on stdin, this
 // script answers on stdout. stderr is for crashes only.
 //
-// Go → JS:  {"type":"load","definition":{…},"retryIntervalMs":n?,"taskTimeoutSeconds":n?}
+// Go → JS:  {"type":"load","definition":{…},"retryIntervalMs":n?,"taskTimeoutSeconds":n?,"taskHeartbeatSeconds":n?}
 //           {"type":"run","run":n,"input":…}
 //           {"type":"answer","call":n,"result":…} | {"type":"answer","call":n,"error":{"name":…,"cause":…}}
 // JS → Go:  {"type":"loaded","tasks":[{"state":…,"resource":…}]} | {"type":"invalid","errors":…}
-//           {"type":"call","call":n,"state":…,"resource":…,"parameters":…}
+//           {"type":"call","call":n,"state":…,"resource":…,"parameters":…,
+//            "timeoutSeconds":n?,"heartbeatSeconds":n?,"taskToken":…?}
 //           {"type":"event","run":n,"event":{"type":…,"state":…,"stateType":…,"error":…,"attempt":…,"next":…}}
 //           {"type":"done","run":n,"output":…} | {"type":"done","run":n,"error":…,"cause":…}
 //           {"type":"fatal","message":…}
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import validateASL from 'asl-validator';
 import { StateMachine, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
@@ -34,12 +36,50 @@ function collectStates(states, found = []) {
   return found;
 }
 
+// Step Functions gives every .waitForTaskToken Task a fresh token in the
+// context object ($$.Task.Token); the interpreter's context has no Task. So
+// at load each Parameters reference to it becomes this marker, and each call
+// puts a token of its own in the marker's place.
+const TASK_TOKEN_MARKER = 'local task token';
+const takesTaskToken = (state) => state.Resource.endsWith('.waitForTaskToken');
+
+function markTaskToken(template) {
+  if (Array.isArray(template)) return template.map(markTaskToken);
+  if (template === null || typeof template !== 'object') return template;
+  return Object.fromEntries(
+    Object.entries(template).map(([key, value]) =>
+      key.endsWith('.$') && value === '$$.Task.Token'
+        ? [key.slice(0, -'.$'.length), TASK_TOKEN_MARKER]
+        : [key, markTaskToken(value)],
+    ),
+  );
+}
+
 // Every Task is handed to the Go side, which answers as the Task's service
 // integration would: with a result, or with an error whose name Retry and
-// Catch match and whose message becomes the Cause.
-function callGo(state, resource, parameters) {
+// Catch match and whose message becomes the Cause. The interpreter enforces
+// TimeoutSeconds; a callback integration needs them too, to expire its token.
+function callGo(name, state, parameters) {
   const call = ++lastCall;
-  send({ type: 'call', call, state, resource, parameters });
+  const message = {
+    type: 'call',
+    call,
+    state: name,
+    resource: state.Resource,
+    parameters,
+    timeoutSeconds: state.TimeoutSeconds,
+    heartbeatSeconds: state.HeartbeatSeconds,
+  };
+  if (takesTaskToken(state)) {
+    const taskToken = randomBytes(48).toString('base64url');
+    message.taskToken = taskToken;
+    message.parameters = JSON.parse(JSON.stringify(parameters), (_, value) =>
+      value === TASK_TOKEN_MARKER ? taskToken : value,
+    );
+  }
+  // The events logged so far (this state's StateEntered) reach stdout in
+  // microtasks: send the call after them, so progress reads in order.
+  setImmediate(() => send(message));
   return new Promise((resolve, reject) => pendingCalls.set(call, { resolve, reject }));
 }
 
@@ -56,7 +96,7 @@ function answer({ call, result, error }) {
   }
 }
 
-function load({ definition, retryIntervalMs, taskTimeoutSeconds }) {
+function load({ definition, retryIntervalMs, taskTimeoutSeconds, taskHeartbeatSeconds }) {
   // asl-validator catches what the interpreter would run anyway, such as an
   // unreachable state. It annotates what it checks, hence the copy.
   const validation = validateASL(structuredClone(definition), { checkPaths: true, checkArn: true });
@@ -66,16 +106,18 @@ function load({ definition, retryIntervalMs, taskTimeoutSeconds }) {
   }
   const states = collectStates(definition.States);
   const tasks = states.filter(({ state }) => state.Type === 'Task');
-  if (taskTimeoutSeconds) {
-    for (const { state } of tasks) {
+  for (const { state } of tasks) {
+    if (taskTimeoutSeconds) {
       state.TimeoutSeconds = taskTimeoutSeconds;
       delete state.TimeoutSecondsPath;
     }
+    if (taskHeartbeatSeconds && state.HeartbeatSeconds) state.HeartbeatSeconds = taskHeartbeatSeconds;
+    if (takesTaskToken(state)) state.Parameters = markTaskToken(state.Parameters);
   }
   machine = new StateMachine(definition);
   overrides = {
     taskResourceLocalHandlers: Object.fromEntries(
-      tasks.map(({ name, state }) => [name, (parameters) => callGo(name, state.Resource, parameters)]),
+      tasks.map(({ name, state }) => [name, (parameters) => callGo(name, state, parameters)]),
     ),
   };
   if (retryIntervalMs !== undefined) {

@@ -1,0 +1,177 @@
+package localrun
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"stepfunctions-go/lambdas"
+)
+
+const sqsSendMessageWaitResource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+
+// maxReceiveCount is the deployed redrive policy's (infra/callback.go): a
+// message received this often without success goes to the dead-letter queue.
+const maxReceiveCount = 3
+
+// sendMessageAndWait is the sqs:sendMessage.waitForTaskToken integration:
+// it sends the Task's message to a local queue and waits until a worker
+// reports on the task's token at the local Step Functions endpoint.
+type sendMessageAndWait struct {
+	queues        map[string]*localQueue // by URL
+	stepFunctions *stepFunctionsEndpoint
+}
+
+func (s *sendMessageAndWait) call(ctx context.Context, task taskCall) (json.RawMessage, error) {
+	var request struct {
+		QueueUrl    string
+		MessageBody json.RawMessage
+	}
+	if err := json.Unmarshal(task.Parameters, &request); err != nil || request.QueueUrl == "" || len(request.MessageBody) == 0 {
+		return nil, &TaskError{Name: "States.Runtime", Cause: "sqs:sendMessage needs Parameters with a QueueUrl string and a MessageBody, got " + string(task.Parameters)}
+	}
+	queue, ok := s.queues[request.QueueUrl]
+	if !ok {
+		return nil, &TaskError{Name: "SQS.QueueDoesNotExistException", Cause: "The specified queue does not exist: " + request.QueueUrl}
+	}
+	waiting := s.stepFunctions.expect(task.TaskToken, task.State)
+	defer s.stepFunctions.forget(task.TaskToken)
+	queue.send(ctx, messageBody(request.MessageBody))
+	return waiting.await(ctx, task.Heartbeat, task.Timeout)
+}
+
+// messageBody is the text SQS receives: Step Functions sends a string
+// MessageBody as it is and serializes anything else as JSON.
+func messageBody(parameter json.RawMessage) string {
+	var text string
+	if json.Unmarshal(parameter, &text) == nil {
+		return text
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, parameter) // valid: it came out of the Parameters
+	return compact.String()
+}
+
+// localQueue stands in for an SQS queue and the event source mapping that
+// hands its messages to a consumer function, one message per invocation.
+type localQueue struct {
+	name     string
+	consumer lambdas.Function
+	lambda   *lambdaInvoke // the Lambda service the mapping invokes
+	progress io.Writer
+
+	mu         sync.Mutex
+	closed     bool
+	deliveries sync.WaitGroup
+}
+
+// localQueueURL has the form of an SQS queue URL on a host that cannot
+// leave the machine; no one connects to it: Tasks find the queue by it.
+func localQueueURL(name string) string {
+	return "http://sqs." + localRegion + ".localhost/" + localAccount + "/" + name
+}
+
+func (q *localQueue) arn() string {
+	return "arn:aws:sqs:" + localRegion + ":" + localAccount + ":" + q.name
+}
+
+// send enqueues body and delivers it in the background until the consumer
+// processes it, it goes to the dead-letter queue, or ctx ends.
+func (q *localQueue) send(ctx context.Context, body string) {
+	sum := md5.Sum([]byte(body))
+	sent := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	message := events.SQSMessage{
+		MessageId: uuid(),
+		Body:      body,
+		Md5OfBody: hex.EncodeToString(sum[:]),
+		Attributes: map[string]string{
+			"SentTimestamp":                    sent,
+			"SenderId":                         localAccount,
+			"ApproximateFirstReceiveTimestamp": sent,
+		},
+		MessageAttributes: map[string]events.SQSMessageAttribute{},
+		EventSource:       "aws:sqs",
+		EventSourceARN:    q.arn(),
+		AWSRegion:         localRegion,
+	}
+	fmt.Fprintf(q.progress, "  sqs: message %s sent to %s\n", message.MessageId, q.name)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.deliveries.Go(func() { q.deliver(ctx, message) })
+	}
+}
+
+// deliver invokes the consumer with message until it is processed. A failed
+// message comes back at once: the deployed queue's visibility timeout (six
+// times the function timeout) would only slow the run down.
+func (q *localQueue) deliver(ctx context.Context, message events.SQSMessage) {
+	for receive := 1; receive <= maxReceiveCount; receive++ {
+		message.Attributes["ApproximateReceiveCount"] = strconv.Itoa(receive)
+		message.ReceiptHandle = rand.Text()
+		event, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{message}}) // strings and maps of strings
+		fmt.Fprintf(q.progress, "  sqs: message %s delivered to %s (receive %d of %d)\n", message.MessageId, q.consumer.Name, receive, maxReceiveCount)
+		answer, err := q.lambda.invoke(ctx, q.consumer.Name, event)
+		if err != nil && ctx.Err() != nil {
+			return // the session is closing
+		}
+		failure := deliveryFailure(answer, err, message.MessageId)
+		if failure == "" {
+			fmt.Fprintf(q.progress, "  sqs: message %s processed, deleted from %s\n", message.MessageId, q.name)
+			return
+		}
+		fmt.Fprintf(q.progress, "  sqs: message %s not processed: %s\n", message.MessageId, failure)
+	}
+	fmt.Fprintf(q.progress, "  sqs: message %s received %d times (the redrive policy's maxReceiveCount): moved to the dead-letter queue, no more deliveries\n", message.MessageId, maxReceiveCount)
+}
+
+// deliveryFailure says why an invocation leaves the message in the queue:
+// the invocation failed, or the function listed the message among its
+// batchItemFailures (the mapping reports batch item failures). Empty means
+// the message is deleted.
+func deliveryFailure(answer []byte, err error, messageID string) string {
+	if err != nil {
+		return "the invocation failed: " + err.Error()
+	}
+	if taskErr := functionError(answer); taskErr != nil {
+		return "the function failed: " + taskErr.Cause
+	}
+	var response events.SQSEventResponse
+	if err := json.Unmarshal(answer, &response); err != nil {
+		return "the function's result is not an SQSEventResponse: " + string(answer)
+	}
+	for _, failure := range response.BatchItemFailures {
+		if failure.ItemIdentifier == messageID {
+			return "the function returned it as a batch item failure"
+		}
+	}
+	return ""
+}
+
+// close stops new deliveries and waits for those under way, which end with
+// the context they were sent with.
+func (q *localQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.deliveries.Wait()
+}
+
+// uuid is a random (version 4) UUID, the form of SQS message IDs.
+func uuid() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
