@@ -3,7 +3,9 @@ package localrun
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -46,7 +48,11 @@ func startSession(t *testing.T, config Config) *Session {
 	if config.Packages == nil {
 		config.Packages = packagesFor(t, config.Arch)
 	}
-	config.Progress = testWriter{t}
+	if config.Progress == nil {
+		config.Progress = testWriter{t}
+	} else {
+		config.Progress = io.MultiWriter(testWriter{t}, config.Progress)
+	}
 	session, err := Start(t.Context(), config)
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -62,6 +68,24 @@ func startSession(t *testing.T, config Config) *Session {
 		require.True(t, errors.Is(err, os.ErrNotExist), "Close left %s behind", session.tempDir)
 	})
 	return session
+}
+
+// syncBuffer collects progress written from several goroutines.
+type syncBuffer struct {
+	mu   sync.Mutex
+	data strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.data.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.data.String()
 }
 
 // testWriter sends progress lines to the test log.

@@ -56,6 +56,9 @@ type Fault struct {
 	Delay time.Duration
 	// Err, when set, is the Task's error instead of running the function.
 	Err *TaskError
+	// Answer, when set, is the function's answer instead of running it: a
+	// stand-in for a function that returns something unexpected.
+	Answer json.RawMessage
 }
 
 // FaultPlan chooses the fault for the call-th invocation (from 1) of the
@@ -114,31 +117,31 @@ func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byt
 	if !ok {
 		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + nameOrARN}
 	}
-	if err := l.injectFault(ctx, name); err != nil {
-		return nil, err
-	}
-	return emulator.invoke(ctx, event)
-}
-
-func (l *lambdaInvoke) injectFault(ctx context.Context, function string) error {
-	if l.faults == nil {
-		return nil
-	}
-	l.mu.Lock()
-	l.calls[function]++
-	fault := l.faults(function, l.calls[function])
-	l.mu.Unlock()
+	fault := l.fault(name)
 	if fault.Delay > 0 {
 		select {
 		case <-time.After(fault.Delay):
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
-	if fault.Err != nil {
-		return fault.Err
+	switch {
+	case fault.Err != nil:
+		return nil, fault.Err
+	case fault.Answer != nil:
+		return fault.Answer, nil
 	}
-	return nil
+	return emulator.invoke(ctx, event)
+}
+
+func (l *lambdaInvoke) fault(function string) Fault {
+	if l.faults == nil {
+		return Fault{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls[function]++
+	return l.faults(function, l.calls[function])
 }
 
 // functionName accepts what Lambda's FunctionName accepts: a name, a name

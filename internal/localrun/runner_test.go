@@ -14,17 +14,24 @@ import (
 	"stepfunctions-go/lambdas/bundle"
 )
 
+// Both workflows turn the seed's input into the seed's output: main through
+// Reverse and HelloWorld, callback through HelloWorld and the queue's worker.
 func TestSeedInputGivesSeedOutput(t *testing.T) {
-	for _, arch := range bundle.Arches {
-		t.Run(string(arch), func(t *testing.T) {
-			requireArch(t, arch)
-			session := startSession(t, Config{Arch: arch})
-			execution, err := session.Execute(t.Context(), json.RawMessage(seedInput))
-			require.NoError(t, err)
-			require.Nil(t, execution.Failure)
-			assert.JSONEq(t, seedOutput, string(execution.Output))
-			assert.Equal(t, 2, execution.Transitions, "Reverse and HelloWorld, nothing retried")
-		})
+	for _, workflow := range []string{"main", "callback"} {
+		for _, arch := range bundle.Arches {
+			t.Run(workflow+"/"+string(arch), func(t *testing.T) {
+				requireArch(t, arch)
+				session := startSession(t, Config{Workflow: workflow, Arch: arch})
+				// Bounded: a callback that never comes would wait for the Task's 600 s.
+				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+				defer cancel()
+				execution, err := session.Execute(ctx, json.RawMessage(seedInput))
+				require.NoError(t, err)
+				require.Nil(t, execution.Failure)
+				assert.JSONEq(t, seedOutput, string(execution.Output))
+				assert.Equal(t, 2, execution.Transitions, "two Tasks, nothing retried")
+			})
+		}
 	}
 }
 

@@ -1,0 +1,204 @@
+package localrun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/lambdas"
+)
+
+// The callback workflow's ways to fail, each through the real worker, its
+// real SDK calls and the definition's Catch.
+func TestCallbackWorkflowFailures(t *testing.T) {
+	worker := lambdas.CallbackWorker.Name
+	faultOf := func(function string, fault Fault) FaultPlan {
+		return func(fn string, call int) Fault {
+			if fn == function {
+				return fault
+			}
+			return Fault{}
+		}
+	}
+	swallowed := Fault{Delay: time.Minute} // the delivery never reaches the worker
+	tests := []struct {
+		name   string
+		input  string
+		config Config
+		plan   FaultPlan
+		// want is the execution's error.
+		want            string
+		wantWorkerCalls int
+		wantProgress    []string
+		maxDuration     time.Duration
+	}{{
+		name:         "bad execution input stops at HelloWorld",
+		input:        `{"payload": 42}`,
+		want:         "InvalidInputError",
+		wantProgress: []string{"⤷ HelloWorld caught, next Failed"},
+		maxDuration:  2 * time.Second,
+	}, {
+		// HelloWorld validates the input the worker would reject, so only
+		// a misbehaving HelloWorld hands the worker a bad payload.
+		name:            "a payload the worker rejects ends in its SendTaskFailure",
+		input:           seedInput,
+		plan:            faultOf(lambdas.HelloWorld.Name, Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":42}}`)}),
+		want:            "InvalidInputError",
+		wantWorkerCalls: 1,
+		wantProgress:    []string{"sfn: SendTaskHeartbeat for WaitForWorker", "sfn: SendTaskFailure for WaitForWorker: InvalidInputError", "⤷ WaitForWorker caught, next Failed"},
+		maxDuration:     2 * time.Second,
+	}, {
+		name:            "a worker that never answers misses the heartbeat",
+		input:           seedInput,
+		config:          Config{TaskHeartbeat: time.Second},
+		plan:            faultOf(worker, swallowed),
+		want:            "States.HeartbeatTimeout",
+		wantWorkerCalls: 1,
+		maxDuration:     3 * time.Second,
+	}, {
+		name:            "a worker that never answers, within the heartbeat, reaches the timeout",
+		input:           seedInput,
+		config:          Config{TaskTimeout: 2 * time.Second},
+		plan:            faultOf(worker, swallowed),
+		want:            "States.Timeout",
+		wantWorkerCalls: 1,
+		maxDuration:     4 * time.Second,
+	}, {
+		name:            "failed deliveries dead-letter the message, then the heartbeat expires",
+		input:           seedInput,
+		config:          Config{TaskHeartbeat: 2 * time.Second},
+		plan:            faultOf(worker, Fault{Err: &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error."}}),
+		want:            "States.HeartbeatTimeout",
+		wantWorkerCalls: maxReceiveCount,
+		wantProgress:    []string{"(receive 3 of 3)", "moved to the dead-letter queue"},
+		maxDuration:     4 * time.Second,
+	}}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			t.Parallel()
+			log := &callLog{plan: test.plan}
+			progress := &syncBuffer{}
+			test.config.Workflow, test.config.Faults, test.config.Progress = "callback", log.fault, progress
+			session := startSession(t, test.config)
+			// Bounded: a callback that never comes would wait for the Task's 600 s.
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			execution, err := session.Execute(ctx, json.RawMessage(test.input))
+			require.NoError(t, err)
+			require.NotNil(t, execution.Failure, "output %s", execution.Output)
+			assert.Equal(t, test.want, execution.Failure.Error)
+			assert.Equal(t, test.wantWorkerCalls, log.count(worker))
+			for _, line := range test.wantProgress {
+				assert.Contains(t, progress.String(), line)
+			}
+			assert.Less(t, execution.Duration, test.maxDuration)
+		})
+	}
+}
+
+// The real worker returns a message it cannot act on as a batch item
+// failure; the queue delivers it again, maxReceiveCount times in all, and
+// then dead-letters it.
+func TestAMessageWithoutATaskTokenIsDeadLettered(t *testing.T) {
+	log := &callLog{}
+	progress := &syncBuffer{}
+	session := startSession(t, Config{Workflow: "callback", Faults: log.fault, Progress: progress})
+	queue := session.queues[0]
+	queue.send(t.Context(), seedInput)
+	queue.close() // waits for the deliveries
+	assert.Equal(t, maxReceiveCount, log.count(lambdas.CallbackWorker.Name))
+	assert.Equal(t, maxReceiveCount, strings.Count(progress.String(), "the function returned it as a batch item failure"))
+	assert.Contains(t, progress.String(), "received 3 times (the redrive policy's maxReceiveCount): moved to the dead-letter queue")
+}
+
+// The endpoint speaks the protocol of the Go SDK the worker uses: its calls
+// succeed, and its errors arrive as the SDK's typed errors.
+func TestStepFunctionsEndpointAnswersTheSDK(t *testing.T) {
+	endpoint, err := startStepFunctionsEndpoint(testWriter{t})
+	require.NoError(t, err)
+	t.Cleanup(endpoint.stop)
+	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(endpoint.url), Region: localRegion, Credentials: aws.AnonymousCredentials{}})
+	token := aws.String("token")
+	success := func(ctx context.Context) error {
+		_, err := client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`{"done":true}`)})
+		return err
+	}
+	tests := []struct {
+		name  string
+		await bool // whether a task waits for the token
+		call  func(context.Context) error
+		// wantErr recognises the SDK's error; nil for success.
+		wantErr     func(error) bool
+		wantResult  string
+		wantFailure *TaskError
+	}{{
+		name:       "SendTaskSuccess completes the task with its output",
+		await:      true,
+		call:       success,
+		wantResult: `{"done":true}`,
+	}, {
+		name:  "SendTaskFailure fails it with the error and cause",
+		await: true,
+		call: func(ctx context.Context) error {
+			_, err := client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: token, Error: aws.String("InvalidInputError"), Cause: aws.String("bad")})
+			return err
+		},
+		wantFailure: &TaskError{Name: "InvalidInputError", Cause: "bad"},
+	}, {
+		name:  "output that is not JSON",
+		await: true,
+		call: func(ctx context.Context) error {
+			_, err := client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`{`)})
+			return err
+		},
+		wantErr: isA[*types.InvalidOutput],
+	}, {
+		name:    "a token no task waits for",
+		call:    success,
+		wantErr: isA[*types.TaskDoesNotExist],
+	}, {
+		name: "a heartbeat for a token no task waits for",
+		call: func(ctx context.Context) error {
+			_, err := client.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: token})
+			return err
+		},
+		wantErr: isA[*types.TaskDoesNotExist],
+	}}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			var waiting *waitingTask
+			if test.await {
+				waiting = endpoint.expect(*token, "Waiting")
+				defer endpoint.forget(*token)
+			}
+			err := test.call(t.Context())
+			if test.wantErr != nil {
+				require.True(t, test.wantErr(err), "error %v", err)
+				return
+			}
+			require.NoError(t, err)
+			result, err := waiting.await(t.Context(), time.Second, time.Second)
+			if test.wantFailure != nil {
+				require.Equal(t, test.wantFailure, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.JSONEq(t, test.wantResult, string(result))
+		})
+	}
+}
+
+// isA is errors.As for the type T, as the worker tests its errors.
+func isA[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}
