@@ -126,7 +126,7 @@ func TestStepFunctionsEndpointAnswersTheSDK(t *testing.T) {
 	endpoint, err := startStepFunctionsEndpoint(testWriter{t})
 	require.NoError(t, err)
 	t.Cleanup(endpoint.stop)
-	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(endpoint.url), Region: localRegion, Credentials: aws.AnonymousCredentials{}})
+	client := sdkClient(endpoint)
 	token := aws.String("token")
 	success := func(ctx context.Context) error {
 		_, err := client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`{"done":true}`)})
@@ -201,4 +201,32 @@ func TestStepFunctionsEndpointAnswersTheSDK(t *testing.T) {
 func isA[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
+}
+
+// Each SendTaskHeartbeat restarts the heartbeat clock: a worker that keeps
+// reporting may take longer than HeartbeatSeconds in all.
+func TestHeartbeatsKeepATaskWaiting(t *testing.T) {
+	endpoint, err := startStepFunctionsEndpoint(testWriter{t})
+	require.NoError(t, err)
+	t.Cleanup(endpoint.stop)
+	client := sdkClient(endpoint)
+	token := aws.String("token")
+	waiting := endpoint.expect(*token, "Waiting")
+	defer endpoint.forget(*token)
+	const heartbeat = 300 * time.Millisecond
+	go func() {
+		for range 5 { // 500 ms in all, beyond one heartbeat
+			time.Sleep(heartbeat / 3)
+			client.SendTaskHeartbeat(t.Context(), &sfn.SendTaskHeartbeatInput{TaskToken: token})
+		}
+		client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`"done"`)})
+	}()
+	result, err := waiting.await(t.Context(), heartbeat, 5*time.Second)
+	require.NoError(t, err)
+	assert.JSONEq(t, `"done"`, string(result))
+}
+
+// sdkClient is the client the worker builds, pointed at endpoint.
+func sdkClient(endpoint *stepFunctionsEndpoint) *sfn.Client {
+	return sfn.New(sfn.Options{BaseEndpoint: aws.String(endpoint.url), Region: localRegion, Credentials: aws.AnonymousCredentials{}})
 }

@@ -32,7 +32,7 @@ type interpreter struct {
 	calls       context.Context
 	cancelCalls context.CancelFunc
 
-	messages chan incoming // everything but calls, in order
+	messages chan incoming // in order, so that progress reads in order
 	// broken carries the first failure of an integration's machinery.
 	broken  chan error
 	lastRun int
@@ -186,6 +186,10 @@ func (in *interpreter) execute(ctx context.Context, input json.RawMessage, onEve
 			return incoming{}, err
 		}
 		switch {
+		case message.Type == "call":
+			// Served after the events before it (the Task's StateEntered)
+			// have been reported, and concurrently with what follows.
+			go in.serve(message)
 		case message.Run != run:
 			// left over from an execution that was abandoned
 		case message.Type == "event":
@@ -196,8 +200,8 @@ func (in *interpreter) execute(ctx context.Context, input json.RawMessage, onEve
 	}
 }
 
-// next is the next message other than a call; a fatal message or the end
-// of the process is an error.
+// next is the next message; a fatal message or the end of the process is
+// an error.
 func (in *interpreter) next(ctx context.Context) (incoming, error) {
 	select {
 	case <-ctx.Done():
@@ -225,10 +229,6 @@ func (in *interpreter) read(stdout io.Reader) {
 			message = incoming{Type: "fatal", Message: "unreadable line from runner.mjs: " + lines.Text()}
 		}
 		message.Event.At = time.Now()
-		if message.Type == "call" {
-			go in.serve(message)
-			continue
-		}
 		in.messages <- message
 	}
 }
