@@ -77,27 +77,30 @@ func BenchmarkFunction(b *testing.B) {
 }
 
 // BenchmarkWorkflow is the whole seed execution, warm: emulators and
-// interpreter running, one execution per iteration.
+// interpreter running, one execution per iteration. For callback, that
+// includes the queue's delivery and the worker's calls to the endpoint.
 func BenchmarkWorkflow(b *testing.B) {
-	for _, arch := range benchArches(b) {
-		b.Run("workflow=main/arch="+string(arch), func(b *testing.B) {
-			session, err := Start(b.Context(), Config{Workflow: "main", Arch: arch, Packages: packagesFor(b, arch)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer session.Close()
-			if _, err := session.Execute(b.Context(), json.RawMessage(seedInput)); err != nil {
-				b.Fatal(err)
-			}
-			transitions := 0
-			for b.Loop() {
-				execution, err := session.Execute(b.Context(), json.RawMessage(seedInput))
-				if err != nil || execution.Failure != nil {
-					b.Fatalf("execution failed: %v %+v", err, execution)
+	for _, workflow := range []string{"main", "callback"} {
+		for _, arch := range benchArches(b) {
+			b.Run("workflow="+workflow+"/arch="+string(arch), func(b *testing.B) {
+				session, err := Start(b.Context(), Config{Workflow: workflow, Arch: arch, Packages: packagesFor(b, arch)})
+				if err != nil {
+					b.Fatal(err)
 				}
-				transitions += execution.Transitions
-			}
-			b.ReportMetric(float64(transitions)/float64(b.N), "transitions/op")
-		})
+				defer session.Close()
+				if _, err := session.Execute(b.Context(), json.RawMessage(seedInput)); err != nil {
+					b.Fatal(err)
+				}
+				transitions := 0
+				for b.Loop() {
+					execution, err := session.Execute(b.Context(), json.RawMessage(seedInput))
+					if err != nil || execution.Failure != nil {
+						b.Fatalf("execution failed: %v %+v", err, execution)
+					}
+					transitions += execution.Transitions
+				}
+				b.ReportMetric(float64(transitions)/float64(b.N), "transitions/op")
+			})
+		}
 	}
 }
