@@ -213,10 +213,10 @@ func TestHeartbeatsKeepATaskWaiting(t *testing.T) {
 	token := aws.String("token")
 	waiting := endpoint.expect(*token, "Waiting")
 	defer endpoint.forget(*token)
-	const heartbeat = 300 * time.Millisecond
+	const heartbeat = time.Second // leaves a busy machine 750 ms for each heartbeat's round trip
 	go func() {
-		for range 5 { // 500 ms in all, beyond one heartbeat
-			time.Sleep(heartbeat / 3)
+		for range 5 { // 1.25 s in all, beyond one heartbeat
+			time.Sleep(heartbeat / 4)
 			client.SendTaskHeartbeat(t.Context(), &sfn.SendTaskHeartbeatInput{TaskToken: token})
 		}
 		client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`"done"`)})

@@ -250,7 +250,7 @@ func (in *interpreter) serve(call incoming) {
 		answer["error"] = map[string]string{"name": taskErr.Name, "cause": taskErr.Cause}
 	case err != nil:
 		select {
-		case in.broken <- fmt.Errorf("Task %q: %w", call.State, err):
+		case in.broken <- fmt.Errorf("the Task %q: %w", call.State, err):
 		default: // one failure is enough to end the run
 		}
 		return
