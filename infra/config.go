@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -37,8 +38,8 @@ const (
 	DefaultWorkflowType         = "STANDARD"
 	DefaultLogLevel             = "ERROR"
 	DefaultLogRetentionDays     = 14
-	DefaultLambdaMemoryMB       = 128
-	DefaultLambdaTimeoutSeconds = 10
+	DefaultLambdaMemoryMB       = lambdas.DefaultMemoryMB
+	DefaultLambdaTimeoutSeconds = lambdas.DefaultTimeoutSeconds
 )
 
 var (

@@ -25,8 +25,7 @@ var (
 
 // The stack's default memory and timeout for every function. They live here,
 // beside the functions, so that cmd/local runs the functions as deployed
-// without linking the Pulumi SDK; infra's DefaultLambdaMemoryMB and
-// DefaultLambdaTimeoutSeconds must equal them (a test checks).
+// without linking the Pulumi SDK; infra's config defaults are these.
 const (
 	DefaultMemoryMB       = 128
 	DefaultTimeoutSeconds = 10

@@ -1,6 +1,7 @@
 // Command local runs a workflow end to end on this machine, without AWS:
 //
 //	go run ./cmd/local -input '{"payload":"hi mom"}'
+//	go run ./cmd/local -workflow callback -input '{"payload":"hi mom"}'
 //
 // Progress goes to stderr. stdout gets exactly one line: the execution's
 // output (exit status 0), or {"error":…,"cause":…} when the execution fails
