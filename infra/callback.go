@@ -7,6 +7,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"stepfunctions-go/lambdas"
+	"stepfunctions-go/statemachine"
 )
 
 // CallbackQueues carry the callback workflow's messages to its worker.
@@ -99,6 +102,36 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 		Tags:                  Tags(ctx),
 	}, pulumi.Parent(worker), pulumi.DependsOn([]pulumi.Resource{policy}))
 	return err
+}
+
+// callbackQueuePlaceholder receives the callback queue's URL.
+const callbackQueuePlaceholder = "CallbackQueueUrl"
+
+// newCallbackWorkflow declares the queues, connects the worker to them and
+// declares the state machine that sends to them and waits.
+func newCallbackWorkflow(ctx *pulumi.Context, template *statemachine.Template, deployed map[string]*GoFunction, account Account, cfg Config) (*Workflow, *CallbackQueues, error) {
+	queues, err := NewCallbackQueues(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ConsumeQueue(ctx, deployed[lambdas.CallbackWorker.Name], queues); err != nil {
+		return nil, nil, err
+	}
+	substitutions := publishedVersionArns(callbackFunctions, deployed)
+	substitutions[callbackQueuePlaceholder] = queues.Queue.Url
+	workflow, err := NewWorkflow(ctx, CallbackWorkflow, WorkflowArgs{
+		Template:      template,
+		Name:          cfg.Names.Function(CallbackWorkflow),
+		Type:          "STANDARD", // only Standard workflows can wait for a task token
+		Substitutions: substitutions,
+		Grants: []Grant{
+			invokeGrant(callbackFunctions, deployed),
+			{Sid: "SendToCallbackQueue", Actions: []string{"sqs:SendMessage"}, Resources: []pulumi.StringOutput{queues.Queue.Arn}},
+		},
+		Account: account,
+		Config:  cfg,
+	})
+	return workflow, queues, err
 }
 
 func jsonString(value any) (string, error) {

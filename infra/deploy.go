@@ -5,6 +5,7 @@ package infra
 import (
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -19,8 +20,11 @@ const (
 	CallbackWorkflow = "callback"
 )
 
-// callbackQueuePlaceholder receives the callback queue's URL.
-const callbackQueuePlaceholder = "CallbackQueueUrl"
+// The functions each workflow's placeholders name.
+var (
+	mainFunctions     = []lambdas.Function{lambdas.Reverse, lambdas.HelloWorld}
+	callbackFunctions = []lambdas.Function{lambdas.HelloWorld}
+)
 
 // Deploy declares the whole stack.
 func Deploy(ctx *pulumi.Context) error {
@@ -37,14 +41,12 @@ func Deploy(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	mainFunctions := []lambdas.Function{lambdas.Reverse, lambdas.HelloWorld}
-	callbackFunctions := []lambdas.Function{lambdas.HelloWorld}
 	functions := mainFunctions
 	if err := mainTemplate.Check(arnPlaceholders(mainFunctions)); err != nil {
 		return err
 	}
 	if cfg.CallbackWorkflow {
-		functions = append(functions, lambdas.CallbackWorker)
+		functions = slices.Concat(mainFunctions, []lambdas.Function{lambdas.CallbackWorker})
 		if err := callbackTemplate.Check(append(arnPlaceholders(callbackFunctions), callbackQueuePlaceholder)); err != nil {
 			return err
 		}
@@ -79,31 +81,9 @@ func Deploy(ctx *pulumi.Context) error {
 	}
 	outputs := stackOutputs{functions: functions, deployed: deployed, main: mainWorkflow}
 	if cfg.CallbackWorkflow {
-		queues, err := NewCallbackQueues(ctx, cfg)
-		if err != nil {
+		if outputs.callback, outputs.queues, err = newCallbackWorkflow(ctx, callbackTemplate, deployed, account, cfg); err != nil {
 			return err
 		}
-		if err := ConsumeQueue(ctx, deployed[lambdas.CallbackWorker.Name], queues); err != nil {
-			return err
-		}
-		substitutions := publishedVersionArns(callbackFunctions, deployed)
-		substitutions[callbackQueuePlaceholder] = queues.Queue.Url
-		callback, err := NewWorkflow(ctx, CallbackWorkflow, WorkflowArgs{
-			Template:      callbackTemplate,
-			Name:          cfg.Names.Function(CallbackWorkflow),
-			Type:          "STANDARD", // only Standard workflows can wait for a task token
-			Substitutions: substitutions,
-			Grants: []Grant{
-				invokeGrant(callbackFunctions, deployed),
-				{Sid: "SendToCallbackQueue", Actions: []string{"sqs:SendMessage"}, Resources: []pulumi.StringOutput{queues.Queue.Arn}},
-			},
-			Account: account,
-			Config:  cfg,
-		})
-		if err != nil {
-			return err
-		}
-		outputs.callback, outputs.queues = callback, queues
 	}
 
 	// Outputs.
