@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"debug/elf"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"stepfunctions-go/lambdas/bundle"
+	"stepfunctions-go/lambdas/bundle/bundletest"
 )
 
 func TestConfigChangesTheResources(t *testing.T) {
@@ -16,7 +18,7 @@ func TestConfigChangesTheResources(t *testing.T) {
 		d := mustDeploy(t, map[string]string{"architecture": "x86_64"})
 		for _, fn := range d.ofType(functionType) {
 			assert.Equal(t, []any{"x86_64"}, fn.Inputs["architectures"].Mappable())
-			assertBootstrapZip(t, uploadedZip(t, fn), elf.EM_X86_64)
+			bundletest.AssertBootstrapZip(t, uploadedZip(t, fn), bundle.X86_64)
 		}
 	})
 	t.Run("EXPRESS gets its own name", func(t *testing.T) {

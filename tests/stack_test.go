@@ -1,13 +1,9 @@
 package tests
 
 import (
-	"archive/zip"
-	"bytes"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/infra"
+	"stepfunctions-go/lambdas/bundle"
+	"stepfunctions-go/lambdas/bundle/bundletest"
 )
 
 const (
@@ -91,7 +89,7 @@ func TestFunctions(t *testing.T) {
 			zipBytes := uploadedZip(t, fn)
 			digest := sha256.Sum256(zipBytes)
 			assert.Equal(t, base64.StdEncoding.EncodeToString(digest[:]), fn.str("sourceCodeHash"))
-			assertBootstrapZip(t, zipBytes, elf.EM_AARCH64)
+			bundletest.AssertBootstrapZip(t, zipBytes, bundle.ARM64)
 			if short != "callback-worker" { // it carries the AWS SDK
 				assert.LessOrEqual(t, len(zipBytes), 2_400_000, "zip size budget")
 			}
@@ -111,26 +109,6 @@ func uploadedZip(t *testing.T, fn registered) []byte {
 	zipBytes, err := os.ReadFile(archive.Path)
 	require.NoError(t, err)
 	return zipBytes
-}
-
-// assertBootstrapZip checks the zip holds only an executable bootstrap
-// built for machine.
-func assertBootstrapZip(t *testing.T, zipBytes []byte, machine elf.Machine) {
-	t.Helper()
-	reader, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
-	require.NoError(t, err)
-	require.Len(t, reader.File, 1)
-	entry := reader.File[0]
-	assert.Equal(t, "bootstrap", entry.Name)
-	assert.Equal(t, os.FileMode(0o755), entry.Mode().Perm())
-	content, err := entry.Open()
-	require.NoError(t, err)
-	defer content.Close()
-	binary, err := io.ReadAll(content)
-	require.NoError(t, err)
-	executable, err := elf.NewFile(bytes.NewReader(binary))
-	require.NoError(t, err)
-	assert.Equal(t, machine, executable.Machine)
 }
 
 func TestFunctionRolesWriteOnlyTheirOwnLogs(t *testing.T) {
