@@ -170,7 +170,7 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 			require.True(t, strings.HasSuffix(got.stdout, "\n"), "stdout ends its line: %q", got.stdout)
 			line := strings.TrimSuffix(got.stdout, "\n")
 			require.NotContains(t, line, "\n", "stdout is exactly one line")
-			assert.JSONEq(t, test.wantStdout, line)
+			assert.Equal(t, test.wantStdout, line, "stdout byte for byte")
 			if test.want == 1 {
 				var failure map[string]string
 				require.NoError(t, json.Unmarshal([]byte(line), &failure))
