@@ -17,11 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/lambdas/bundle"
-)
 
-const (
-	seedInput  = `{"payload": "hi mom"}`
-	seedOutput = `{"statusCode":200,"headers":{"Access-Control-Allow-Origin":"*","Access-Control-Allow-Methods":"GET, POST, PUT, DELETE, OPTIONS","content-type":"application/json"},"body":{"payload":"MOM IH"}}`
+	"stepfunctions-go/internal/seed"
 )
 
 // binary is cmd/local built once for the tests: its exit status and stdout
@@ -91,7 +88,7 @@ func foreignArch() bundle.Arch {
 
 func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 	inputFile := filepath.Join(t.TempDir(), "input.json")
-	require.NoError(t, os.WriteFile(inputFile, []byte(seedInput+"\n"), 0o644))
+	require.NoError(t, os.WriteFile(inputFile, []byte(seed.Input+"\n"), 0o644))
 	tests := []struct {
 		name string
 		env  []string
@@ -103,21 +100,21 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		wantStderr []string
 	}{{
 		name:       "the seed's input",
-		args:       []string{"-input", seedInput},
+		args:       []string{"-input", seed.Input},
 		want:       0,
-		wantStdout: seedOutput,
+		wantStdout: seed.Output,
 		wantStderr: []string{"→ Reverse", "← Reverse", "→ HelloWorld", "← HelloWorld", "2 state transitions"},
 	}, {
 		name:       "the callback workflow, through the queue and the worker",
-		args:       []string{"-workflow", "callback", "-input", seedInput},
+		args:       []string{"-workflow", "callback", "-input", seed.Input},
 		want:       0,
-		wantStdout: seedOutput,
+		wantStdout: seed.Output,
 		wantStderr: []string{"sqs: message", "sent to callback", "delivered to callback-worker (receive 1 of 3)", "sfn: SendTaskHeartbeat for WaitForWorker", "sfn: SendTaskSuccess for WaitForWorker", "← WaitForWorker"},
 	}, {
 		name:       "input from a file",
 		args:       []string{"-input-file", inputFile},
 		want:       0,
-		wantStdout: seedOutput,
+		wantStdout: seed.Output,
 	}, {
 		name:       "bad input fails the execution",
 		args:       []string{"-input", `{"payload": 42}`},
@@ -135,24 +132,24 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		wantStderr: []string{"give the execution input with -input JSON or -input-file PATH"},
 	}, {
 		name:       "unknown workflow",
-		args:       []string{"-workflow", "nope", "-input", seedInput},
+		args:       []string{"-workflow", "nope", "-input", seed.Input},
 		want:       2,
 		wantStderr: []string{`no workflow "nope" in statemachine/: choose one of`},
 	}, {
 		name:       "unknown architecture",
-		args:       []string{"-arch", "riscv64", "-input", seedInput},
+		args:       []string{"-arch", "riscv64", "-input", seed.Input},
 		want:       2,
 		wantStderr: []string{`unknown architecture "riscv64"`},
 	}, {
 		name:       "qemu missing for the other architecture",
 		env:        []string{onlyGo(t)},
-		args:       []string{"-arch", string(foreignArch()), "-input", seedInput},
+		args:       []string{"-arch", string(foreignArch()), "-input", seed.Input},
 		want:       2,
 		wantStderr: []string{"is not installed", "apt-get install -y --no-install-recommends qemu-user-static"},
 	}, {
 		name:       "npm missing on first use",
 		env:        []string{onlyGo(t), "XDG_CACHE_HOME=" + t.TempDir(), goCache},
-		args:       []string{"-input", seedInput},
+		args:       []string{"-input", seed.Input},
 		want:       2,
 		wantStderr: []string{"npm is not installed", "install Node.js 20 or newer with npm"},
 	}}
@@ -195,7 +192,7 @@ func TestInterruptStopsEverything(t *testing.T) {
 	require.NoError(t, os.Mkdir(cache, 0o755))
 	require.NoError(t, os.Symlink(filepath.Join(realCache, "stepfunctions-go"), filepath.Join(cache, "stepfunctions-go")))
 
-	cmd := exec.Command(binary, "-input", seedInput)
+	cmd := exec.Command(binary, "-input", seed.Input)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "XDG_CACHE_HOME="+cache, goCache)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)

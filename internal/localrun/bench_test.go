@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"stepfunctions-go/lambdas/bundle"
+
+	"stepfunctions-go/internal/seed"
 )
 
 // benchArches are the architectures this machine can run; the others are
@@ -37,7 +39,7 @@ func BenchmarkFunction(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			event := []byte(seedInput)
+			event := []byte(seed.Input)
 			b.Run(fmt.Sprintf("fn=%s/arch=%s/cold", pkg.Function.Name, arch), func(b *testing.B) {
 				var total time.Duration
 				for b.Loop() {
@@ -88,12 +90,12 @@ func BenchmarkWorkflow(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer session.Close()
-				if _, err := session.Execute(b.Context(), json.RawMessage(seedInput)); err != nil {
+				if _, err := session.Execute(b.Context(), json.RawMessage(seed.Input)); err != nil {
 					b.Fatal(err)
 				}
 				transitions := 0
 				for b.Loop() {
-					execution, err := session.Execute(b.Context(), json.RawMessage(seedInput))
+					execution, err := session.Execute(b.Context(), json.RawMessage(seed.Input))
 					if err != nil || execution.Failure != nil {
 						b.Fatalf("execution failed: %v %+v", err, execution)
 					}

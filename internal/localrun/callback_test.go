@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/lambdas"
+
+	"stepfunctions-go/internal/seed"
 )
 
 // The callback workflow's ways to fail, each through the real worker, its
@@ -50,7 +52,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		// HelloWorld validates the input the worker would reject, so only
 		// a misbehaving HelloWorld hands the worker a bad payload.
 		name:            "a payload the worker rejects ends in its SendTaskFailure",
-		input:           seedInput,
+		input:           seed.Input,
 		plan:            faultOf(lambdas.HelloWorld.Name, Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":42}}`)}),
 		want:            "InvalidInputError",
 		wantWorkerCalls: 1,
@@ -58,7 +60,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		maxDuration:     2 * time.Second,
 	}, {
 		name:            "a worker that never answers misses the heartbeat",
-		input:           seedInput,
+		input:           seed.Input,
 		config:          Config{TaskHeartbeat: time.Second},
 		plan:            faultOf(worker, swallowed),
 		want:            "States.HeartbeatTimeout",
@@ -66,7 +68,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		maxDuration:     3 * time.Second,
 	}, {
 		name:            "a worker that never answers, within the heartbeat, reaches the timeout",
-		input:           seedInput,
+		input:           seed.Input,
 		config:          Config{TaskTimeout: 2 * time.Second},
 		plan:            faultOf(worker, swallowed),
 		want:            "States.Timeout",
@@ -74,7 +76,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		maxDuration:     4 * time.Second,
 	}, {
 		name:            "failed deliveries dead-letter the message, then the heartbeat expires",
-		input:           seedInput,
+		input:           seed.Input,
 		config:          Config{TaskHeartbeat: 2 * time.Second},
 		plan:            faultOf(worker, Fault{Err: &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error."}}),
 		want:            "States.HeartbeatTimeout",
@@ -113,7 +115,7 @@ func TestAMessageWithoutATaskTokenIsDeadLettered(t *testing.T) {
 	progress := &syncBuffer{}
 	session := startSession(t, Config{Workflow: "callback", Faults: log.fault, Progress: progress})
 	queue := session.queues[0]
-	queue.send(t.Context(), seedInput)
+	queue.send(t.Context(), seed.Input)
 	queue.close() // waits for the deliveries
 	assert.Equal(t, maxReceiveCount, log.count(lambdas.CallbackWorker.Name))
 	assert.Equal(t, maxReceiveCount, strings.Count(progress.String(), "the function returned it as a batch item failure"))

@@ -16,12 +16,6 @@ import (
 	"stepfunctions-go/lambdas/bundle"
 )
 
-// The seed README's execution: its input and the output describe-execution showed.
-const (
-	seedInput  = `{"payload": "hi mom"}`
-	seedOutput = `{"statusCode":200,"headers":{"Access-Control-Allow-Origin":"*","Access-Control-Allow-Methods":"GET, POST, PUT, DELETE, OPTIONS","content-type":"application/json"},"body":{"payload":"MOM IH"}}`
-)
-
 // requireArch skips a case whose architecture this machine cannot run,
 // except in CI, where every case must run.
 func requireArch(t *testing.T, arch bundle.Arch) {

@@ -12,6 +12,8 @@ import (
 
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
+
+	"stepfunctions-go/internal/seed"
 )
 
 // Both workflows turn the seed's input into the seed's output: main through
@@ -25,10 +27,10 @@ func TestSeedInputGivesSeedOutput(t *testing.T) {
 				// Bounded: a callback that never comes would wait for the Task's 600 s.
 				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 				defer cancel()
-				execution, err := session.Execute(ctx, json.RawMessage(seedInput))
+				execution, err := session.Execute(ctx, json.RawMessage(seed.Input))
 				require.NoError(t, err)
 				require.Nil(t, execution.Failure)
-				assert.JSONEq(t, seedOutput, string(execution.Output))
+				assert.JSONEq(t, seed.Output, string(execution.Output))
 				assert.Equal(t, 2, execution.Transitions, "two Tasks, nothing retried")
 			})
 		}
@@ -155,11 +157,11 @@ func TestTransientFaults(t *testing.T) {
 			log := &callLog{plan: test.plan}
 			test.config.Faults = log.fault
 			session := startSession(t, test.config)
-			execution, err := session.Execute(t.Context(), json.RawMessage(seedInput))
+			execution, err := session.Execute(t.Context(), json.RawMessage(seed.Input))
 			require.NoError(t, err)
 			if test.want == "" {
 				require.Nil(t, execution.Failure)
-				assert.JSONEq(t, seedOutput, string(execution.Output))
+				assert.JSONEq(t, seed.Output, string(execution.Output))
 			} else {
 				require.NotNil(t, execution.Failure, "output %s", execution.Output)
 				assert.Equal(t, test.want, execution.Failure.Error)
@@ -176,7 +178,7 @@ func TestInterruptedExecutionStopsPromptly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	started := time.Now()
-	_, err := session.Execute(ctx, json.RawMessage(seedInput))
+	_, err := session.Execute(ctx, json.RawMessage(seed.Input))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(started), 2*time.Second)
 	// startSession's cleanup checks that Close stops every process.

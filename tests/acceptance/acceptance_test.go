@@ -23,13 +23,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/seed"
 )
 
 const (
-	seedInput  = `{"payload": "hi mom"}`
-	seedOutput = `{"statusCode":200,"headers":{"Access-Control-Allow-Origin":"*",` +
-		`"Access-Control-Allow-Methods":"GET, POST, PUT, DELETE, OPTIONS","content-type":"application/json"},` +
-		`"body":{"payload":"MOM IH"}}`
 	// The passphrase only guards a state file in a temp dir that lives as long as the test.
 	passphrase = "stepfunctions-go-acceptance"
 )
@@ -111,8 +109,8 @@ func TestAcceptance(t *testing.T) {
 	}
 
 	t.Run("seed execution", func(t *testing.T) {
-		out := runExecution(t, cloud.sfn, outputs["stateMachineArn"], seedInput)
-		assert.JSONEq(t, seedOutput, out)
+		out := runExecution(t, cloud.sfn, outputs["stateMachineArn"], seed.Input)
+		assert.JSONEq(t, seed.Output, out)
 	})
 
 	again, err := stack.Up(ctx, progress)
