@@ -47,25 +47,10 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 	if err != nil {
 		return nil, err
 	}
-	trust, err := Policy(Statement{
-		Effect:    "Allow",
-		Principal: map[string][]string{"Service": {"lambda.amazonaws.com"}},
-		Action:    []string{"sts:AssumeRole"},
-	}).JSON()
-	if err != nil {
-		return nil, err
-	}
-	role, err := iam.NewRole(ctx, fn.Name, &iam.RoleArgs{
-		Name:             pulumi.String(name),
-		Description:      pulumi.String("Runs the " + name + " function: writes to its own log group only."),
-		AssumeRolePolicy: pulumi.String(trust),
-		Tags:             Tags(ctx),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	policy, err := iam.NewRolePolicy(ctx, fn.Name, &iam.RolePolicyArgs{
-		Role: role.ID(),
+	role, policy, err := newServiceRole(ctx, fn.Name, serviceRoleArgs{
+		Name:        name,
+		Description: "Runs the " + name + " function: writes to its own log group only.",
+		Service:     "lambda.amazonaws.com",
 		// Not logs:CreateLogGroup: the group is a stack resource already.
 		Policy: policyOutput(tracingStatements(cfg.Tracing), Grant{
 			Sid:       "WriteOwnLogs",

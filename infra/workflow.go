@@ -55,36 +55,22 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 	if err != nil {
 		return nil, err
 	}
-	// The seed trusted any state machine in the account (stateMachine:*);
-	// this role trusts exactly this one, which also guards against the
-	// confused deputy.
-	trust, err := Policy(Statement{
-		Effect:    "Allow",
-		Principal: map[string][]string{"Service": {"states.amazonaws.com"}},
-		Action:    []string{"sts:AssumeRole"},
-		Condition: map[string]map[string]string{
+	logsOn := cfg.LogLevel != "OFF"
+	static := tracingStatements(cfg.Tracing)
+	if logsOn {
+		static = append(static, Allow("DeliverLogs", logDeliveryActions, "*"))
+	}
+	role, policy, err := newServiceRole(ctx, resourceName, serviceRoleArgs{
+		Name:        args.Name,
+		Description: "Runs the " + args.Name + " state machine.",
+		Service:     "states.amazonaws.com",
+		// The seed trusted any state machine in the account (stateMachine:*);
+		// this role trusts exactly this one, which also guards against the
+		// confused deputy.
+		Conditions: map[string]map[string]string{
 			"ArnEquals":    {"aws:SourceArn": args.Account.StateMachineArn(args.Name)},
 			"StringEquals": {"aws:SourceAccount": args.Account.ID},
 		},
-	}).JSON()
-	if err != nil {
-		return nil, err
-	}
-	role, err := iam.NewRole(ctx, resourceName, &iam.RoleArgs{
-		Name:             pulumi.String(args.Name),
-		Description:      pulumi.String("Runs the " + args.Name + " state machine."),
-		AssumeRolePolicy: pulumi.String(trust),
-		Tags:             Tags(ctx),
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	static := tracingStatements(cfg.Tracing)
-	if cfg.LogLevel != "OFF" {
-		static = append(static, Allow("DeliverLogs", logDeliveryActions, "*"))
-	}
-	policy, err := iam.NewRolePolicy(ctx, resourceName, &iam.RolePolicyArgs{
-		Role:   role.ID(),
 		Policy: policyOutput(static, args.Grants...),
 	}, parent)
 	if err != nil {
@@ -94,7 +80,7 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 		Level:                pulumi.String(cfg.LogLevel),
 		IncludeExecutionData: pulumi.Bool(cfg.IncludeExecutionData),
 	}
-	if cfg.LogLevel != "OFF" {
+	if logsOn {
 		logging.LogDestination = pulumi.Sprintf("%s:*", logGroup.Arn)
 	}
 	machine, err := sfn.NewStateMachine(ctx, resourceName, &sfn.StateMachineArgs{

@@ -1,0 +1,45 @@
+package infra
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// serviceRoleArgs describe a role one AWS service assumes.
+type serviceRoleArgs struct {
+	Name, Description string
+	// Service is the principal, e.g. "lambda.amazonaws.com".
+	Service string
+	// Conditions limit who may assume the role (nil for none).
+	Conditions map[string]map[string]string
+	// Policy is the role's one inline policy: an inline policy is deleted
+	// with its role, so `pulumi destroy` leaves no managed policy behind.
+	Policy pulumi.StringOutput
+}
+
+// newServiceRole declares the role and its inline policy.
+func newServiceRole(ctx *pulumi.Context, resourceName string, args serviceRoleArgs, opts ...pulumi.ResourceOption) (*iam.Role, *iam.RolePolicy, error) {
+	trust, err := Policy(Statement{
+		Effect:    "Allow",
+		Principal: map[string][]string{"Service": {args.Service}},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: args.Conditions,
+	}).JSON()
+	if err != nil {
+		return nil, nil, err
+	}
+	role, err := iam.NewRole(ctx, resourceName, &iam.RoleArgs{
+		Name:             pulumi.String(args.Name),
+		Description:      pulumi.String(args.Description),
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             Tags(ctx),
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	policy, err := iam.NewRolePolicy(ctx, resourceName, &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: args.Policy,
+	}, opts...)
+	return role, policy, err
+}
