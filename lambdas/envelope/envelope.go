@@ -103,8 +103,11 @@ func unexpectedFields(fields map[string]json.RawMessage) []string {
 // jsonKind names the JSON type of raw for error messages.
 func jsonKind(raw json.RawMessage) string {
 	trimmed := strings.TrimLeft(string(raw), " \t\r\n")
-	if trimmed == "" {
+	switch {
+	case trimmed == "":
 		return "nothing"
+	case !json.Valid(raw):
+		return "malformed JSON"
 	}
 	switch trimmed[0] {
 	case '{':
@@ -118,9 +121,6 @@ func jsonKind(raw json.RawMessage) string {
 	case 'n':
 		return "null"
 	default:
-		if json.Valid(raw) {
-			return "a number"
-		}
-		return "malformed JSON"
+		return "a number"
 	}
 }

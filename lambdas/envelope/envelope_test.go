@@ -31,7 +31,8 @@ func TestDecodePayload(t *testing.T) {
 		{name: "event is a string", event: `"hi mom"`, wantError: `must be a JSON object, got a string`},
 		{name: "event is null", event: `null`, wantError: `must be a JSON object, got null`},
 		{name: "empty event", event: ``, wantError: `must be a JSON object, got nothing`},
-		{name: "malformed event", event: `{"payload": `, wantError: `must be a JSON object, got an object`},
+		{name: "malformed event", event: `{"payload": `, wantError: `must be a JSON object, got malformed JSON`},
+		{name: "malformed payload value", event: `{"payload": tru}`, wantError: `must be a JSON object, got malformed JSON`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
