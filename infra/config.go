@@ -181,8 +181,12 @@ func NewNames(project, stack, workflowType string) (Names, error) {
 		return names, fmt.Errorf("project and stack name %q: Lambda, IAM and Step Functions names allow only letters, digits, - and _; choose a stack name made of those", prefix)
 	}
 	if longest := prefix + longestSuffix; len(longest) > maxFunctionNameLength {
-		return names, fmt.Errorf("project and stack name %q is too long: %q has %d characters and Lambda function and IAM role names allow %d; choose a stack name at most %d characters long",
-			prefix, longest, len(longest), maxFunctionNameLength, len(stack)-(len(longest)-maxFunctionNameLength))
+		fix := "choose a shorter project name"
+		if allowed := len(stack) - (len(longest) - maxFunctionNameLength); allowed > 0 {
+			fix = fmt.Sprintf("choose a stack name at most %d characters long", allowed)
+		}
+		return names, fmt.Errorf("project and stack name %q is too long: %q has %d characters and Lambda function and IAM role names allow %d; %s",
+			prefix, longest, len(longest), maxFunctionNameLength, fix)
 	}
 	if len(names.StateMachine) > maxStateMachineNameLength {
 		return names, fmt.Errorf("state machine name %q is longer than the %d characters Step Functions allows", names.StateMachine, maxStateMachineNameLength)

@@ -164,7 +164,7 @@ func TestEveryDeclaredKeyIsRead(t *testing.T) {
 
 func TestStackNamesAWSWouldRejectFailEarly(t *testing.T) {
 	tests := []struct{ stack, want string }{
-		{strings.Repeat("s", 40), "choose a stack name at most"},
+		{strings.Repeat("s", 40), "choose a stack name at most 31 characters long"},
 		{"dev.eu", "only letters, digits, - and _"},
 	}
 	for _, tt := range tests {
