@@ -118,6 +118,10 @@ func BuildAll(ctx context.Context, functions []lambdas.Function, arch Arch) ([]P
 	return packages, errors.Join(errs...)
 }
 
+// buildStopGrace is how long an interrupted go command gets to finish the
+// compilers it started before it is killed.
+const buildStopGrace = 10 * time.Second
+
 // Build compiles fn for arch and zips the binary.
 func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error) {
 	root, err := ModuleRoot(ctx)
@@ -133,7 +137,13 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 	binary := filepath.Join(tmp, BootstrapName)
 	build := exec.CommandContext(ctx, "go", buildArgs(binary, fn)...)
 	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch.GOARCH(), "GOFLAGS=")
+	// GOTMPDIR puts the go command's work directory inside ours, so it goes
+	// with ours even if the build is killed before it can clean up.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch.GOARCH(), "GOFLAGS=", "GOTMPDIR="+tmp)
+	// On cancellation, interrupt rather than kill: the go command then stops
+	// starting work, waits for its compilers and removes its work directory.
+	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
+	build.WaitDelay = buildStopGrace
 	if output, err := build.CombinedOutput(); err != nil {
 		return Package{}, fmt.Errorf("building %s for %s: %w\n%s", fn.Name, arch, err, output)
 	}
