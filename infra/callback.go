@@ -25,7 +25,6 @@ type CallbackQueues struct {
 // worker (and its retries) may still be on it.
 const (
 	visibilityTimeoutPerFunctionSecond = 6
-	maxReceiveCount                    = 3
 	deadLetterRetentionSeconds         = 14 * 24 * 60 * 60 // the SQS maximum: time to look into what failed
 )
 
@@ -34,12 +33,13 @@ const (
 // with SQS-managed keys, which need no KMS permissions.
 func NewCallbackQueues(ctx *pulumi.Context, cfg Config, opts ...pulumi.ResourceOption) (*CallbackQueues, error) {
 	component := &CallbackQueues{}
-	if err := ctx.RegisterComponentResource("stepfunctions:index:CallbackQueues", "callback", component, opts...); err != nil {
+	name := lambdas.CallbackQueue.Name
+	if err := ctx.RegisterComponentResource("stepfunctions:index:CallbackQueues", name, component, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(component)
-	deadLetters, err := sqs.NewQueue(ctx, "callback-dlq", &sqs.QueueArgs{
-		Name:                    pulumi.String(cfg.Names.Function("callback-dlq")),
+	deadLetters, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		Name:                    pulumi.String(cfg.Names.Resource(name + "-dlq")),
 		SqsManagedSseEnabled:    pulumi.Bool(true),
 		MessageRetentionSeconds: pulumi.Int(deadLetterRetentionSeconds),
 		Tags:                    Tags(ctx),
@@ -47,19 +47,19 @@ func NewCallbackQueues(ctx *pulumi.Context, cfg Config, opts ...pulumi.ResourceO
 	if err != nil {
 		return nil, err
 	}
-	queue, err := sqs.NewQueue(ctx, "callback", &sqs.QueueArgs{
-		Name:                     pulumi.String(cfg.Names.Function("callback")),
+	queue, err := sqs.NewQueue(ctx, name, &sqs.QueueArgs{
+		Name:                     pulumi.String(cfg.Names.Resource(name)),
 		SqsManagedSseEnabled:     pulumi.Bool(true),
 		VisibilityTimeoutSeconds: pulumi.Int(visibilityTimeoutPerFunctionSecond * cfg.LambdaTimeoutSeconds),
 		RedrivePolicy: deadLetters.Arn.ApplyT(func(arn string) (string, error) {
-			return jsonString(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": maxReceiveCount})
+			return jsonString(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": lambdas.CallbackQueue.MaxReceiveCount})
 		}).(pulumi.StringOutput),
 		Tags: Tags(ctx),
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sqs.NewRedriveAllowPolicy(ctx, "callback-dlq", &sqs.RedriveAllowPolicyArgs{
+	if _, err := sqs.NewRedriveAllowPolicy(ctx, name+"-dlq", &sqs.RedriveAllowPolicyArgs{
 		QueueUrl: deadLetters.Url,
 		RedriveAllowPolicy: queue.Arn.ApplyT(func(arn string) (string, error) {
 			return jsonString(map[string]any{"redrivePermission": "byQueue", "sourceQueueArns": []string{arn}})
@@ -104,9 +104,6 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 	return err
 }
 
-// callbackQueuePlaceholder receives the callback queue's URL.
-const callbackQueuePlaceholder = "CallbackQueueUrl"
-
 // newCallbackWorkflow declares the queues, connects the worker to them and
 // declares the state machine that sends to them and waits.
 func newCallbackWorkflow(ctx *pulumi.Context, template *statemachine.Template, deployed map[string]*GoFunction, account Account, cfg Config) (*Workflow, *CallbackQueues, error) {
@@ -114,14 +111,14 @@ func newCallbackWorkflow(ctx *pulumi.Context, template *statemachine.Template, d
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := ConsumeQueue(ctx, deployed[lambdas.CallbackWorker.Name], queues); err != nil {
+	if err := ConsumeQueue(ctx, deployed[lambdas.CallbackQueue.Consumer.Name], queues); err != nil {
 		return nil, nil, err
 	}
 	substitutions := publishedVersionArns(callbackFunctions, deployed)
-	substitutions[callbackQueuePlaceholder] = queues.Queue.Url
+	substitutions[lambdas.CallbackQueue.URLPlaceholder] = queues.Queue.Url
 	workflow, err := NewWorkflow(ctx, CallbackWorkflow, WorkflowArgs{
 		Template:      template,
-		Name:          cfg.Names.Function(CallbackWorkflow),
+		Name:          cfg.Names.Resource(CallbackWorkflow),
 		Type:          "STANDARD", // only Standard workflows can wait for a task token
 		Substitutions: substitutions,
 		Grants: []Grant{

@@ -194,5 +194,6 @@ func NewNames(project, stack, workflowType string) (Names, error) {
 	return names, nil
 }
 
-// Function is the name of the Lambda function (and of its role) called short.
-func (n Names) Function(short string) string { return n.Prefix + "-" + short }
+// Resource is the physical name of the stack's resource called short: a
+// function and its role, a queue, the callback state machine.
+func (n Names) Resource(short string) string { return n.Prefix + "-" + short }

@@ -46,8 +46,8 @@ func Deploy(ctx *pulumi.Context) error {
 		return err
 	}
 	if cfg.CallbackWorkflow {
-		functions = slices.Concat(mainFunctions, []lambdas.Function{lambdas.CallbackWorker})
-		if err := callbackTemplate.Check(append(arnPlaceholders(callbackFunctions), callbackQueuePlaceholder)); err != nil {
+		functions = slices.Concat(mainFunctions, []lambdas.Function{lambdas.CallbackQueue.Consumer})
+		if err := callbackTemplate.Check(append(arnPlaceholders(callbackFunctions), lambdas.CallbackQueue.URLPlaceholder)); err != nil {
 			return err
 		}
 	}

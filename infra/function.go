@@ -41,7 +41,7 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	parent := pulumi.Parent(component)
-	name := cfg.Names.Function(fn.Name)
+	name := cfg.Names.Resource(fn.Name)
 
 	logGroup, err := newLogGroup(ctx, fn.Name, "/aws/lambda/"+name, cfg.LogRetentionDays, parent)
 	if err != nil {

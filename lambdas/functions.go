@@ -23,6 +23,29 @@ var (
 	CallbackWorker = Function{Name: "callback-worker", Dir: "lambdas/callback-worker", Description: "Reverses queued payloads and reports them to the waiting workflow."}
 )
 
+// Queue is an SQS queue a workflow sends to and a function consumes through
+// an event source mapping. The stack and the local runner both read it here,
+// so the queue run locally is the queue deployed.
+type Queue struct {
+	// Name is the short name used in resource names.
+	Name string
+	// URLPlaceholder is the workflow placeholder that receives the queue's URL.
+	URLPlaceholder string
+	// Consumer is the function its messages are delivered to.
+	Consumer Function
+	// MaxReceiveCount is how often a message is received without success
+	// before the redrive policy moves it to the dead-letter queue.
+	MaxReceiveCount int
+}
+
+// CallbackQueue carries the callback workflow's task tokens to CallbackWorker.
+var CallbackQueue = Queue{Name: "callback", URLPlaceholder: "CallbackQueueUrl", Consumer: CallbackWorker, MaxReceiveCount: 3}
+
+// Queues is every queue a workflow can send to.
+func Queues() []Queue {
+	return []Queue{CallbackQueue}
+}
+
 // The stack's default memory and timeout for every function. They live here,
 // beside the functions, so that cmd/local runs the functions as deployed
 // without linking the Pulumi SDK; infra's config defaults are these.

@@ -80,7 +80,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		config:          Config{TaskHeartbeat: 2 * time.Second},
 		plan:            faultOf(worker, Fault{Err: &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error."}}),
 		want:            "States.HeartbeatTimeout",
-		wantWorkerCalls: maxReceiveCount,
+		wantWorkerCalls: lambdas.CallbackQueue.MaxReceiveCount,
 		wantProgress:    []string{"(receive 3 of 3)", "moved to the dead-letter queue"},
 		maxDuration:     4 * time.Second,
 	}}
@@ -108,7 +108,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 }
 
 // The real worker returns a message it cannot act on as a batch item
-// failure; the queue delivers it again, maxReceiveCount times in all, and
+// failure; the queue delivers it again, MaxReceiveCount times in all, and
 // then dead-letters it.
 func TestAMessageWithoutATaskTokenIsDeadLettered(t *testing.T) {
 	log := &callLog{}
@@ -117,8 +117,8 @@ func TestAMessageWithoutATaskTokenIsDeadLettered(t *testing.T) {
 	queue := session.queues[0]
 	queue.send(t.Context(), seed.Input)
 	queue.close() // waits for the deliveries
-	assert.Equal(t, maxReceiveCount, log.count(lambdas.CallbackWorker.Name))
-	assert.Equal(t, maxReceiveCount, strings.Count(progress.String(), "the function returned it as a batch item failure"))
+	assert.Equal(t, lambdas.CallbackQueue.MaxReceiveCount, log.count(lambdas.CallbackWorker.Name))
+	assert.Equal(t, lambdas.CallbackQueue.MaxReceiveCount, strings.Count(progress.String(), "the function returned it as a batch item failure"))
 	assert.Contains(t, progress.String(), "received 3 times (the redrive policy's maxReceiveCount): moved to the dead-letter queue")
 }
 

@@ -99,7 +99,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	}
 	resources := localResourcesOf(template)
 	if len(resources.unresolved) > 0 {
-		return nil, setupErrorf("workflow %q asks for %s, which the local runner cannot provide yet: it provides the ARNs of the functions in lambdas.All() and the URLs of the queues in queueConsumers only", template.Name, strings.Join(resources.unresolved, ", "))
+		return nil, setupErrorf("workflow %q asks for %s, which the local runner cannot provide yet: it provides the ARNs of the functions in lambdas.All() and the URLs of the queues in lambdas.Queues() only", template.Name, strings.Join(resources.unresolved, ", "))
 	}
 	definition, err := template.Render(resources.values)
 	if err != nil {
@@ -121,10 +121,10 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	}
 	invoke := newLambdaInvoke(config.Faults)
 	sendAndWait := &sendMessageAndWait{queues: map[string]*localQueue{}, stepFunctions: s.stepFunctions}
-	for name, consumer := range resources.queues {
-		queue := &localQueue{name: name, consumer: consumer, lambda: invoke, progress: progress}
+	for _, spec := range resources.queues {
+		queue := &localQueue{Queue: spec, lambda: invoke, progress: progress}
 		s.queues = append(s.queues, queue)
-		sendAndWait.queues[localQueueURL(name)] = queue
+		sendAndWait.queues[localQueueURL(spec.Name)] = queue
 	}
 	integrations := map[string]integration{lambdaInvokeResource: invoke, sqsSendMessageWaitResource: sendAndWait}
 	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, TaskTimeout: config.TaskTimeout, TaskHeartbeat: config.TaskHeartbeat}
@@ -152,54 +152,46 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s\n", e.function.Name, config.Arch, e.address, runsOn)
 	}
 	for _, queue := range s.queues {
-		fmt.Fprintf(progress, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.name, localQueueURL(queue.name), queue.consumer.Name, s.stepFunctions.url)
+		fmt.Fprintf(progress, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.Name, localQueueURL(queue.Name), queue.Consumer.Name, s.stepFunctions.url)
 	}
 	return s, nil
 }
 
-// queueConsumers names, for each queue URL placeholder, the queue and the
-// function the stack feeds its messages to (infra/deploy.go): the definition
-// names only the queue, yet a run needs its consumer too.
-var queueConsumers = map[string]struct {
-	name     string
-	consumer lambdas.Function
-}{
-	"CallbackQueueUrl": {"callback", lambdas.CallbackWorker},
-}
-
 // localResources is what a workflow's placeholders stand for here.
 type localResources struct {
-	functions []lambdas.Function          // to start, each under an emulator
-	queues    map[string]lambdas.Function // queue name → consumer
-	values    map[string]string           // placeholder → value
+	functions []lambdas.Function // to start, each under an emulator
+	queues    []lambdas.Queue
+	values    map[string]string // placeholder → value
 	// unresolved are the placeholders nothing here provides.
 	unresolved []string
 }
 
 // localResourcesOf resolves the template's placeholders: each
 // ${<Function>FunctionArn} to the local ARN of that function, each queue
-// URL placeholder to a local queue, whose consumer runs too.
+// URL placeholder to a local queue, whose consumer runs too: the definition
+// names only the queue.
 func localResourcesOf(template *statemachine.Template) localResources {
-	resources := localResources{queues: map[string]lambdas.Function{}, values: map[string]string{}}
+	resources := localResources{values: map[string]string{}}
 	use := func(fn lambdas.Function) {
 		if !slices.Contains(resources.functions, fn) {
 			resources.functions = append(resources.functions, fn)
 		}
 	}
+	queues, functions := lambdas.Queues(), lambdas.All()
 	for _, placeholder := range template.Placeholders() {
-		if queue, ok := queueConsumers[placeholder]; ok {
-			resources.queues[queue.name] = queue.consumer
-			resources.values[placeholder] = localQueueURL(queue.name)
-			use(queue.consumer)
-			continue
-		}
-		index := slices.IndexFunc(lambdas.All(), func(fn lambdas.Function) bool { return fn.ArnPlaceholder() == placeholder })
-		if index < 0 {
+		queue := slices.IndexFunc(queues, func(q lambdas.Queue) bool { return q.URLPlaceholder == placeholder })
+		function := slices.IndexFunc(functions, func(fn lambdas.Function) bool { return fn.ArnPlaceholder() == placeholder })
+		switch {
+		case queue >= 0:
+			resources.queues = append(resources.queues, queues[queue])
+			resources.values[placeholder] = localQueueURL(queues[queue].Name)
+			use(queues[queue].Consumer)
+		case function >= 0:
+			resources.values[placeholder] = localFunctionARN(functions[function])
+			use(functions[function])
+		default:
 			resources.unresolved = append(resources.unresolved, "${"+placeholder+"}")
-			continue
 		}
-		use(lambdas.All()[index])
-		resources.values[placeholder] = localFunctionARN(lambdas.All()[index])
 	}
 	return resources
 }

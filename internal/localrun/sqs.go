@@ -20,10 +20,6 @@ import (
 
 const sqsSendMessageWaitResource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 
-// maxReceiveCount is the deployed redrive policy's (infra/callback.go): a
-// message received this often without success goes to the dead-letter queue.
-const maxReceiveCount = 3
-
 // sendMessageAndWait is the sqs:sendMessage.waitForTaskToken integration:
 // it sends the Task's message to a local queue and waits until a worker
 // reports on the task's token at the local Step Functions endpoint.
@@ -65,8 +61,7 @@ func messageBody(parameter json.RawMessage) string {
 // localQueue stands in for an SQS queue and the event source mapping that
 // hands its messages to a consumer function, one message per invocation.
 type localQueue struct {
-	name     string
-	consumer lambdas.Function
+	lambdas.Queue
 	lambda   *lambdaInvoke // the Lambda service the mapping invokes
 	progress io.Writer
 
@@ -82,7 +77,7 @@ func localQueueURL(name string) string {
 }
 
 func (q *localQueue) arn() string {
-	return "arn:aws:sqs:" + localRegion + ":" + localAccount + ":" + q.name
+	return "arn:aws:sqs:" + localRegion + ":" + localAccount + ":" + q.Name
 }
 
 // send enqueues body and delivers it in the background until the consumer
@@ -104,7 +99,7 @@ func (q *localQueue) send(ctx context.Context, body string) {
 		EventSourceARN:    q.arn(),
 		AWSRegion:         localRegion,
 	}
-	fmt.Fprintf(q.progress, "  sqs: message %s sent to %s\n", message.MessageId, q.name)
+	fmt.Fprintf(q.progress, "  sqs: message %s sent to %s\n", message.MessageId, q.Name)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if !q.closed {
@@ -116,23 +111,23 @@ func (q *localQueue) send(ctx context.Context, body string) {
 // message comes back at once: the deployed queue's visibility timeout (six
 // times the function timeout) would only slow the run down.
 func (q *localQueue) deliver(ctx context.Context, message events.SQSMessage) {
-	for receive := 1; receive <= maxReceiveCount; receive++ {
+	for receive := 1; receive <= q.MaxReceiveCount; receive++ {
 		message.Attributes["ApproximateReceiveCount"] = strconv.Itoa(receive)
 		message.ReceiptHandle = rand.Text()
 		event, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{message}}) // strings and maps of strings
-		fmt.Fprintf(q.progress, "  sqs: message %s delivered to %s (receive %d of %d)\n", message.MessageId, q.consumer.Name, receive, maxReceiveCount)
-		answer, err := q.lambda.invoke(ctx, q.consumer.Name, event)
+		fmt.Fprintf(q.progress, "  sqs: message %s delivered to %s (receive %d of %d)\n", message.MessageId, q.Consumer.Name, receive, q.MaxReceiveCount)
+		answer, err := q.lambda.invoke(ctx, q.Consumer.Name, event)
 		if err != nil && ctx.Err() != nil {
 			return // the session is closing
 		}
 		failure := deliveryFailure(answer, err, message.MessageId)
 		if failure == "" {
-			fmt.Fprintf(q.progress, "  sqs: message %s processed, deleted from %s\n", message.MessageId, q.name)
+			fmt.Fprintf(q.progress, "  sqs: message %s processed, deleted from %s\n", message.MessageId, q.Name)
 			return
 		}
 		fmt.Fprintf(q.progress, "  sqs: message %s not processed: %s\n", message.MessageId, failure)
 	}
-	fmt.Fprintf(q.progress, "  sqs: message %s received %d times (the redrive policy's maxReceiveCount): moved to the dead-letter queue, no more deliveries\n", message.MessageId, maxReceiveCount)
+	fmt.Fprintf(q.progress, "  sqs: message %s received %d times (the redrive policy's maxReceiveCount): moved to the dead-letter queue, no more deliveries\n", message.MessageId, q.MaxReceiveCount)
 }
 
 // deliveryFailure says why an invocation leaves the message in the queue:
