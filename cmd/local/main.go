@@ -94,8 +94,8 @@ func readInput(input, inputFile string) (json.RawMessage, error) {
 
 // notRun reports an error that kept the execution from running or finishing.
 func notRun(ctx context.Context, err error) int {
-	// Checked on the context: an interrupted build reports "signal: killed",
-	// not context.Canceled.
+	// Checked on the context: an interrupted build reports the go command's
+	// exit status, not context.Canceled.
 	if ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "local: interrupted; stopping what it started")
 		return exitInterrupted
