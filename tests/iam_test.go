@@ -123,7 +123,7 @@ func view(t *testing.T, d deployment) stackView {
 	roleArnByID := map[string]string{}
 	for _, r := range d.ofType(roleType) {
 		arn := "arn:aws:iam::" + accountID + ":role/" + r.str("name")
-		roleArnByID[r.Name+"-id"] = arn
+		roleArnByID[r.Name+"-id"] = arn // the ID the mocks give every resource
 		v.roles[arn] = judges.Request{ResourcePolicy: r.str("assumeRolePolicy")}
 	}
 	for _, p := range d.ofType(rolePolicyType) {
