@@ -59,12 +59,12 @@ type Request struct {
 }
 
 func (r Request) String() string {
-	context := ""
+	with := ""
 	if len(r.Context) > 0 {
 		encoded, _ := json.Marshal(r.Context) // a map of strings always encodes
-		context = " with " + string(encoded)
+		with = " with " + string(encoded)
 	}
-	return fmt.Sprintf("%s: %s on %s%s", r.Principal, r.Action, r.Resource, context)
+	return fmt.Sprintf("%s: %s on %s%s", r.Principal, r.Action, r.Resource, with)
 }
 
 // Decision is the simulator's answer to one request.
