@@ -11,7 +11,7 @@ type serviceRoleArgs struct {
 	// Service is the principal, e.g. "lambda.amazonaws.com".
 	Service string
 	// Conditions limit who may assume the role (nil for none).
-	Conditions map[string]map[string]string
+	Conditions map[string]map[string][]string
 	// Policy is the role's one inline policy: an inline policy is deleted
 	// with its role, so `pulumi destroy` leaves no managed policy behind.
 	Policy pulumi.StringOutput

@@ -66,16 +66,24 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 	// because AWS supports nothing narrower; it reads no log data.
 	static := append(tracingStatements(cfg.Tracing), Allow("DeliverLogs", logDeliveryActions, "*"))
 	logsOn := cfg.LogLevel != "OFF"
+	machineArn := args.Account.StateMachineArn(args.Name)
 	role, policy, err := newServiceRole(ctx, resourceName, serviceRoleArgs{
 		Name:        args.Name,
 		Description: "Runs the " + args.Name + " state machine.",
 		Service:     "states.amazonaws.com",
-		// The seed trusted any state machine in the account (stateMachine:*);
-		// this role trusts exactly this one, which also guards against the
-		// confused deputy.
-		Conditions: map[string]map[string]string{
-			"ArnEquals":    {"aws:SourceArn": args.Account.StateMachineArn(args.Name)},
-			"StringEquals": {"aws:SourceAccount": args.Account.ID},
+		// Only this state machine in this account may assume the role (the
+		// seed trusted every state machine in the account). AWS's guidance
+		// against the confused deputy sets aws:SourceArn and
+		// aws:SourceAccount, its example with ArnLike
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html,
+		// "Prevent cross-service confused deputy issue"). Versions and
+		// aliases run as "<ARN>:<version or alias>"
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/auth-version-alias.html),
+		// so the role trusts "<ARN>:*" too; a machine whose name only starts
+		// with this one's still does not match.
+		Conditions: map[string]map[string][]string{
+			"ArnLike":      {"aws:SourceArn": {machineArn, machineArn + ":*"}},
+			"StringEquals": {"aws:SourceAccount": {args.Account.ID}},
 		},
 		Policy: policyOutput(static, args.Grants...),
 	}, parent)

@@ -84,7 +84,7 @@ func TestCallbackStateMachine(t *testing.T) {
 	assert.Greater(t, wait.TimeoutSeconds, wait.HeartbeatSeconds)
 
 	role := d.one(t, roleType, "callback")
-	assert.Equal(t, callbackMachineArn, role.policy(t, "assumeRolePolicy").Statement[0].Condition["ArnEquals"]["aws:SourceArn"])
+	assert.Equal(t, []string{callbackMachineArn, callbackMachineArn + ":*"}, role.policy(t, "assumeRolePolicy").Statement[0].Condition["ArnLike"]["aws:SourceArn"])
 	statements := d.one(t, rolePolicyType, "callback").policy(t, "policy").Statement
 	assert.Equal(t, []string{"DeliverLogs", "InvokeWorkflowFunctions", "SendToCallbackQueue"}, sids(statements))
 	send := statementBySid(t, statements, "SendToCallbackQueue")

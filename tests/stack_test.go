@@ -159,9 +159,9 @@ func TestStateMachineRoleTrustsOnlyThisStateMachine(t *testing.T) {
 		Effect:    "Allow",
 		Principal: map[string][]string{"Service": {"states.amazonaws.com"}},
 		Action:    []string{"sts:AssumeRole"},
-		Condition: map[string]map[string]string{
-			"ArnEquals":    {"aws:SourceArn": machineArn},
-			"StringEquals": {"aws:SourceAccount": accountID},
+		Condition: map[string]map[string][]string{
+			"ArnLike":      {"aws:SourceArn": {machineArn, machineArn + ":*"}},
+			"StringEquals": {"aws:SourceAccount": {accountID}},
 		},
 	}}, role.policy(t, "assumeRolePolicy").Statement)
 	// The ARN the trust policy pins is the one the state machine gets.

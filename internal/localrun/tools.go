@@ -3,9 +3,7 @@ package localrun
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 
+	"stepfunctions-go/internal/npmtools"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -121,89 +119,36 @@ func buildEmulator(moduleRoot string) (string, error) {
 	return strings.TrimSpace(string(output)), nil
 }
 
-// installJS runs `npm ci` for the embedded lockfile, once per lockfile, in
-// the user's cache directory, and writes runner.mjs beside it under a name
-// of its own content, so that checkouts with different versions of it can
-// share the directory. A file lock keeps concurrent runs (go test runs
-// packages in parallel) from installing into the same directory at once.
+// installJS installs the embedded lockfile's packages (npmtools.Install)
+// and writes runner.mjs beside them.
 func installJS(ctx context.Context, progress io.Writer) (dir, runner string, err error) {
 	packageJSON, _ := jsFiles.ReadFile("js/package.json")
 	lockfile, _ := jsFiles.ReadFile("js/package-lock.json")
 	script, _ := jsFiles.ReadFile("js/runner.mjs")
-	version := shortHash(packageJSON, lockfile)
-
-	cache, err := os.UserCacheDir()
+	dir, err = npmtools.Install(ctx, npmtools.Packages{
+		Name:        "localrun-js",
+		Contents:    "cmd/local's ASL interpreter (aws-local-stepfunctions), asl-validator and Node 22",
+		Tag:         "local",
+		PackageJSON: packageJSON,
+		Lockfile:    lockfile,
+		Verify:      checkNode,
+	}, progress)
 	if err != nil {
-		return "", "", setupErrorf("no cache directory for the local runner's npm packages: %v (set HOME or XDG_CACHE_HOME)", err)
+		return "", "", &SetupError{msg: err.Error()}
 	}
-	dir = filepath.Join(cache, "stepfunctions-go", "localrun-js-"+version)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", setupErrorf("creating %s: %v", dir, err)
-	}
-	unlock, err := lockFile(dir + ".lock")
+	runner, err = npmtools.WriteScript(dir, "runner", ".mjs", script)
 	if err != nil {
-		return "", "", err
-	}
-	defer unlock()
-
-	stamp := filepath.Join(dir, "node_modules", ".installed-"+version)
-	if _, err := os.Stat(stamp); err != nil {
-		if err := npmCI(ctx, dir, packageJSON, lockfile, progress); err != nil {
-			return "", "", err
-		}
-		if err := os.WriteFile(stamp, nil, 0o644); err != nil {
-			return "", "", setupErrorf("recording the npm install in %s: %v", dir, err)
-		}
-	}
-	runner = filepath.Join(dir, "runner-"+shortHash(script)+".mjs")
-	if _, err := os.Stat(runner); err != nil {
-		if err := os.WriteFile(runner, script, 0o644); err != nil {
-			return "", "", setupErrorf("writing the interpreter bridge into %s: %v", dir, err)
-		}
+		return "", "", &SetupError{msg: "writing the interpreter bridge: " + err.Error()}
 	}
 	return dir, runner, nil
 }
 
-func shortHash(contents ...[]byte) string {
-	hash := sha256.New()
-	for _, content := range contents {
-		hash.Write(content)
-	}
-	return hex.EncodeToString(hash.Sum(nil)[:6])
-}
-
-func npmCI(ctx context.Context, dir string, packageJSON, lockfile []byte, progress io.Writer) error {
-	if _, err := exec.LookPath("npm"); err != nil {
-		return setupErrorf("npm is not installed: cmd/local installs its ASL interpreter (aws-local-stepfunctions), asl-validator and Node 22 with npm; install Node.js 20 or newer with npm (for example `apt-get install -y nodejs npm`, or Node's official packages)")
-	}
-	for name, content := range map[string][]byte{"package.json": packageJSON, "package-lock.json": lockfile} {
-		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
-			return setupErrorf("writing %s: %v", name, err)
-		}
-	}
-	fmt.Fprintf(progress, "local: first run: installing aws-local-stepfunctions, asl-validator and Node 22 with npm ci into %s\n", dir)
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if output, err := cmd.CombinedOutput(); err != nil {
-		return setupErrorf("`npm ci` in %s failed: %v\n%s\nnpm must reach its registry; Node.js 20 or newer with npm is required", dir, err, strings.TrimSpace(string(output)))
-	}
+// checkNode checks the Node 22 that the lockfile's node package installs.
+func checkNode(ctx context.Context, dir string) error {
 	node := filepath.Join(dir, "node_modules", ".bin", "node")
 	version, err := exec.CommandContext(ctx, node, "--version").Output()
 	if err != nil || !strings.HasPrefix(string(version), nodeMajor) {
 		return setupErrorf("the Node 22 that `npm ci` installed (%s) does not run (%v, version %q): the npm package node installs its binary with a preinstall script; make sure npm runs install scripts (ignore-scripts=false)", node, err, strings.TrimSpace(string(version)))
 	}
 	return nil
-}
-
-// lockFile takes an exclusive lock on path, waiting for another holder.
-func lockFile(path string) (unlock func(), err error) {
-	file, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, setupErrorf("opening the install lock %s: %v", path, err)
-	}
-	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
-		file.Close()
-		return nil, setupErrorf("locking %s: %v", path, err)
-	}
-	return func() { file.Close() }, nil // closing releases the lock
 }

@@ -1,0 +1,110 @@
+package judges
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	account  = "123456789012"
+	function = "arn:aws:lambda:us-east-1:" + account + ":function:f"
+	role     = "arn:aws:iam::" + account + ":role/r"
+	machine  = "arn:aws:states:us-east-1:" + account + ":stateMachine:m"
+)
+
+var (
+	invokeF = Policy{"invoke", `{"Version":"2012-10-17","Statement":[{"Sid":"InvokeF","Effect":"Allow","Action":["lambda:InvokeFunction"],"Resource":["` + function + `:*"]}]}`}
+	trust   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["states.amazonaws.com"]},"Action":["sts:AssumeRole"],"Condition":{"ArnEquals":{"aws:SourceArn":"` + machine + `"}}}]}`
+)
+
+func TestSimulateIAMDecides(t *testing.T) {
+	tests := []struct {
+		name         string
+		request      Request
+		want         string
+		wantDecisive string
+	}{
+		{"identity policy allows", Request{Principal: role, Action: "lambda:InvokeFunction", Resource: function + ":7", ResourceAccount: account, IdentityPolicies: []Policy{invokeF}}, "Allowed", "identity policy invoke, statement 1 (InvokeF)"},
+		{"another function", Request{Principal: role, Action: "lambda:InvokeFunction", Resource: function + "x:7", ResourceAccount: account, IdentityPolicies: []Policy{invokeF}}, "ImplicitlyDenied", "no statement of the identity policies allows it"},
+		{"another action", Request{Principal: role, Action: "lambda:UpdateFunctionCode", Resource: function, ResourceAccount: account, IdentityPolicies: []Policy{invokeF}}, "ImplicitlyDenied", "no statement of the identity policies allows it"},
+		{"trust policy allows", Request{Principal: "states.amazonaws.com", Action: "sts:AssumeRole", Resource: role, ResourceAccount: account, Context: map[string]string{"aws:SourceArn": machine}, ResourcePolicy: trust}, "Allowed", "the resource policy, statement 1"},
+		{"trust condition fails", Request{Principal: "states.amazonaws.com", Action: "sts:AssumeRole", Resource: role, ResourceAccount: account, Context: map[string]string{"aws:SourceArn": machine + "2"}, ResourcePolicy: trust}, "ImplicitlyDenied", "no statement of the resource policies allows it"},
+	}
+	requests := make([]Request, len(tests))
+	for i, tt := range tests {
+		requests[i] = tt.request
+	}
+	decisions, err := SimulateIAM(t.Context(), requests)
+	require.NoError(t, err)
+	require.Len(t, decisions, len(tests))
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, decisions[i].Result)
+			assert.Contains(t, decisions[i].Decisive, tt.wantDecisive)
+		})
+	}
+}
+
+// What the simulator cannot evaluate is an error, never a denial.
+func TestSimulateIAMRejectsWhatItCannotEvaluate(t *testing.T) {
+	tests := []struct {
+		name    string
+		request Request
+		want    string
+	}{
+		{"unknown action", Request{Principal: role, Action: "lambda:InvokeFunctio", Resource: function, ResourceAccount: account, IdentityPolicies: []Policy{invokeF}}, "lambda:InvokeFunctio on"},
+		{"malformed policy", Request{Principal: role, Action: "lambda:InvokeFunction", Resource: function, ResourceAccount: account, IdentityPolicies: []Policy{{"bad", `{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Action":"lambda:InvokeFunction","Resource":"*"}]}`}}}, "the simulator rejects the request"},
+		{"wrong resource type", Request{Principal: role, Action: "logs:DescribeLogGroups", Resource: "arn:aws:logs:us-east-1:" + account + ":log-group:g", ResourceAccount: account}, "the simulator rejects the request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := SimulateIAM(t.Context(), []Request{tt.request})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "request 0 ("+tt.request.Principal)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+const validDefinition = `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+	"Parameters":{"FunctionName":"` + function + `:7","Payload.$":"$"},
+	"Retry":[{"ErrorEquals":["States.ALL"],"MaxDelaySeconds":20,"JitterStrategy":"FULL"}],"End":true}}}`
+
+func TestValidateASL(t *testing.T) {
+	tests := []struct {
+		name, definition, want string
+	}{
+		{"valid", validDefinition, ""},
+		{"unknown JitterStrategy", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["States.ALL"],"JitterStrategy":"SOME"}],"End":true}}}`, "JitterStrategy"},
+		{"misspelt field", `{"StartAt":"A","States":{"A":{"Type":"Pass","Nxet":"B"},"B":{"Type":"Succeed"}}}`, "1:45: error: Field is not supported"},
+		{"missing target", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"C"}}}`, "must be the name of an existing state"},
+		{"not JSON", `{"StartAt":`, "error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diagnostics, err := ValidateASL(t.Context(), []Definition{{Name: tt.name, JSON: tt.definition}})
+			require.NoError(t, err)
+			if tt.want == "" {
+				assert.Empty(t, diagnostics)
+				return
+			}
+			require.NotEmpty(t, diagnostics)
+			assert.Contains(t, diagnostics[0].String(), tt.name+":")
+			var all string
+			for _, d := range diagnostics {
+				all += d.String() + "\n"
+			}
+			assert.Contains(t, all, tt.want)
+		})
+	}
+}
+
+func TestMissingNodeSaysWhatToInstall(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := ValidateASL(t.Context(), []Definition{{Name: "d", JSON: validDefinition}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "node is not installed")
+	assert.Contains(t, err.Error(), "install Node.js 20 or newer")
+}
