@@ -52,10 +52,6 @@ func stateMachineName(workflow string) string {
 	return prefix + "-" + workflow
 }
 
-func stateMachineArn(workflow string) string {
-	return "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + stateMachineName(workflow)
-}
-
 // invokeResources is what a workflow's role may invoke: its functions and
 // their versions, nothing else.
 func invokeResources(workflow *statemachine.Workflow) []string {
@@ -64,13 +60,4 @@ func invokeResources(workflow *statemachine.Workflow) []string {
 		resources = append(resources, functionArn(fn.Name), functionArn(fn.Name)+":*")
 	}
 	return resources
-}
-
-// consumers are the functions that consume the model's queues.
-func (m stackModel) consumers() []string {
-	var names []string
-	for _, queue := range m.queues {
-		names = append(names, queue.Consumer)
-	}
-	return names
 }
