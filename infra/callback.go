@@ -2,6 +2,7 @@ package infra
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -31,9 +32,9 @@ const (
 // NewCallbackQueues declares the queue, its dead-letter queue and the
 // policy that lets only this queue dead-letter into it. Both are encrypted
 // with SQS-managed keys, which need no KMS permissions.
-func NewCallbackQueues(ctx *pulumi.Context, cfg Config, opts ...pulumi.ResourceOption) (*CallbackQueues, error) {
+func NewCallbackQueues(ctx *pulumi.Context, spec lambdas.Queue, cfg Config, opts ...pulumi.ResourceOption) (*CallbackQueues, error) {
 	component := &CallbackQueues{}
-	name := lambdas.CallbackQueue.Name
+	name := spec.Name
 	if err := ctx.RegisterComponentResource("stepfunctions:index:CallbackQueues", name, component, opts...); err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func NewCallbackQueues(ctx *pulumi.Context, cfg Config, opts ...pulumi.ResourceO
 		SqsManagedSseEnabled:     pulumi.Bool(true),
 		VisibilityTimeoutSeconds: pulumi.Int(visibilityTimeoutPerFunctionSecond * cfg.LambdaTimeoutSeconds),
 		RedrivePolicy: deadLetters.Arn.ApplyT(func(arn string) (string, error) {
-			return jsonString(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": lambdas.CallbackQueue.MaxReceiveCount})
+			return jsonString(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": spec.MaxReceiveCount})
 		}).(pulumi.StringOutput),
 		Tags: Tags(ctx),
 	}, parent)
@@ -78,7 +79,8 @@ func NewCallbackQueues(ctx *pulumi.Context, cfg Config, opts ...pulumi.ResourceO
 // and connects the two with an event source mapping that reports partial
 // batch failures.
 func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueues) error {
-	policy, err := iam.NewRolePolicy(ctx, "callback-worker-consume", &iam.RolePolicyArgs{
+	name := worker.Spec.Name
+	policy, err := iam.NewRolePolicy(ctx, name+"-consume", &iam.RolePolicyArgs{
 		Role: worker.Role.ID(),
 		Policy: policyOutput([]Statement{
 			// The Service Authorization Reference lists no resource type for
@@ -94,7 +96,7 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 	if err != nil {
 		return err
 	}
-	_, err = lambda.NewEventSourceMapping(ctx, "callback-worker", &lambda.EventSourceMappingArgs{
+	_, err = lambda.NewEventSourceMapping(ctx, name, &lambda.EventSourceMappingArgs{
 		EventSourceArn:        queues.Queue.Arn,
 		FunctionName:          worker.Function.QualifiedArn,
 		BatchSize:             pulumi.Int(10),
@@ -104,31 +106,36 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 	return err
 }
 
-// newCallbackWorkflow declares the queues, connects the worker to them and
-// declares the state machine that sends to them and waits.
-func newCallbackWorkflow(ctx *pulumi.Context, template *statemachine.Template, deployed map[string]*GoFunction, account Account, cfg Config) (*Workflow, *CallbackQueues, error) {
-	queues, err := NewCallbackQueues(ctx, cfg)
+// newCallbackWorkflow declares the queue the workflow sends to, connects
+// the queue's consumer to it and declares the state machine that sends to
+// it and waits.
+func newCallbackWorkflow(ctx *pulumi.Context, workflow *statemachine.Workflow, deployed deployedFunctions, account Account, cfg Config) (*Workflow, *CallbackQueues, error) {
+	if len(workflow.Queues) != 1 {
+		return nil, nil, fmt.Errorf("workflow %q must send to exactly one queue, ${%s}; it names %d", workflow.Name, lambdas.CallbackQueue.URLPlaceholder, len(workflow.Queues))
+	}
+	spec := workflow.Queues[0]
+	queues, err := NewCallbackQueues(ctx, spec, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := ConsumeQueue(ctx, deployed[lambdas.CallbackQueue.Consumer.Name], queues); err != nil {
+	if err := ConsumeQueue(ctx, deployed[spec.Consumer], queues); err != nil {
 		return nil, nil, err
 	}
-	substitutions := publishedVersionArns(callbackFunctions, deployed)
-	substitutions[lambdas.CallbackQueue.URLPlaceholder] = queues.Queue.Url
-	workflow, err := NewWorkflow(ctx, CallbackWorkflow, WorkflowArgs{
-		Template:      template,
+	substitutions := deployed.substitutions(workflow, account)
+	substitutions[spec.URLPlaceholder] = queues.Queue.Url
+	machine, err := NewWorkflow(ctx, CallbackWorkflow, WorkflowArgs{
+		Template:      workflow.Template,
 		Name:          cfg.Names.Resource(CallbackWorkflow),
 		Type:          "STANDARD", // only Standard workflows can wait for a task token
 		Substitutions: substitutions,
 		Grants: []Grant{
-			invokeGrant(callbackFunctions, deployed),
+			deployed.invokeGrant(workflow),
 			{Sid: "SendToCallbackQueue", Actions: []string{"sqs:SendMessage"}, Resources: []pulumi.StringOutput{queues.Queue.Arn}},
 		},
 		Account: account,
 		Config:  cfg,
 	})
-	return workflow, queues, err
+	return machine, queues, err
 }
 
 func jsonString(value any) (string, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -19,6 +20,8 @@ import (
 type GoFunction struct {
 	pulumi.ResourceState
 
+	// Spec is the function in lambdas/ this deploys.
+	Spec     lambdas.Function
 	Function *lambda.Function
 	Role     *iam.Role
 	LogGroup *cloudwatch.LogGroup
@@ -90,7 +93,7 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 	if err != nil {
 		return nil, err
 	}
-	component.Function, component.Role, component.LogGroup = function, role, logGroup
+	component.Spec, component.Function, component.Role, component.LogGroup = fn, function, role, logGroup
 	return component, ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"functionArn":          function.Arn,
 		"functionQualifiedArn": function.QualifiedArn,

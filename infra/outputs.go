@@ -4,15 +4,12 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"stepfunctions-go/lambdas"
 )
 
 // stackOutputs are the resources the stack outputs describe.
 type stackOutputs struct {
-	functions []lambdas.Function
-	deployed  map[string]*GoFunction
-	main      *Workflow
+	deployed deployedFunctions
+	main     *Workflow
 	// callback and queues are nil when callbackWorkflow is off.
 	callback *Workflow
 	queues   *CallbackQueues
@@ -26,13 +23,13 @@ func (o stackOutputs) export(ctx *pulumi.Context) {
 	ctx.Export("stateMachineName", o.main.StateMachine.Name)
 	ctx.Export("stateMachineRoleArn", o.main.Role.Arn)
 	ctx.Export("stateMachineLogGroupName", o.main.LogGroup.Name)
-	for _, fn := range o.functions {
-		stem := lowerFirst(fn.PascalName())
-		ctx.Export(stem+"FunctionArn", o.deployed[fn.Name].Function.Arn)
-		ctx.Export(stem+"FunctionName", o.deployed[fn.Name].Function.Name)
-		ctx.Export(stem+"FunctionVersion", o.deployed[fn.Name].Function.Version)
-		ctx.Export(stem+"FunctionRoleArn", o.deployed[fn.Name].Role.Arn)
-		ctx.Export(stem+"LogGroupName", o.deployed[fn.Name].LogGroup.Name)
+	for _, fn := range o.deployed {
+		stem := lowerFirst(fn.Spec.PascalName())
+		ctx.Export(stem+"FunctionArn", fn.Function.Arn)
+		ctx.Export(stem+"FunctionName", fn.Function.Name)
+		ctx.Export(stem+"FunctionVersion", fn.Function.Version)
+		ctx.Export(stem+"FunctionRoleArn", fn.Role.Arn)
+		ctx.Export(stem+"LogGroupName", fn.LogGroup.Name)
 	}
 	if o.callback != nil {
 		ctx.Export("callbackStateMachineArn", o.callback.StateMachine.Arn)

@@ -1,62 +1,130 @@
-// Package lambdas lists the workflow's Go functions. Every consumer (the
-// Pulumi program, cmd/package and cmd/local) builds from this one list.
+// Package lambdas finds the workflow's Go functions. A function is a main
+// package in a directory of its own here: the directory is its name, the
+// package comment its description. Nothing else registers it; a workflow
+// that names ${<Name>FunctionArn} gets it deployed, granted and run.
+//
+// The sources are compiled into every program that imports this package.
+// That is how the list is known without a checkout, and why `go test`
+// re-runs a test that builds the functions whenever one of them changes:
+// its binary embeds them. No function may import this package, or every
+// function's zip would change with any other function's code.
 package lambdas
 
-import "strings"
+import (
+	"embed"
+	"fmt"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+//go:embed *
+var sources embed.FS
 
 // Function is one Lambda function built from a main package in this module.
 type Function struct {
-	// Name is the short name used in resource names, zip names and outputs.
+	// Name is the package's directory, e.g. "hello-world": the short name in
+	// resource names, zip names and outputs.
 	Name string
 	// Dir is the main package's directory, relative to the module root.
 	Dir string
-	// Description is shown on the function in the Lambda console.
+	// Description is the package comment's first sentence, shown on the
+	// function in the Lambda console.
 	Description string
 }
 
-var (
-	// HelloWorld upper-cases the payload.
-	HelloWorld = Function{Name: "hello-world", Dir: "lambdas/hello-world", Description: "Upper-cases the payload (full Unicode case mapping)."}
-	// Reverse reverses the payload.
-	Reverse = Function{Name: "reverse", Dir: "lambdas/reverse", Description: "Reverses the payload by grapheme cluster."}
-	// CallbackWorker completes the callback workflow's waiting task.
-	CallbackWorker = Function{Name: "callback-worker", Dir: "lambdas/callback-worker", Description: "Reverses queued payloads and reports them to the waiting workflow."}
-)
+// Lambda accepts at most 256 characters as a description; function names
+// end up in resource names, so they keep to what every AWS name allows.
+const maxDescription = 256
 
-// Queue is an SQS queue a workflow sends to and a function consumes through
-// an event source mapping. The stack and the local runner both read it here,
-// so the queue run locally is the queue deployed.
-type Queue struct {
-	// Name is the short name used in resource names.
-	Name string
-	// URLPlaceholder is the workflow placeholder that receives the queue's URL.
-	URLPlaceholder string
-	// Consumer is the function its messages are delivered to.
-	Consumer Function
-	// MaxReceiveCount is how often a message is received without success
-	// before the redrive policy moves it to the dead-letter queue.
-	MaxReceiveCount int
+var functionName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+var discovered struct {
+	once      sync.Once
+	functions []Function
+	err       error
 }
 
-// CallbackQueue carries the callback workflow's task tokens to CallbackWorker.
-var CallbackQueue = Queue{Name: "callback", URLPlaceholder: "CallbackQueueUrl", Consumer: CallbackWorker, MaxReceiveCount: 3}
-
-// Queues is every queue a workflow can send to.
-func Queues() []Queue {
-	return []Queue{CallbackQueue}
+// All is every function in this directory, sorted by name.
+func All() ([]Function, error) {
+	discovered.once.Do(func() { discovered.functions, discovered.err = discover(sources) })
+	return discovered.functions, discovered.err
 }
 
-// The stack's default memory and timeout for every function. They live here,
-// beside the functions, so that cmd/local runs the functions as deployed
-// without linking the Pulumi SDK; infra's config defaults are these.
-const (
-	DefaultMemoryMB       = 128
-	DefaultTimeoutSeconds = 10
-)
+// discover lists the main packages one directory below root.
+func discover(root fs.FS) ([]Function, error) {
+	entries, err := fs.ReadDir(root, ".")
+	if err != nil {
+		return nil, err
+	}
+	var functions []Function
+	for _, entry := range entries {
+		if !entry.IsDir() {
+			continue
+		}
+		fn, isMain, err := readPackage(root, entry.Name())
+		if err != nil {
+			return nil, err
+		}
+		if isMain {
+			functions = append(functions, fn)
+		}
+	}
+	return functions, nil
+}
 
-// All is every function the stack can deploy.
-func All() []Function {
-	return []Function{HelloWorld, Reverse, CallbackWorker}
+// readPackage reads the package clause and comment of dir's Go files.
+func readPackage(root fs.FS, dir string) (fn Function, isMain bool, err error) {
+	files, err := fs.Glob(root, dir+"/*.go")
+	if err != nil {
+		return Function{}, false, err
+	}
+	var comment string
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		source, err := fs.ReadFile(root, file)
+		if err != nil {
+			return Function{}, false, err
+		}
+		parsed, err := parser.ParseFile(token.NewFileSet(), file, source, parser.PackageClauseOnly|parser.ParseComments)
+		if err != nil {
+			return Function{}, false, fmt.Errorf("lambdas/%s: %w", file, err)
+		}
+		if parsed.Name.Name != "main" {
+			return Function{}, false, nil
+		}
+		comment += commentText(parsed.Doc)
+	}
+	if len(files) == 0 {
+		return Function{}, false, nil
+	}
+	fn = Function{Name: dir, Dir: path.Join("lambdas", dir)}
+	if !functionName.MatchString(fn.Name) {
+		return Function{}, false, fmt.Errorf("%s: a function's directory is its name in every resource; use lower-case letters, digits and single hyphens, starting with a letter (e.g. hello-world)", fn.Dir)
+	}
+	fn.Description = new(doc.Package).Synopsis(comment)
+	switch {
+	case fn.Description == "":
+		return Function{}, false, fmt.Errorf("%s has no package comment: it is the function's description in the Lambda console; start main.go with \"// Command %s ...\"", fn.Dir, fn.Name)
+	case len(fn.Description) > maxDescription:
+		return Function{}, false, fmt.Errorf("%s: the package comment's first sentence is the function's description, and Lambda accepts at most %d characters (it has %d)", fn.Dir, maxDescription, len(fn.Description))
+	}
+	return fn, true, nil
+}
+
+func commentText(group *ast.CommentGroup) string {
+	if group == nil {
+		return ""
+	}
+	return group.Text()
 }
 
 // PascalName is Name in PascalCase ("hello-world" → "HelloWorld"): the stem
@@ -74,4 +142,38 @@ func (f Function) PascalName() string {
 
 // ArnPlaceholder is the workflow placeholder that receives the ARN of the
 // function's published version.
-func (f Function) ArnPlaceholder() string { return f.PascalName() + "FunctionArn" }
+func (f Function) ArnPlaceholder() string { return f.PascalName() + FunctionArnSuffix }
+
+// FunctionArnSuffix ends every placeholder that names a function.
+const FunctionArnSuffix = "FunctionArn"
+
+// Queue is an SQS queue a workflow sends to and a function consumes through
+// an event source mapping. The stack and the local runner both read it here,
+// so the queue run locally is the queue deployed.
+type Queue struct {
+	// Name is the short name used in resource names.
+	Name string
+	// URLPlaceholder is the workflow placeholder that receives the queue's URL.
+	URLPlaceholder string
+	// Consumer is the name of the function its messages are delivered to.
+	Consumer string
+	// MaxReceiveCount is how often a message is received without success
+	// before the redrive policy moves it to the dead-letter queue.
+	MaxReceiveCount int
+}
+
+// CallbackQueue carries the callback workflow's task tokens to the worker.
+var CallbackQueue = Queue{Name: "callback", URLPlaceholder: "CallbackQueueUrl", Consumer: "callback-worker", MaxReceiveCount: 3}
+
+// Queues is every queue a workflow can send to.
+func Queues() []Queue {
+	return []Queue{CallbackQueue}
+}
+
+// The stack's default memory and timeout for every function. They live here,
+// beside the functions, so that cmd/local runs the functions as deployed
+// without linking the Pulumi SDK; infra's config defaults are these.
+const (
+	DefaultMemoryMB       = 128
+	DefaultTimeoutSeconds = 10
+)

@@ -1,22 +1,101 @@
 package lambdas
 
 import (
+	"go/build"
+	"os"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
+
+// TestAllIsEveryMainPackage: the go command's own reading of the
+// directories (go/build) decides what a function is, not a list.
+func TestAllIsEveryMainPackage(t *testing.T) {
+	entries, err := os.ReadDir(".")
+	require.NoError(t, err)
+	var want []string
+	for _, entry := range entries {
+		if pkg, err := build.ImportDir(entry.Name(), 0); entry.IsDir() && err == nil && pkg.Name == "main" {
+			want = append(want, entry.Name())
+		}
+	}
+	functions, err := All()
+	require.NoError(t, err)
+	var got []string
+	for _, fn := range functions {
+		got = append(got, fn.Name)
+		assert.Equal(t, "lambdas/"+fn.Name, fn.Dir)
+		assert.NotEmpty(t, fn.Description, fn.Name)
+	}
+	assert.Equal(t, want, got)
+	assert.NotEmpty(t, got)
+}
+
+func TestDiscover(t *testing.T) {
+	mainFile := func(comment string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte(comment + "package main\n\nfunc main() {}\n")}
+	}
+	tests := []struct {
+		name    string
+		files   fstest.MapFS
+		want    []Function
+		wantErr string
+	}{{
+		name: "a main package is a function, its comment's first sentence the description",
+		files: fstest.MapFS{
+			"exclaim/main.go":      mainFile("// Command exclaim appends \"!\". It is short.\n"),
+			"exclaim/main_test.go": {Data: []byte("package main\n")},
+			"envelope/envelope.go": {Data: []byte("// Package envelope is a library.\npackage envelope\n")},
+			"functions.go":         {Data: []byte("package lambdas\n")},
+			"empty/README.md":      {Data: []byte("no Go here")},
+		},
+		want: []Function{{Name: "exclaim", Dir: "lambdas/exclaim", Description: `Command exclaim appends "!".`}},
+	}, {
+		name:    "no package comment",
+		files:   fstest.MapFS{"exclaim/main.go": mainFile("")},
+		wantErr: `lambdas/exclaim has no package comment: it is the function's description in the Lambda console; start main.go with "// Command exclaim ..."`,
+	}, {
+		name:    "a name AWS resource names cannot carry",
+		files:   fstest.MapFS{"Ex_claim/main.go": mainFile("// Command x.\n")},
+		wantErr: "lambdas/Ex_claim: a function's directory is its name in every resource",
+	}, {
+		name:    "a description over Lambda's limit",
+		files:   fstest.MapFS{"long/main.go": mainFile("// " + strings.Repeat("x", 300) + ".\n")},
+		wantErr: "Lambda accepts at most 256 characters (it has 301)",
+	}, {
+		name:    "unparsable Go",
+		files:   fstest.MapFS{"broken/main.go": {Data: []byte("packag main")}},
+		wantErr: "lambdas/broken/main.go",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := discover(tt.files)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
 
 func TestNamingDerivesFromTheShortName(t *testing.T) {
 	tests := []struct {
-		fn                     Function
-		pascal, arnPlaceholder string
+		name, pascal, arnPlaceholder string
 	}{
-		{HelloWorld, "HelloWorld", "HelloWorldFunctionArn"},
-		{Reverse, "Reverse", "ReverseFunctionArn"},
-		{Function{Name: "callback-worker"}, "CallbackWorker", "CallbackWorkerFunctionArn"},
+		{"hello-world", "HelloWorld", "HelloWorldFunctionArn"},
+		{"reverse", "Reverse", "ReverseFunctionArn"},
+		{"callback-worker", "CallbackWorker", "CallbackWorkerFunctionArn"},
+		{"a2b-c", "A2bC", "A2bCFunctionArn"},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.pascal, tt.fn.PascalName())
-		assert.Equal(t, tt.arnPlaceholder, tt.fn.ArnPlaceholder())
+		fn := Function{Name: tt.name}
+		assert.Equal(t, tt.pascal, fn.PascalName())
+		assert.Equal(t, tt.arnPlaceholder, fn.ArnPlaceholder())
 	}
 }

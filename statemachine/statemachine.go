@@ -18,10 +18,13 @@ import (
 	"strings"
 )
 
-//go:embed *.asl.json
+//go:embed *.asl.json *.example.json
 var files embed.FS
 
-const extension = ".asl.json"
+const (
+	extension        = ".asl.json"
+	exampleExtension = ".example.json"
+)
 
 var placeholderPattern = regexp.MustCompile(`\$\{([A-Za-z][A-Za-z0-9]*)\}`)
 
@@ -34,6 +37,17 @@ type Template struct {
 	// ShortestTaskTimeout is the smallest TimeoutSeconds of the workflow's
 	// Task states: a function must finish well within it.
 	ShortestTaskTimeout int
+	// Path is the states a successful execution passes through, from
+	// StartAt along Next.
+	Path []State
+}
+
+// State is one state on a workflow's path.
+type State struct {
+	Name, Type, Resource string
+	// FunctionArn is Parameters.FunctionName as written, e.g.
+	// "${ReverseFunctionArn}"; empty for states that invoke no function.
+	FunctionArn string
 }
 
 // Names lists the workflows in this directory, sorted.
@@ -64,7 +78,10 @@ func parse(name string, source []byte) (*Template, error) {
 		TimeoutSeconds int
 		States         map[string]struct {
 			Type           string
+			Resource       string
+			Next           string
 			TimeoutSeconds int
+			Parameters     struct{ FunctionName string }
 		}
 	}
 	if err := json.Unmarshal(source, &definition); err != nil {
@@ -85,6 +102,10 @@ func parse(name string, source []byte) (*Template, error) {
 			template.ShortestTaskTimeout = state.TimeoutSeconds
 		}
 	}
+	for name := definition.StartAt; name != "" && len(template.Path) < len(definition.States); name = definition.States[name].Next {
+		state := definition.States[name]
+		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: state.Parameters.FunctionName})
+	}
 	for _, match := range placeholderPattern.FindAllStringSubmatch(template.source, -1) {
 		if !slices.Contains(template.placeholders, match[1]) {
 			template.placeholders = append(template.placeholders, match[1])
@@ -99,6 +120,9 @@ func parse(name string, source []byte) (*Template, error) {
 
 // Placeholders lists the names the workflow asks for, sorted.
 func (t *Template) Placeholders() []string { return slices.Clone(t.placeholders) }
+
+// Uses reports whether the workflow has the placeholder ${name}.
+func (t *Template) Uses(name string) bool { return slices.Contains(t.placeholders, name) }
 
 // Check reports a placeholder that names leave without a value, or a name
 // no placeholder asks for, so a deploy can fail before it creates anything.

@@ -12,43 +12,64 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// functionPattern stands for a function's output stem in the README's
+// Outputs table: `<function>FunctionArn` is documented once for all.
+const functionPattern = "<function>"
+
 // documentedOutputs reads the output names from the README's Outputs table:
-// other stacks depend on exactly those names.
-func documentedOutputs(t *testing.T) []string {
+// other stacks depend on exactly those names. Names that begin with
+// <function> are patterns, one output per deployed function.
+func documentedOutputs(t *testing.T) (names, functionSuffixes []string) {
 	t.Helper()
 	readme, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	_, section, found := strings.Cut(string(readme), "\n### Outputs\n")
 	require.True(t, found, "README.md has no ### Outputs section")
 	section, _, _ = strings.Cut(section, "\n#")
-	var names []string
-	for _, match := range regexp.MustCompile("(?m)^\\| `([A-Za-z0-9]+)` \\|").FindAllStringSubmatch(section, -1) {
-		names = append(names, match[1])
+	for _, match := range regexp.MustCompile("(?m)^\\| `(<function>)?([A-Za-z0-9]+)` \\|").FindAllStringSubmatch(section, -1) {
+		if match[1] == functionPattern {
+			functionSuffixes = append(functionSuffixes, match[2])
+		} else {
+			names = append(names, match[2])
+		}
 	}
 	require.NotEmpty(t, names, "no outputs found in the README's Outputs table")
-	return names
+	require.NotEmpty(t, functionSuffixes, "no %s… outputs found in the README's Outputs table", functionPattern)
+	return names, functionSuffixes
+}
+
+// wantOutputs is what the README promises for a stack with the callback
+// workflow on or off: its fixed names (callback… ones only when on) and the
+// per-function pattern for each function the stack deploys.
+func wantOutputs(t *testing.T, callbackWorkflow bool) []string {
+	names, suffixes := documentedOutputs(t)
+	var want []string
+	for _, name := range names {
+		if callbackWorkflow || !strings.HasPrefix(name, "callback") && name != "deadLetterQueueUrl" {
+			want = append(want, name)
+		}
+	}
+	for _, fn := range modelOf(t, callbackWorkflow).functions {
+		for _, suffix := range suffixes {
+			want = append(want, outputStem(fn)+suffix)
+		}
+	}
+	slices.Sort(want)
+	return want
 }
 
 // TestOutputsMatchTheREADME is the output contract: renaming or removing a
 // documented output breaks consumers, and an undocumented one is an API
-// nobody promised. The full stack (callback workflow on) exports every one.
+// nobody promised. A new function gets its outputs by the documented
+// pattern, with no README edit.
 func TestOutputsMatchTheREADME(t *testing.T) {
-	documented := documentedOutputs(t)
 	exported := slices.Sorted(maps.Keys(deployDefault(t).outputs))
-	slices.Sort(documented)
-	assert.Equal(t, documented, exported, "README.md's Outputs table and the program's exports must list the same names")
+	assert.Equal(t, wantOutputs(t, true), exported, "README.md's Outputs table and the program's exports must list the same names")
 }
 
 // TestOutputsWithoutTheCallbackWorkflow: turning the callback workflow off
-// removes exactly the callback outputs and keeps every other one.
+// removes exactly the callback outputs and those of functions only it needs.
 func TestOutputsWithoutTheCallbackWorkflow(t *testing.T) {
-	var want []string
-	for _, name := range documentedOutputs(t) {
-		if !strings.HasPrefix(name, "callback") && name != "deadLetterQueueUrl" {
-			want = append(want, name)
-		}
-	}
 	exported := slices.Sorted(maps.Keys(mustDeploy(t, map[string]string{"callbackWorkflow": "false"}).outputs))
-	slices.Sort(want)
-	assert.Equal(t, want, exported)
+	assert.Equal(t, wantOutputs(t, false), exported)
 }

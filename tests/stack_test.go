@@ -4,15 +4,18 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/infra"
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/lambdas/bundle/bundletest"
 )
@@ -42,39 +45,52 @@ func logGroupArn(name string) string {
 }
 
 func TestStackDeclaresEachResourceOnce(t *testing.T) {
-	d := deployDefault(t)
-	counts := map[string]int{}
-	for _, r := range d.resources {
-		counts[r.Type]++
+	for _, callback := range []bool{true, false} {
+		t.Run(fmt.Sprintf("callbackWorkflow=%t", callback), func(t *testing.T) {
+			model := modelOf(t, callback)
+			d := deployDefault(t)
+			if !callback {
+				d = mustDeploy(t, map[string]string{"callbackWorkflow": "false"})
+			}
+			counts := map[string]int{}
+			for _, r := range d.resources {
+				counts[r.Type]++
+			}
+			functions, workflows, queues := len(model.functions), len(model.workflows), len(model.queues)
+			want := map[string]int{
+				"stepfunctions:index:GoFunction": functions,
+				"stepfunctions:index:Workflow":   workflows,
+				roleType:                         functions + workflows,
+				rolePolicyType:                   functions + workflows + queues, // each consumer's policy to consume
+				logGroupType:                     functions + workflows,
+				functionType:                     functions,
+				stateMachineType:                 workflows,
+			}
+			if queues > 0 {
+				want["stepfunctions:index:CallbackQueues"] = queues
+				want[queueType] = 2 * queues // each with its dead-letter queue
+				want[redriveAllowPolicyType] = queues
+				want[eventSourceMappingType] = queues
+			}
+			assert.Equal(t, want, counts)
+			for _, r := range d.resources {
+				if !callback {
+					assert.NotContains(t, r.Name, "callback", "callbackWorkflow false declares no callback resource")
+				}
+			}
+		})
 	}
-	assert.Equal(t, map[string]int{
-		"stepfunctions:index:GoFunction":     3,
-		"stepfunctions:index:Workflow":       2,
-		"stepfunctions:index:CallbackQueues": 1,
-		roleType:                             5,
-		rolePolicyType:                       6,
-		logGroupType:                         5,
-		functionType:                         3,
-		stateMachineType:                     2,
-		queueType:                            2,
-		redriveAllowPolicyType:               1,
-		eventSourceMappingType:               1,
-	}, counts)
-
-	d = mustDeploy(t, map[string]string{"callbackWorkflow": "false"})
-	for _, r := range d.resources {
-		assert.NotContains(t, r.Name, "callback", "callbackWorkflow false declares no callback resource")
-	}
-	assert.Len(t, d.ofType(functionType), 2)
 }
 
 func TestFunctions(t *testing.T) {
 	d := deployDefault(t)
-	for _, short := range []string{"hello-world", "reverse", "callback-worker"} {
+	for _, spec := range modelOf(t, true).functions {
+		short := spec.Name
 		t.Run(short, func(t *testing.T) {
 			fn := d.one(t, functionType, short)
 			name := prefix + "-" + short
 			assert.Equal(t, name, fn.str("name"))
+			assert.Equal(t, spec.Description, fn.str("description"))
 			assert.Equal(t, "provided.al2023", fn.str("runtime"))
 			assert.Equal(t, "bootstrap", fn.str("handler"))
 			assert.Equal(t, []any{"arm64"}, fn.Inputs["architectures"].Mappable())
@@ -113,7 +129,8 @@ func uploadedZip(t *testing.T, fn registered) []byte {
 
 func TestFunctionRolesWriteOnlyTheirOwnLogs(t *testing.T) {
 	d := deployDefault(t)
-	for _, short := range []string{"hello-world", "reverse", "callback-worker"} {
+	for _, fn := range modelOf(t, true).functions {
+		short := fn.Name
 		t.Run(short, func(t *testing.T) {
 			name := prefix + "-" + short
 			role := d.one(t, roleType, short)
@@ -151,22 +168,25 @@ func TestStateMachineRoleTrustsOnlyThisStateMachine(t *testing.T) {
 	assert.Equal(t, machineArn, d.outputs["stateMachineArn"])
 }
 
-func TestStateMachineRoleInvokesExactlyTheTwoFunctions(t *testing.T) {
+// Each state machine may invoke exactly the functions its workflow file
+// names, and their versions.
+func TestStateMachineRolesInvokeExactlyTheirFunctions(t *testing.T) {
 	d := deployDefault(t)
-	statements := d.one(t, rolePolicyType, "main").policy(t, "policy").Statement
-	invoke := statementBySid(t, statements, "InvokeWorkflowFunctions")
-	assert.Equal(t, []string{"lambda:InvokeFunction"}, invoke.Action)
-	assert.ElementsMatch(t, []string{
-		functionArn("hello-world"), functionArn("hello-world") + ":*",
-		functionArn("reverse"), functionArn("reverse") + ":*",
-	}, invoke.Resource)
-	for _, statement := range statements {
-		if slices.Contains(statement.Resource, "*") {
-			assert.Contains(t, []string{"DeliverLogs", "WriteTraces"}, statement.Sid, "only log delivery and X-Ray may use Resource *")
-		}
-		for _, action := range statement.Action {
-			assert.NotContains(t, action, "*", "no wildcard actions")
-		}
+	for _, workflow := range modelOf(t, true).workflows {
+		t.Run(workflow.Name, func(t *testing.T) {
+			statements := d.one(t, rolePolicyType, workflow.Name).policy(t, "policy").Statement
+			invoke := statementBySid(t, statements, "InvokeWorkflowFunctions")
+			assert.Equal(t, []string{"lambda:InvokeFunction"}, invoke.Action)
+			assert.ElementsMatch(t, invokeResources(workflow), invoke.Resource)
+			for _, statement := range statements {
+				if slices.Contains(statement.Resource, "*") {
+					assert.Contains(t, []string{"DeliverLogs", "WriteTraces"}, statement.Sid, "only log delivery and X-Ray may use Resource *")
+				}
+				for _, action := range statement.Action {
+					assert.NotContains(t, action, "*", "no wildcard actions")
+				}
+			}
+		})
 	}
 }
 
@@ -189,25 +209,34 @@ func sids(statements []infra.Statement) []string {
 	return names
 }
 
-func TestDefinitionInvokesThePublishedVersions(t *testing.T) {
+// Every state that invokes a function names the version this deploy
+// publishes, of the function its placeholder names.
+func TestDefinitionsInvokeThePublishedVersions(t *testing.T) {
 	d := deployDefault(t)
-	machine := d.one(t, stateMachineType, "main")
-	assert.Equal(t, machineName, machine.str("name"))
-	assert.Equal(t, "STANDARD", machine.str("type"))
-	assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+machineName, machine.str("roleArn"))
+	for _, workflow := range modelOf(t, true).workflows {
+		t.Run(workflow.Name, func(t *testing.T) {
+			machine := d.one(t, stateMachineType, workflow.Name)
+			assert.Equal(t, stateMachineName(workflow.Name), machine.str("name"))
+			assert.Equal(t, "STANDARD", machine.str("type"))
+			assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+stateMachineName(workflow.Name), machine.str("roleArn"))
+			assert.NotContains(t, machine.str("definition"), "${")
 
-	var definition struct {
-		StartAt string
-		States  map[string]struct {
-			Resource   string
-			Parameters map[string]string
-		}
+			var definition struct {
+				StartAt string
+				States  map[string]struct{ Parameters map[string]any }
+			}
+			require.NoError(t, json.Unmarshal([]byte(machine.str("definition")), &definition))
+			assert.Equal(t, workflow.Path[0].Name, definition.StartAt)
+			invoking := 0
+			for _, state := range workflow.Path {
+				if fn, ok := workflow.FunctionOf(state); ok {
+					invoking++
+					assert.Equal(t, functionArn(fn.Name)+":7", definition.States[state.Name].Parameters["FunctionName"], state.Name)
+				}
+			}
+			assert.Positive(t, invoking)
+		})
 	}
-	require.NoError(t, json.Unmarshal([]byte(machine.str("definition")), &definition))
-	assert.Equal(t, "Reverse", definition.StartAt)
-	assert.Equal(t, functionArn("reverse")+":7", definition.States["Reverse"].Parameters["FunctionName"])
-	assert.Equal(t, functionArn("hello-world")+":7", definition.States["HelloWorld"].Parameters["FunctionName"])
-	assert.NotContains(t, machine.str("definition"), "${")
 }
 
 func TestLogGroupsBelongToTheStack(t *testing.T) {
@@ -216,13 +245,15 @@ func TestLogGroupsBelongToTheStack(t *testing.T) {
 	for _, group := range d.ofType(logGroupType) {
 		groups[group.str("name")] = group.Inputs["retentionInDays"].NumberValue()
 	}
-	assert.Equal(t, map[string]float64{
-		"/aws/lambda/" + prefix + "-hello-world":         14,
-		"/aws/lambda/" + prefix + "-reverse":             14,
-		"/aws/lambda/" + prefix + "-callback-worker":     14,
-		"/aws/vendedlogs/states/" + machineName:          14,
-		"/aws/vendedlogs/states/" + prefix + "-callback": 14,
-	}, groups)
+	model := modelOf(t, true)
+	want := map[string]float64{}
+	for _, fn := range model.functions {
+		want["/aws/lambda/"+prefix+"-"+fn.Name] = 14
+	}
+	for _, workflow := range model.workflows {
+		want["/aws/vendedlogs/states/"+stateMachineName(workflow.Name)] = 14
+	}
+	assert.Equal(t, want, groups)
 
 	logging := d.one(t, stateMachineType, "main").Inputs["loggingConfiguration"].ObjectValue()
 	assert.Equal(t, "ERROR", logging["level"].StringValue())
@@ -247,22 +278,11 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
-	d := deployDefault(t)
-	assert.Equal(t, map[string]any{
-		"stateMachineArn":           machineArn,
-		"stateMachineName":          machineName,
-		"stateMachineRoleArn":       "arn:aws:iam::" + accountID + ":role/" + machineName,
-		"stateMachineLogGroupName":  "/aws/vendedlogs/states/" + machineName,
-		"helloWorldFunctionArn":     functionArn("hello-world"),
-		"helloWorldFunctionName":    prefix + "-hello-world",
-		"helloWorldFunctionVersion": "7",
-		"helloWorldFunctionRoleArn": "arn:aws:iam::" + accountID + ":role/" + prefix + "-hello-world",
-		"helloWorldLogGroupName":    "/aws/lambda/" + prefix + "-hello-world",
-		"reverseFunctionArn":        functionArn("reverse"),
-		"reverseFunctionName":       prefix + "-reverse",
-		"reverseFunctionVersion":    "7",
-		"reverseFunctionRoleArn":    "arn:aws:iam::" + accountID + ":role/" + prefix + "-reverse",
-		"reverseLogGroupName":       "/aws/lambda/" + prefix + "-reverse",
+	want := map[string]any{
+		"stateMachineArn":          machineArn,
+		"stateMachineName":         machineName,
+		"stateMachineRoleArn":      "arn:aws:iam::" + accountID + ":role/" + machineName,
+		"stateMachineLogGroupName": "/aws/vendedlogs/states/" + machineName,
 
 		"callbackStateMachineArn":          callbackMachineArn,
 		"callbackStateMachineName":         prefix + "-callback",
@@ -270,12 +290,22 @@ func TestOutputs(t *testing.T) {
 		"callbackQueueUrl":                 callbackQueueURL,
 		"callbackQueueArn":                 callbackQueueArn,
 		"deadLetterQueueUrl":               "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + prefix + "-callback-dlq",
-		"callbackWorkerFunctionArn":        functionArn("callback-worker"),
-		"callbackWorkerFunctionName":       prefix + "-callback-worker",
-		"callbackWorkerFunctionVersion":    "7",
-		"callbackWorkerFunctionRoleArn":    "arn:aws:iam::" + accountID + ":role/" + prefix + "-callback-worker",
-		"callbackWorkerLogGroupName":       "/aws/lambda/" + prefix + "-callback-worker",
-	}, d.outputs)
+	}
+	for _, fn := range modelOf(t, true).functions {
+		stem, name := outputStem(fn), prefix+"-"+fn.Name
+		want[stem+"FunctionArn"] = functionArn(fn.Name)
+		want[stem+"FunctionName"] = name
+		want[stem+"FunctionVersion"] = "7"
+		want[stem+"FunctionRoleArn"] = "arn:aws:iam::" + accountID + ":role/" + name
+		want[stem+"LogGroupName"] = "/aws/lambda/" + name
+	}
+	assert.Equal(t, want, deployDefault(t).outputs)
+}
+
+// outputStem begins a function's outputs: "hello-world" → "helloWorld".
+func outputStem(fn lambdas.Function) string {
+	pascal := fn.PascalName()
+	return strings.ToLower(pascal[:1]) + pascal[1:]
 }
 
 // TestRedeployDeclaresTheSameInputs is what makes a second `pulumi up`

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,8 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/lambdas/bundle"
-
-	"stepfunctions-go/internal/seed"
+	"stepfunctions-go/statemachine"
 )
 
 // binary is cmd/local built once for the tests: its exit status and stdout
@@ -86,9 +86,33 @@ func foreignArch() bundle.Arch {
 	return bundle.ARM64
 }
 
+// example is a workflow's example with its output compacted as cmd/local
+// prints it, and the progress lines its path must show.
+func example(t *testing.T, name string) (input, output string, progress []string) {
+	t.Helper()
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	workflow, err := project.Workflow(name)
+	require.NoError(t, err)
+	ex, err := statemachine.LoadExample(name)
+	require.NoError(t, err)
+	var compact bytes.Buffer
+	require.NoError(t, json.Compact(&compact, ex.Output))
+	for _, state := range workflow.Path {
+		progress = append(progress, "→ "+state.Name, "← "+state.Name)
+	}
+	progress = append(progress, fmt.Sprintf("%d state transitions", len(workflow.Path)))
+	return string(ex.Input), compact.String(), progress
+}
+
 func TestExitStatusAndOneLineOnStdout(t *testing.T) {
+	input, output, progress := example(t, "main")
+	callbackInput, callbackOutput, _ := example(t, "callback")
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	firstState := project.Workflows["main"].Path[0].Name
 	inputFile := filepath.Join(t.TempDir(), "input.json")
-	require.NoError(t, os.WriteFile(inputFile, []byte(seed.Input+"\n"), 0o644))
+	require.NoError(t, os.WriteFile(inputFile, []byte(input+"\n"), 0o644))
 	tests := []struct {
 		name string
 		env  []string
@@ -99,28 +123,28 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		// wantStderr is in the progress or error output.
 		wantStderr []string
 	}{{
-		name:       "the seed's input",
-		args:       []string{"-input", seed.Input},
+		name:       "the main workflow's example",
+		args:       []string{"-input", input},
 		want:       0,
-		wantStdout: seed.Output,
-		wantStderr: []string{"→ Reverse", "← Reverse", "→ HelloWorld", "← HelloWorld", "2 state transitions"},
+		wantStdout: output,
+		wantStderr: progress,
 	}, {
 		name:       "the callback workflow, through the queue and the worker",
-		args:       []string{"-workflow", "callback", "-input", seed.Input},
+		args:       []string{"-workflow", "callback", "-input", callbackInput},
 		want:       0,
-		wantStdout: seed.Output,
+		wantStdout: callbackOutput,
 		wantStderr: []string{"sqs: message", "sent to callback", "delivered to callback-worker (receive 1 of 3)", "sfn: SendTaskHeartbeat for WaitForWorker", "sfn: SendTaskSuccess for WaitForWorker", "← WaitForWorker"},
 	}, {
 		name:       "input from a file",
 		args:       []string{"-input-file", inputFile},
 		want:       0,
-		wantStdout: seed.Output,
+		wantStdout: output,
 	}, {
 		name:       "bad input fails the execution",
 		args:       []string{"-input", `{"payload": 42}`},
 		want:       1,
 		wantStdout: `{"error":"InvalidInputError","cause":"{\"errorMessage\":\"invalid input: field \\\"payload\\\" must be a string, got a number; expected {\\\"payload\\\": \\u003cstring\\u003e}\",\"errorType\":\"InvalidInputError\"}"}`,
-		wantStderr: []string{"⤷ Reverse caught, next Failed", "execution failed with InvalidInputError"},
+		wantStderr: []string{"⤷ " + firstState + " caught, next Failed", "execution failed with InvalidInputError"},
 	}, {
 		name:       "input that is not JSON",
 		args:       []string{"-input", `{payload: hi}`},
@@ -132,24 +156,24 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		wantStderr: []string{"give the execution input with -input JSON or -input-file PATH"},
 	}, {
 		name:       "unknown workflow",
-		args:       []string{"-workflow", "nope", "-input", seed.Input},
+		args:       []string{"-workflow", "nope", "-input", input},
 		want:       2,
 		wantStderr: []string{`no workflow "nope" in statemachine/: choose one of`},
 	}, {
 		name:       "unknown architecture",
-		args:       []string{"-arch", "riscv64", "-input", seed.Input},
+		args:       []string{"-arch", "riscv64", "-input", input},
 		want:       2,
 		wantStderr: []string{`unknown architecture "riscv64"`},
 	}, {
 		name:       "qemu missing for the other architecture",
 		env:        []string{onlyGo(t)},
-		args:       []string{"-arch", string(foreignArch()), "-input", seed.Input},
+		args:       []string{"-arch", string(foreignArch()), "-input", input},
 		want:       2,
 		wantStderr: []string{"is not installed", "apt-get install -y --no-install-recommends qemu-user-static"},
 	}, {
 		name:       "npm missing on first use",
 		env:        []string{onlyGo(t), "XDG_CACHE_HOME=" + t.TempDir(), goCache},
-		args:       []string{"-input", seed.Input},
+		args:       []string{"-input", input},
 		want:       2,
 		wantStderr: []string{"npm is not installed", "install Node.js 20 or newer with npm"},
 	}}
@@ -192,7 +216,7 @@ func TestInterruptStopsEverything(t *testing.T) {
 	require.NoError(t, os.Mkdir(cache, 0o755))
 	require.NoError(t, os.Symlink(filepath.Join(realCache, "stepfunctions-go"), filepath.Join(cache, "stepfunctions-go")))
 
-	cmd := exec.Command(binary, "-input", seed.Input)
+	cmd := exec.Command(binary, "-input", `{"payload":"hi mom"}`)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "XDG_CACHE_HOME="+cache, goCache)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)

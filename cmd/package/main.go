@@ -2,7 +2,9 @@
 //
 //	go run ./cmd/package -arch arm64 -out dist
 //
-// It prints each function's name, zip size and sha256.
+// It packages every function a workflow in statemachine/ needs (what the
+// stack deploys with callbackWorkflow on) and prints each function's name,
+// zip size and sha256.
 package main
 
 import (
@@ -12,8 +14,8 @@ import (
 	"os"
 	"os/signal"
 
-	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
+	"stepfunctions-go/statemachine"
 )
 
 func main() {
@@ -33,7 +35,14 @@ func run(archName, outDir string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	packages, err := bundle.BuildAll(ctx, lambdas.All(), arch)
+	project, err := statemachine.LoadProject()
+	if err != nil {
+		return err
+	}
+	if warning := project.UnusedWarning(); warning != "" {
+		fmt.Fprintln(os.Stderr, "package: warning:", warning)
+	}
+	packages, err := bundle.BuildAll(ctx, project.Deployed(project.All()...), arch)
 	if err != nil {
 		return err
 	}

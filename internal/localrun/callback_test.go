@@ -15,14 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/lambdas"
-
-	"stepfunctions-go/internal/seed"
 )
 
 // The callback workflow's ways to fail, each through the real worker, its
 // real SDK calls and the definition's Catch.
 func TestCallbackWorkflowFailures(t *testing.T) {
-	worker := lambdas.CallbackWorker.Name
+	workflow, example := workflowOf(t, "callback")
+	first, worker := workflow.Path[0], lambdas.CallbackQueue.Consumer
+	input := string(example.Input)
 	faultOf := func(function string, fault Fault) FaultPlan {
 		return func(fn string, call int) Fault {
 			if fn == function {
@@ -43,24 +43,24 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		wantProgress    []string
 		maxDuration     time.Duration
 	}{{
-		name:         "bad execution input stops at HelloWorld",
+		name:         "bad execution input stops at the first step",
 		input:        `{"payload": 42}`,
 		want:         "InvalidInputError",
-		wantProgress: []string{"⤷ HelloWorld caught, next Failed"},
+		wantProgress: []string{"⤷ " + first.Name + " caught, next Failed"},
 		maxDuration:  2 * time.Second,
 	}, {
-		// HelloWorld validates the input the worker would reject, so only
-		// a misbehaving HelloWorld hands the worker a bad payload.
+		// The first step validates the input the worker would reject, so
+		// only a misbehaving first step hands the worker a bad payload.
 		name:            "a payload the worker rejects ends in its SendTaskFailure",
-		input:           seed.Input,
-		plan:            faultOf(lambdas.HelloWorld.Name, Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":42}}`)}),
+		input:           input,
+		plan:            faultOf(stepFunction(t, workflow, 0), Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":42}}`)}),
 		want:            "InvalidInputError",
 		wantWorkerCalls: 1,
 		wantProgress:    []string{"sfn: SendTaskHeartbeat for WaitForWorker", "sfn: SendTaskFailure for WaitForWorker: InvalidInputError", "⤷ WaitForWorker caught, next Failed"},
 		maxDuration:     2 * time.Second,
 	}, {
 		name:            "a worker that never answers misses the heartbeat",
-		input:           seed.Input,
+		input:           input,
 		config:          Config{TaskHeartbeat: time.Second},
 		plan:            faultOf(worker, swallowed),
 		want:            "States.HeartbeatTimeout",
@@ -68,7 +68,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		maxDuration:     3 * time.Second,
 	}, {
 		name:            "a worker that never answers, within the heartbeat, reaches the timeout",
-		input:           seed.Input,
+		input:           input,
 		config:          Config{TaskTimeout: 2 * time.Second},
 		plan:            faultOf(worker, swallowed),
 		want:            "States.Timeout",
@@ -76,7 +76,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		maxDuration:     4 * time.Second,
 	}, {
 		name:            "failed deliveries dead-letter the message, then the heartbeat expires",
-		input:           seed.Input,
+		input:           input,
 		config:          Config{TaskHeartbeat: 2 * time.Second},
 		plan:            faultOf(worker, Fault{Err: &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error."}}),
 		want:            "States.HeartbeatTimeout",
@@ -115,9 +115,9 @@ func TestAMessageWithoutATaskTokenIsDeadLettered(t *testing.T) {
 	progress := &syncBuffer{}
 	session := startSession(t, Config{Workflow: "callback", Faults: log.fault, Progress: progress})
 	queue := session.queues[0]
-	queue.send(t.Context(), seed.Input)
+	queue.send(t.Context(), `{"payload":"hi mom"}`)
 	queue.close() // waits for the deliveries
-	assert.Equal(t, lambdas.CallbackQueue.MaxReceiveCount, log.count(lambdas.CallbackWorker.Name))
+	assert.Equal(t, lambdas.CallbackQueue.MaxReceiveCount, log.count(lambdas.CallbackQueue.Consumer))
 	assert.Equal(t, lambdas.CallbackQueue.MaxReceiveCount, strings.Count(progress.String(), "the function returned it as a batch item failure"))
 	assert.Contains(t, progress.String(), "received 3 times (the redrive policy's maxReceiveCount): moved to the dead-letter queue")
 }

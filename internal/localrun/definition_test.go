@@ -12,12 +12,9 @@ func TestEveryDefinitionPassesASLValidator(t *testing.T) {
 	tools := testTools(t)
 	for _, name := range statemachine.Names() {
 		t.Run(name, func(t *testing.T) {
-			template, err := statemachine.Load(name)
-			require.NoError(t, err)
-			resources := localResourcesOf(template)
-			require.Empty(t, resources.unresolved, "the local runner provides every placeholder")
-			definition, err := template.Render(resources.values)
-			require.NoError(t, err)
+			workflow, _ := workflowOf(t, name)
+			definition, err := workflow.Render(localResourcesOf(workflow, nil).values)
+			require.NoError(t, err, "the local runner provides every placeholder")
 			in, err := startInterpreter(t.Context(), tools, definition, interpreterOverrides{}, map[string]integration{
 				lambdaInvokeResource:       newLambdaInvoke(nil),
 				sqsSendMessageWaitResource: &sendMessageAndWait{},

@@ -23,6 +23,7 @@ import (
 const (
 	functionMemoryMB = lambdas.DefaultMemoryMB
 	functionTimeout  = lambdas.DefaultTimeoutSeconds * time.Second
+	localPartition   = "aws"
 	localRegion      = "us-east-1"
 	localAccount     = "000000000000"
 )

@@ -14,6 +14,7 @@ import (
 
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
+	"stepfunctions-go/statemachine"
 )
 
 // requireArch skips a case whose architecture this machine cannot run,
@@ -97,7 +98,11 @@ var builds sync.Map // bundle.Arch → func() ([]bundle.Package, error)
 func packagesFor(t testing.TB, arch bundle.Arch) []bundle.Package {
 	t.Helper()
 	build, _ := builds.LoadOrStore(arch, sync.OnceValues(func() ([]bundle.Package, error) {
-		return bundle.BuildAll(context.Background(), lambdas.All(), arch)
+		functions, err := lambdas.All()
+		if err != nil {
+			return nil, err
+		}
+		return bundle.BuildAll(context.Background(), functions, arch)
 	}))
 	packages, err := build.(func() ([]bundle.Package, error))()
 	require.NoError(t, err)
@@ -109,4 +114,26 @@ func testTools(t *testing.T) *tools {
 	tools, err := provisionTools(context.Background(), bundle.HostArch(), testWriter{t})
 	require.NoError(t, err)
 	return tools
+}
+
+// workflowOf loads a workflow with its wiring and its example. The tests
+// address its steps by position on its path, so a new step keeps them true.
+func workflowOf(t testing.TB, name string) (*statemachine.Workflow, statemachine.Example) {
+	t.Helper()
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	workflow, err := project.Workflow(name)
+	require.NoError(t, err)
+	example, err := statemachine.LoadExample(name)
+	require.NoError(t, err)
+	return workflow, example
+}
+
+// stepFunction is the function the workflow's i-th state invokes.
+func stepFunction(t testing.TB, workflow *statemachine.Workflow, i int) string {
+	t.Helper()
+	require.Greater(t, len(workflow.Path), i, "workflow %q has no step %d", workflow.Name, i)
+	fn, ok := workflow.FunctionOf(workflow.Path[i])
+	require.True(t, ok, "state %q invokes no function", workflow.Path[i].Name)
+	return fn.Name
 }

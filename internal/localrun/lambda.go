@@ -46,7 +46,7 @@ const lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
 // localFunctionARN is the ARN the rendered definition names fn by; the
 // lambda:invoke integration finds the emulator by the name in it.
 func localFunctionARN(fn lambdas.Function) string {
-	return "arn:aws:lambda:" + localRegion + ":" + localAccount + ":function:" + fn.Name
+	return "arn:" + localPartition + ":lambda:" + localRegion + ":" + localAccount + ":function:" + fn.Name
 }
 
 // Fault is what the Lambda service does to one invocation before, or

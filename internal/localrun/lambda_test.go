@@ -10,13 +10,16 @@ import (
 	"stepfunctions-go/lambdas"
 )
 
+// helloWorld stands for any function in the unit tests here.
+var helloWorld = lambdas.Function{Name: "hello-world", Dir: "lambdas/hello-world"}
+
 func TestFunctionName(t *testing.T) {
 	for nameOrARN, want := range map[string]string{
-		"hello-world":                               "hello-world",
-		"hello-world:3":                             "hello-world",
-		localFunctionARN(lambdas.HelloWorld):        "hello-world",
-		localFunctionARN(lambdas.HelloWorld) + ":7": "hello-world",
-		"123456789012:function:hello-world":         "hello-world",
+		"hello-world":                       "hello-world",
+		"hello-world:3":                     "hello-world",
+		localFunctionARN(helloWorld):        "hello-world",
+		localFunctionARN(helloWorld) + ":7": "hello-world",
+		"123456789012:function:hello-world": "hello-world",
 	} {
 		assert.Equal(t, want, functionName(nameOrARN), nameOrARN)
 	}

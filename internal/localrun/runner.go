@@ -85,7 +85,11 @@ type Failure struct {
 // Start builds, unpacks and starts everything the workflow needs. On error
 // it leaves nothing running.
 func Start(ctx context.Context, config Config) (session *Session, err error) {
-	template, err := statemachine.Load(config.Workflow)
+	project, err := statemachine.LoadProject()
+	if err != nil {
+		return nil, &SetupError{msg: err.Error()}
+	}
+	workflow, err := project.Workflow(config.Workflow)
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
@@ -97,11 +101,11 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, err
 	}
-	resources := localResourcesOf(template)
-	if len(resources.unresolved) > 0 {
-		return nil, setupErrorf("workflow %q asks for %s, which the local runner cannot provide yet: it provides the ARNs of the functions in lambdas.All() and the URLs of the queues in lambdas.Queues() only", template.Name, strings.Join(resources.unresolved, ", "))
+	if warning := project.UnusedWarning(); warning != "" {
+		fmt.Fprintln(progress, "local: warning:", warning)
 	}
-	definition, err := template.Render(resources.values)
+	resources := localResourcesOf(workflow, project.Deployed(workflow))
+	definition, err := workflow.Render(resources.values)
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
@@ -152,7 +156,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s\n", e.function.Name, config.Arch, e.address, runsOn)
 	}
 	for _, queue := range s.queues {
-		fmt.Fprintf(progress, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.Name, localQueueURL(queue.Name), queue.Consumer.Name, s.stepFunctions.url)
+		fmt.Fprintf(progress, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.Name, localQueueURL(queue.Name), queue.Consumer, s.stepFunctions.url)
 	}
 	return s, nil
 }
@@ -162,36 +166,22 @@ type localResources struct {
 	functions []lambdas.Function // to start, each under an emulator
 	queues    []lambdas.Queue
 	values    map[string]string // placeholder → value
-	// unresolved are the placeholders nothing here provides.
-	unresolved []string
 }
 
-// localResourcesOf resolves the template's placeholders: each
-// ${<Function>FunctionArn} to the local ARN of that function, each queue
-// URL placeholder to a local queue, whose consumer runs too: the definition
-// names only the queue.
-func localResourcesOf(template *statemachine.Template) localResources {
-	resources := localResources{values: map[string]string{}}
-	use := func(fn lambdas.Function) {
-		if !slices.Contains(resources.functions, fn) {
-			resources.functions = append(resources.functions, fn)
-		}
+// localResourcesOf gives each placeholder its local value: a function's
+// local ARN, a local queue's URL, the partition. functions are what the
+// workflow needs, including its queues' consumers: the definition names
+// only the queue.
+func localResourcesOf(workflow *statemachine.Workflow, functions []lambdas.Function) localResources {
+	resources := localResources{functions: functions, queues: workflow.Queues, values: map[string]string{}}
+	if workflow.Uses(statemachine.PartitionPlaceholder) {
+		resources.values[statemachine.PartitionPlaceholder] = localPartition
 	}
-	queues, functions := lambdas.Queues(), lambdas.All()
-	for _, placeholder := range template.Placeholders() {
-		queue := slices.IndexFunc(queues, func(q lambdas.Queue) bool { return q.URLPlaceholder == placeholder })
-		function := slices.IndexFunc(functions, func(fn lambdas.Function) bool { return fn.ArnPlaceholder() == placeholder })
-		switch {
-		case queue >= 0:
-			resources.queues = append(resources.queues, queues[queue])
-			resources.values[placeholder] = localQueueURL(queues[queue].Name)
-			use(queues[queue].Consumer)
-		case function >= 0:
-			resources.values[placeholder] = localFunctionARN(functions[function])
-			use(functions[function])
-		default:
-			resources.unresolved = append(resources.unresolved, "${"+placeholder+"}")
-		}
+	for _, fn := range workflow.Functions {
+		resources.values[fn.ArnPlaceholder()] = localFunctionARN(fn)
+	}
+	for _, queue := range workflow.Queues {
+		resources.values[queue.URLPlaceholder] = localQueueURL(queue.Name)
 	}
 	return resources
 }

@@ -10,28 +10,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
-
-	"stepfunctions-go/internal/seed"
+	"stepfunctions-go/statemachine"
 )
 
-// Both workflows turn the seed's input into the seed's output: main through
-// Reverse and HelloWorld, callback through HelloWorld and the queue's worker.
-func TestSeedInputGivesSeedOutput(t *testing.T) {
-	for _, workflow := range []string{"main", "callback"} {
+// Every workflow turns its example's input into its example's output, one
+// state transition per state on its path.
+func TestEveryWorkflowGivesItsExampleOutput(t *testing.T) {
+	for _, name := range statemachine.Names() {
+		workflow, example := workflowOf(t, name)
 		for _, arch := range bundle.Arches {
-			t.Run(workflow+"/"+string(arch), func(t *testing.T) {
+			t.Run(name+"/"+string(arch), func(t *testing.T) {
 				requireArch(t, arch)
-				session := startSession(t, Config{Workflow: workflow, Arch: arch})
+				session := startSession(t, Config{Workflow: name, Arch: arch})
 				// Bounded: a callback that never comes would wait for the Task's 600 s.
 				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 				defer cancel()
-				execution, err := session.Execute(ctx, json.RawMessage(seed.Input))
+				execution, err := session.Execute(ctx, example.Input)
 				require.NoError(t, err)
 				require.Nil(t, execution.Failure)
-				assert.JSONEq(t, seed.Output, string(execution.Output))
-				assert.Equal(t, 2, execution.Transitions, "two Tasks, nothing retried")
+				assert.JSONEq(t, string(example.Output), string(execution.Output))
+				assert.Equal(t, len(workflow.Path), execution.Transitions, "one transition per state, nothing retried")
 			})
 		}
 	}
@@ -65,6 +64,8 @@ func (c *callLog) count(function string) int {
 }
 
 func TestBadInputFailsThroughCatchWithTheFunctionsError(t *testing.T) {
+	workflow, _ := workflowOf(t, "main")
+	first := stepFunction(t, workflow, 0)
 	log := &callLog{}
 	session := startSession(t, Config{Faults: log.fault})
 	for name, input := range map[string]string{
@@ -74,7 +75,7 @@ func TestBadInputFailsThroughCatchWithTheFunctionsError(t *testing.T) {
 		"not an object":        `["hi mom"]`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			before := log.count(lambdas.Reverse.Name)
+			before := log.count(first)
 			execution, err := session.Execute(t.Context(), json.RawMessage(input))
 			require.NoError(t, err)
 			require.NotNil(t, execution.Failure, "output %s", execution.Output)
@@ -83,14 +84,16 @@ func TestBadInputFailsThroughCatchWithTheFunctionsError(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(execution.Failure.Cause), &cause), "the cause is the function's error document")
 			assert.Equal(t, "InvalidInputError", cause.ErrorType)
 			assert.Contains(t, cause.ErrorMessage, "invalid input")
-			assert.Equal(t, 1, log.count(lambdas.Reverse.Name)-before, "a function's own error is not retried")
-			assert.Equal(t, 2, execution.Transitions, "Reverse, then Failed")
+			assert.Equal(t, 1, log.count(first)-before, "a function's own error is not retried")
+			assert.Equal(t, 2, execution.Transitions, "the first step, then Failed")
 			assert.Less(t, execution.Duration, 5*time.Second)
 		})
 	}
 }
 
 func TestTransientFaults(t *testing.T) {
+	workflow, example := workflowOf(t, "main")
+	first, second, steps := stepFunction(t, workflow, 0), stepFunction(t, workflow, 1), len(workflow.Path)
 	throttled := &TaskError{Name: "Lambda.TooManyRequestsException", Cause: "Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException)"}
 	serviceError := &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error. (Service: AWSLambda; Status Code: 500; Error Code: ServiceException)"}
 	failFirst := func(function string, calls int, err *TaskError) FaultPlan {
@@ -106,50 +109,51 @@ func TestTransientFaults(t *testing.T) {
 		config Config
 		plan   FaultPlan
 		// want is the failure's error name; empty for a successful execution.
-		want             string
-		wantReverseCalls int
-		wantTransitions  int
-		maxDuration      time.Duration
+		want string
+		// wantFirstCalls counts the invocations of the first step's function.
+		wantFirstCalls  int
+		wantTransitions int
+		maxDuration     time.Duration
 	}{{
-		name:             "throttled twice, then succeeds",
-		config:           Config{RetryInterval: time.Millisecond},
-		plan:             failFirst(lambdas.Reverse.Name, 2, throttled),
-		wantReverseCalls: 3,
-		wantTransitions:  4,
-		maxDuration:      5 * time.Second,
+		name:            "throttled twice, then succeeds",
+		config:          Config{RetryInterval: time.Millisecond},
+		plan:            failFirst(first, 2, throttled),
+		wantFirstCalls:  3,
+		wantTransitions: steps + 2,
+		maxDuration:     5 * time.Second,
 	}, {
-		name:             "service error on the second task, then succeeds",
-		config:           Config{RetryInterval: time.Millisecond},
-		plan:             failFirst(lambdas.HelloWorld.Name, 1, serviceError),
-		wantReverseCalls: 1,
-		wantTransitions:  3,
-		maxDuration:      5 * time.Second,
+		name:            "service error on the second step, then succeeds",
+		config:          Config{RetryInterval: time.Millisecond},
+		plan:            failFirst(second, 1, serviceError),
+		wantFirstCalls:  1,
+		wantTransitions: steps + 1,
+		maxDuration:     5 * time.Second,
 	}, {
 		// Without an override the definition's own backoff applies: FULL
 		// jitter waits between 0 and IntervalSeconds (2 s) before the retry.
-		name:             "throttled once, definition's backoff",
-		plan:             failFirst(lambdas.Reverse.Name, 1, throttled),
-		wantReverseCalls: 2,
-		wantTransitions:  3,
-		maxDuration:      4 * time.Second,
+		name:            "throttled once, definition's backoff",
+		plan:            failFirst(first, 1, throttled),
+		wantFirstCalls:  2,
+		wantTransitions: steps + 1,
+		maxDuration:     4 * time.Second,
 	}, {
-		name:             "retries exhausted reach the Catch",
-		config:           Config{RetryInterval: time.Millisecond},
-		plan:             failFirst(lambdas.Reverse.Name, 100, serviceError),
-		want:             "Lambda.ServiceException",
-		wantReverseCalls: 7, // the first attempt and MaxAttempts 6
-		wantTransitions:  1 + 6 + 1,
-		maxDuration:      5 * time.Second,
+		name:            "retries exhausted reach the Catch",
+		config:          Config{RetryInterval: time.Millisecond},
+		plan:            failFirst(first, 100, serviceError),
+		want:            "Lambda.ServiceException",
+		wantFirstCalls:  7, // the first attempt and MaxAttempts 6
+		wantTransitions: 1 + 6 + 1,
+		maxDuration:     5 * time.Second,
 	}, {
 		name:   "a task past its timeout fails with States.Timeout",
 		config: Config{TaskTimeout: time.Second},
 		plan: func(fn string, call int) Fault {
 			return Fault{Delay: 3 * time.Second}
 		},
-		want:             "States.Timeout",
-		wantReverseCalls: 1, // States.Timeout is not in the Retry's ErrorEquals
-		wantTransitions:  2,
-		maxDuration:      2500 * time.Millisecond,
+		want:            "States.Timeout",
+		wantFirstCalls:  1, // States.Timeout is not in the Retry's ErrorEquals
+		wantTransitions: 2,
+		maxDuration:     2500 * time.Millisecond,
 	}}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
@@ -157,16 +161,16 @@ func TestTransientFaults(t *testing.T) {
 			log := &callLog{plan: test.plan}
 			test.config.Faults = log.fault
 			session := startSession(t, test.config)
-			execution, err := session.Execute(t.Context(), json.RawMessage(seed.Input))
+			execution, err := session.Execute(t.Context(), example.Input)
 			require.NoError(t, err)
 			if test.want == "" {
 				require.Nil(t, execution.Failure)
-				assert.JSONEq(t, seed.Output, string(execution.Output))
+				assert.JSONEq(t, string(example.Output), string(execution.Output))
 			} else {
 				require.NotNil(t, execution.Failure, "output %s", execution.Output)
 				assert.Equal(t, test.want, execution.Failure.Error)
 			}
-			assert.Equal(t, test.wantReverseCalls, log.count(lambdas.Reverse.Name))
+			assert.Equal(t, test.wantFirstCalls, log.count(first))
 			assert.Equal(t, test.wantTransitions, execution.Transitions)
 			assert.Less(t, execution.Duration, test.maxDuration)
 		})
@@ -178,7 +182,7 @@ func TestInterruptedExecutionStopsPromptly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	started := time.Now()
-	_, err := session.Execute(ctx, json.RawMessage(seed.Input))
+	_, err := session.Execute(ctx, json.RawMessage(`{"payload":"hi"}`))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(started), 2*time.Second)
 	// startSession's cleanup checks that Close stops every process.

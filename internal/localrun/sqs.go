@@ -77,7 +77,7 @@ func localQueueURL(name string) string {
 }
 
 func (q *localQueue) arn() string {
-	return "arn:aws:sqs:" + localRegion + ":" + localAccount + ":" + q.Name
+	return "arn:" + localPartition + ":sqs:" + localRegion + ":" + localAccount + ":" + q.Name
 }
 
 // send enqueues body and delivers it in the background until the consumer
@@ -115,8 +115,8 @@ func (q *localQueue) deliver(ctx context.Context, message events.SQSMessage) {
 		message.Attributes["ApproximateReceiveCount"] = strconv.Itoa(receive)
 		message.ReceiptHandle = rand.Text()
 		event, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{message}}) // strings and maps of strings
-		fmt.Fprintf(q.progress, "  sqs: message %s delivered to %s (receive %d of %d)\n", message.MessageId, q.Consumer.Name, receive, q.MaxReceiveCount)
-		answer, err := q.lambda.invoke(ctx, q.Consumer.Name, event)
+		fmt.Fprintf(q.progress, "  sqs: message %s delivered to %s (receive %d of %d)\n", message.MessageId, q.Consumer, receive, q.MaxReceiveCount)
+		answer, err := q.lambda.invoke(ctx, q.Consumer, event)
 		if err != nil && ctx.Err() != nil {
 			return // the session is closing
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -29,7 +28,7 @@ func zipOf(t *testing.T, modes map[string]os.FileMode) bundle.Package {
 		require.NoError(t, err)
 	}
 	require.NoError(t, writer.Close())
-	return bundle.Package{Function: lambdas.HelloWorld, Arch: bundle.HostArch(), Zip: archive.Bytes()}
+	return bundle.Package{Function: helloWorld, Arch: bundle.HostArch(), Zip: archive.Bytes()}
 }
 
 func TestUnpackKeepsTheZipsModes(t *testing.T) {
@@ -42,7 +41,7 @@ func TestUnpackKeepsTheZipsModes(t *testing.T) {
 		pkg: func(t *testing.T) bundle.Package {
 			archive, err := bundle.Zip([]byte("\x7fELF"))
 			require.NoError(t, err)
-			return bundle.Package{Function: lambdas.HelloWorld, Zip: archive}
+			return bundle.Package{Function: helloWorld, Zip: archive}
 		},
 	}, {
 		name: "bootstrap without its executable bit",
@@ -86,7 +85,7 @@ func TestEmulatorRefusesANonExecutableBootstrap(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.Chmod(bootstrap, 0o644))
 
-	e, err := startEmulator(t.Context(), testTools(t), lambdas.HelloWorld, bootstrap, nil)
+	e, err := startEmulator(t.Context(), testTools(t), helloWorld, bootstrap, nil)
 	require.NoError(t, err)
 	t.Cleanup(e.stop)
 	_, err = e.invoke(t.Context(), []byte(`{"payload":"hi"}`))

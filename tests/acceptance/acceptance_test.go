@@ -24,7 +24,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"stepfunctions-go/internal/seed"
+	"stepfunctions-go/infra"
+	"stepfunctions-go/statemachine"
 )
 
 const (
@@ -108,9 +109,11 @@ func TestAcceptance(t *testing.T) {
 		require.NotEmpty(t, outputs[name], "stack output %q", name)
 	}
 
-	t.Run("seed execution", func(t *testing.T) {
-		out := runExecution(t, cloud.sfn, outputs["stateMachineArn"], seed.Input)
-		assert.JSONEq(t, seed.Output, out)
+	t.Run("example execution", func(t *testing.T) {
+		example, err := statemachine.LoadExample(infra.MainWorkflow)
+		require.NoError(t, err)
+		out := runExecution(t, cloud.sfn, outputs["stateMachineArn"], string(example.Input))
+		assert.JSONEq(t, string(example.Output), out)
 	})
 
 	again, err := stack.Up(ctx, progress)
