@@ -171,7 +171,7 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 // -trimpath, -buildvcs=false and an empty build ID keep paths, VCS state and
 // build IDs out of the binary; lambda.norpc drops the legacy RPC mode that
 // provided.al2023 never uses; -s -w drop the symbol table and DWARF. Building
-// without inlining (-l) shrinks the zip by 13% (2.43 MB to 2.13 MB for
+// without inlining (-l) shrinks the zip by 13% (2.42 MB to 2.12 MB for
 // arm64), which keeps it under our 2.4 MB budget; it costs about 0.05 ms (8%)
 // per warm invoke through the emulator (make bench, x86_64, 2-core EPYC).
 func buildArgs(binary string, fn lambdas.Function) []string {
