@@ -221,18 +221,38 @@ func ModuleRoot(ctx context.Context) (string, error) {
 			moduleRoot.err = errors.New("the go command is not on PATH: the functions are built from source at deploy time; install Go 1.26 or newer")
 			return
 		}
-		output, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-		gomod := strings.TrimSpace(string(output))
+		values, err := goEnv(ctx, "", "GOMOD")
 		switch {
 		case err != nil:
 			moduleRoot.err = fmt.Errorf("asking go for the module root: %w", err)
-		case gomod == "" || gomod == os.DevNull:
+		case values[0] == "" || values[0] == os.DevNull:
 			moduleRoot.err = errors.New("not inside the project's Go module: run from the project directory (the one with go.mod)")
 		default:
-			moduleRoot.dir = filepath.Dir(gomod)
+			moduleRoot.dir = filepath.Dir(values[0])
 		}
 	})
 	return moduleRoot.dir, moduleRoot.err
+}
+
+// goEnv returns the go command's values of names, one each, asked in dir
+// ("" for the working directory). A failure carries what go said, e.g. that
+// go.mod needs a newer Go than GOTOOLCHAIN=local allows.
+func goEnv(ctx context.Context, dir string, names ...string) ([]string, error) {
+	query := exec.CommandContext(ctx, "go", append([]string{"env"}, names...)...)
+	query.Dir = dir
+	output, err := query.Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return nil, fmt.Errorf("go env: %w: %s", err, bytes.TrimSpace(exit.Stderr))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	values := strings.Split(strings.TrimSuffix(string(output), "\n"), "\n")
+	if len(values) != len(names) {
+		return nil, fmt.Errorf("go env %s answered %q: expected one line each", strings.Join(names, " "), output)
+	}
+	return values, nil
 }
 
 var toolchain struct {
@@ -256,15 +276,12 @@ func buildToolchain(ctx context.Context) (string, error) {
 			toolchain.err = err
 			return
 		}
-		query := exec.CommandContext(ctx, "go", "env", "GOTOOLCHAIN", "GOVERSION")
-		query.Dir = root
-		output, err := query.Output()
+		values, err := goEnv(ctx, root, "GOTOOLCHAIN", "GOVERSION")
 		if err != nil {
 			toolchain.err = fmt.Errorf("asking go for GOTOOLCHAIN and its version: %w", err)
 			return
 		}
-		setting, running, _ := strings.Cut(strings.TrimSpace(string(output)), "\n")
-		toolchain.name, toolchain.err = chooseToolchain(required, setting, running)
+		toolchain.name, toolchain.err = chooseToolchain(required, values[0], values[1])
 	})
 	return toolchain.name, toolchain.err
 }

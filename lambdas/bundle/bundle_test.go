@@ -136,3 +136,15 @@ func TestRequiredToolchain(t *testing.T) {
 		})
 	}
 }
+
+func TestGoEnv(t *testing.T) {
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOTOOLCHAIN", "local")
+	values, err := goEnv(t.Context(), "", "GOPROXY", "GOTOOLCHAIN")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"off", "local"}, values)
+
+	t.Setenv("GOTOOLCHAIN", "bogus")
+	_, err = goEnv(t.Context(), "", "GOTOOLCHAIN", "GOVERSION")
+	assert.ErrorContains(t, err, `go env: exit status 1: go: invalid GOTOOLCHAIN "bogus"`, "what go said is in the error")
+}
