@@ -55,11 +55,17 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 	if err != nil {
 		return nil, err
 	}
+	// The role may set up log delivery whatever logLevel says. Turning
+	// logging on is an UpdateStateMachine that Step Functions validates
+	// against the role at once; were the grant added in the same `pulumi up`,
+	// the update would race IAM's eventual consistency, and the provider
+	// retries that AccessDenied only on create, not on update
+	// (terraform-provider-aws internal/service/sfn/state_machine.go). A
+	// constant grant makes switching logging on or off a change of the state
+	// machine alone. What it allows is configuring log delivery, on "*"
+	// because AWS supports nothing narrower; it reads no log data.
+	static := append(tracingStatements(cfg.Tracing), Allow("DeliverLogs", logDeliveryActions, "*"))
 	logsOn := cfg.LogLevel != "OFF"
-	static := tracingStatements(cfg.Tracing)
-	if logsOn {
-		static = append(static, Allow("DeliverLogs", logDeliveryActions, "*"))
-	}
 	role, policy, err := newServiceRole(ctx, resourceName, serviceRoleArgs{
 		Name:        args.Name,
 		Description: "Runs the " + args.Name + " state machine.",

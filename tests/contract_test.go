@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,4 +73,17 @@ func TestOutputsMatchTheREADME(t *testing.T) {
 func TestOutputsWithoutTheCallbackWorkflow(t *testing.T) {
 	exported := slices.Sorted(maps.Keys(mustDeploy(t, map[string]string{"callbackWorkflow": "false"}).outputs))
 	assert.Equal(t, wantOutputs(t, false), exported)
+}
+
+// TestREADMEResourceCounts: the walkthrough's "+ N to create" is what
+// `pulumi up` plans, every declared resource (component resources included)
+// plus the stack itself, with the callback workflow on and off.
+func TestREADMEResourceCounts(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	match := regexp.MustCompile(`plans "\+ (\d+) to create" \((\d+) with callbackWorkflow false\)`).FindStringSubmatch(string(readme))
+	require.NotNil(t, match, "README.md's walkthrough names no planned resource count")
+	const theStack = 1
+	assert.Equal(t, match[1], strconv.Itoa(len(deployDefault(t).resources)+theStack))
+	assert.Equal(t, match[2], strconv.Itoa(len(mustDeploy(t, map[string]string{"callbackWorkflow": "false"}).resources)+theStack))
 }

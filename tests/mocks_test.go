@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -37,6 +38,16 @@ type registered struct {
 type mocks struct {
 	mu        sync.Mutex
 	resources []registered
+	// partition is what getPartition answers and every ARN carries; "aws"
+	// when empty.
+	partition string
+}
+
+func (m *mocks) arnPrefix() string {
+	if m.partition == "" {
+		return "arn:aws:"
+	}
+	return "arn:" + m.partition + ":"
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -50,24 +61,24 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	switch args.TypeToken {
 	case "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues":
 	case "aws:iam/role:Role":
-		set("arn", "arn:aws:iam::"+accountID+":role/"+name)
+		set("arn", m.arnPrefix()+"iam::"+accountID+":role/"+name)
 	case "aws:iam/rolePolicy:RolePolicy":
 	case "aws:cloudwatch/logGroup:LogGroup":
-		set("arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, accountID, name))
+		set("arn", fmt.Sprintf("%slogs:%s:%s:log-group:%s", m.arnPrefix(), region, accountID, name))
 	case "aws:lambda/function:Function":
-		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, accountID, name)
+		arn := fmt.Sprintf("%slambda:%s:%s:function:%s", m.arnPrefix(), region, accountID, name)
 		set("arn", arn)
 		set("qualifiedArn", arn+":7")
 		set("version", "7")
 	case "aws:sqs/queue:Queue":
-		set("arn", fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, accountID, name))
+		set("arn", fmt.Sprintf("%ssqs:%s:%s:%s", m.arnPrefix(), region, accountID, name))
 		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, accountID, name))
 	case "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy":
 	case "aws:lambda/eventSourceMapping:EventSourceMapping":
-		set("arn", fmt.Sprintf("arn:aws:lambda:%s:%s:event-source-mapping:%s-uuid", region, accountID, args.Name))
+		set("arn", fmt.Sprintf("%slambda:%s:%s:event-source-mapping:%s-uuid", m.arnPrefix(), region, accountID, args.Name))
 		set("uuid", args.Name+"-uuid")
 	case "aws:sfn/stateMachine:StateMachine":
-		set("arn", fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", region, accountID, name))
+		set("arn", fmt.Sprintf("%sstates:%s:%s:stateMachine:%s", m.arnPrefix(), region, accountID, name))
 	default:
 		return "", nil, fmt.Errorf("the mocks do not know resource type %s: teach them its outputs", args.TypeToken)
 	}
@@ -78,12 +89,13 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"accountId": accountID, "arn": "arn:aws:iam::" + accountID + ":user/ci", "userId": "AIDAEXAMPLE", "id": accountID,
+			"accountId": accountID, "arn": m.arnPrefix() + "iam::" + accountID + ":user/ci", "userId": "AIDAEXAMPLE", "id": accountID,
 		}), nil
 	case "aws:index/getRegion:getRegion":
 		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region, "endpoint": "states." + region + ".amazonaws.com", "description": "US East (N. Virginia)"}), nil
 	case "aws:index/getPartition:getPartition":
-		return resource.NewPropertyMapFromMap(map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}), nil
+		partition := strings.TrimSuffix(strings.TrimPrefix(m.arnPrefix(), "arn:"), ":")
+		return resource.NewPropertyMapFromMap(map[string]any{"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition, "reverseDnsPrefix": "com.amazonaws"}), nil
 	}
 	return nil, fmt.Errorf("the mocks do not answer invoke %s", args.Token)
 }
@@ -98,8 +110,13 @@ type deployment struct {
 // (keys without the "stepfunctions-go:" prefix).
 func deploy(t *testing.T, config map[string]string) (deployment, error) {
 	t.Helper()
+	return deployWith(t, &mocks{}, config)
+}
+
+// deployWith is deploy with mocks of the caller's, e.g. in another partition.
+func deployWith(t *testing.T, m *mocks, config map[string]string) (deployment, error) {
+	t.Helper()
 	setConfig(t, config)
-	m := &mocks{}
 	var exports map[string]pulumi.Input
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		if err := infra.Deploy(ctx); err != nil {

@@ -72,11 +72,12 @@ func TestAcceptance(t *testing.T) {
 	require.NoError(t, err)
 	progress := optup.ProgressStreams(testLog{t})
 
-	stack, err := auto.UpsertStackLocalSource(ctx, stackName, root, auto.EnvVars(map[string]string{
+	workspaceEnv := auto.EnvVars(map[string]string{
 		"PULUMI_BACKEND_URL":       "file://" + backend,
 		"PULUMI_CONFIG_PASSPHRASE": passphrase,
 		"PULUMI_SKIP_UPDATE_CHECK": "true",
-	}))
+	})
+	stack, err := auto.UpsertStackLocalSource(ctx, stackName, root, workspaceEnv)
 	require.NoError(t, err, "creating stack %s in %s", stackName, backend)
 	destroyed := false
 	t.Cleanup(func() {
@@ -125,13 +126,48 @@ func TestAcceptance(t *testing.T) {
 		assert.Equal(t, "same", op, "second up would %s %d resource(s); a re-deploy of the same code must change nothing", op, n)
 	}
 
-	_, err = stack.Destroy(ctx, optdestroy.ProgressStreams(testLog{t}))
-	require.NoError(t, err, "destroy")
+	// Destroy as a teammate or a CI job would: from a fresh checkout that
+	// has never run the program, following the README's destroy commands.
+	clean := cleanCheckout(t, root, "Pulumi."+stackName+".yaml")
+	runIn(t, clean, "go", "run", "./cmd/package", "-arch", "arm64", "-out", ".build/arm64")
+	cleanStack, err := auto.SelectStackLocalSource(ctx, stackName, clean, workspaceEnv)
+	require.NoError(t, err, "selecting stack %s from the clean checkout", stackName)
+	_, err = cleanStack.Destroy(ctx, optdestroy.ProgressStreams(testLog{t}))
+	require.NoError(t, err, "destroy from a clean checkout")
 	destroyed = true
 
 	left := physicalResources(outputs)
 	require.NotEmpty(t, left)
 	assertAllGone(ctx, t, cloud, left, 3*time.Minute)
+}
+
+// cleanCheckout copies the files git tracks, and the named untracked ones
+// (the stack's config), into a new directory: no .build/, no caches.
+func cleanCheckout(t *testing.T, root string, extra ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	archive := exec.Command("git", "-C", root, "archive", "--format=tar", "HEAD")
+	unpack := exec.Command("tar", "-x", "-C", dir)
+	var err error
+	unpack.Stdin, err = archive.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, unpack.Start())
+	require.NoError(t, archive.Run(), "git archive")
+	require.NoError(t, unpack.Wait(), "unpacking the checkout")
+	for _, name := range extra {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	}
+	return dir
+}
+
+func runIn(t *testing.T, dir, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	output, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s %v in %s:\n%s", name, args, dir, output)
 }
 
 // runExecution starts one execution and polls until it ends; it fails the
