@@ -82,6 +82,7 @@ func parse(name string, source []byte) (*Template, error) {
 			Next           string
 			TimeoutSeconds int
 			Parameters     struct{ FunctionName string }
+			Retry          []Retrier
 		}
 	}
 	if err := json.Unmarshal(source, &definition); err != nil {
@@ -97,6 +98,9 @@ func parse(name string, source []byte) (*Template, error) {
 		}
 		if state.TimeoutSeconds <= 0 {
 			return nil, fmt.Errorf("statemachine/%s%s: Task %q needs a TimeoutSeconds so a hung task cannot stall the execution", name, extension, stateName)
+		}
+		if err := checkRetry(name, stateName, state.Resource, state.Retry); err != nil {
+			return nil, err
 		}
 		if template.ShortestTaskTimeout == 0 || state.TimeoutSeconds < template.ShortestTaskTimeout {
 			template.ShortestTaskTimeout = state.TimeoutSeconds

@@ -1,6 +1,8 @@
 package statemachine
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,6 +64,33 @@ func TestParseRejectsUnsafeDefinitions(t *testing.T) {
 			_, err := parse("t", []byte(tt.source))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestShortestTaskTimeoutIsTheSmallestOfEveryTask(t *testing.T) {
+	tests := []struct {
+		name     string
+		timeouts []int
+		want     int
+	}{
+		{"one task", []int{30}, 30},
+		{"smallest first", []int{10, 30, 60}, 10},
+		{"smallest last", []int{600, 180, 30}, 30},
+		{"smallest in the middle", []int{45, 5, 900}, 5},
+		{"a tie", []int{30, 30}, 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			states := map[string]any{"Done": map[string]any{"Type": "Succeed"}}
+			for i, timeout := range tt.timeouts {
+				states[fmt.Sprintf("Task%d", i)] = map[string]any{"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "TimeoutSeconds": timeout}
+			}
+			source, err := json.Marshal(map[string]any{"TimeoutSeconds": 1000, "States": states})
+			require.NoError(t, err)
+			template, err := parse("t", source)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, template.ShortestTaskTimeout)
 		})
 	}
 }

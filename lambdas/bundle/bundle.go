@@ -12,7 +12,6 @@ package bundle
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,6 +25,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/flate"
+	"golang.org/x/mod/modfile"
 
 	"stepfunctions-go/lambdas"
 )
@@ -128,6 +130,10 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 	if err != nil {
 		return Package{}, err
 	}
+	toolchain, err := buildToolchain(ctx)
+	if err != nil {
+		return Package{}, err
+	}
 	tmp, err := os.MkdirTemp("", "bundle-"+fn.Name+"-")
 	if err != nil {
 		return Package{}, fmt.Errorf("building %s: %w", fn.Name, err)
@@ -139,7 +145,10 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 	build.Dir = root
 	// GOTMPDIR puts the go command's work directory inside ours, so it goes
 	// with ours even if the build is killed before it can clean up.
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch.GOARCH(), "GOFLAGS=", "GOTMPDIR="+tmp)
+	// GOTOOLCHAIN makes whichever go runs us build with exactly go.mod's
+	// toolchain, fetched through the module proxy if need be: the compiler
+	// is part of the source as far as the zip bytes go.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch.GOARCH(), "GOFLAGS=", "GOTMPDIR="+tmp, "GOTOOLCHAIN="+toolchain)
 	// On cancellation, interrupt rather than kill: the go command then stops
 	// starting work, waits for its compilers and removes its work directory.
 	build.Cancel = func() error { return build.Process.Signal(os.Interrupt) }
@@ -162,7 +171,7 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 // -trimpath, -buildvcs=false and an empty build ID keep paths, VCS state and
 // build IDs out of the binary; lambda.norpc drops the legacy RPC mode that
 // provided.al2023 never uses; -s -w drop the symbol table and DWARF. Building
-// without inlining (-l) shrinks the zip by 13% (2.43 MB to 2.13 MB for
+// without inlining (-l) shrinks the zip by 13% (2.42 MB to 2.12 MB for
 // arm64), which keeps it under our 2.4 MB budget; it costs about 0.05 ms (8%)
 // per warm invoke through the emulator (make bench, x86_64, 2-core EPYC).
 func buildArgs(binary string, fn lambdas.Function) []string {
@@ -176,6 +185,10 @@ func buildArgs(binary string, fn lambdas.Function) []string {
 func Zip(executable []byte) ([]byte, error) {
 	var archive bytes.Buffer
 	writer := zip.NewWriter(&archive)
+	// The compressor comes from a module go.mod pins, not from the standard
+	// library: compress/flate's output changes between Go releases (1.26.8
+	// and 1.27.3 compress the same bootstrap differently), and this code runs
+	// in whatever Go compiled pulumi up, cmd/package or cmd/local.
 	writer.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(out, flate.BestCompression)
 	})
@@ -208,16 +221,99 @@ func ModuleRoot(ctx context.Context) (string, error) {
 			moduleRoot.err = errors.New("the go command is not on PATH: the functions are built from source at deploy time; install Go 1.26 or newer")
 			return
 		}
-		output, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-		gomod := strings.TrimSpace(string(output))
+		values, err := goEnv(ctx, "", "GOMOD")
 		switch {
 		case err != nil:
 			moduleRoot.err = fmt.Errorf("asking go for the module root: %w", err)
-		case gomod == "" || gomod == os.DevNull:
+		case values[0] == "" || values[0] == os.DevNull:
 			moduleRoot.err = errors.New("not inside the project's Go module: run from the project directory (the one with go.mod)")
 		default:
-			moduleRoot.dir = filepath.Dir(gomod)
+			moduleRoot.dir = filepath.Dir(values[0])
 		}
 	})
 	return moduleRoot.dir, moduleRoot.err
+}
+
+// goEnv returns the go command's values of names, one each, asked in dir
+// ("" for the working directory). A failure carries what go said, e.g. that
+// go.mod needs a newer Go than GOTOOLCHAIN=local allows.
+func goEnv(ctx context.Context, dir string, names ...string) ([]string, error) {
+	query := exec.CommandContext(ctx, "go", append([]string{"env"}, names...)...)
+	query.Dir = dir
+	output, err := query.Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return nil, fmt.Errorf("go env: %w: %s", err, bytes.TrimSpace(exit.Stderr))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	values := strings.Split(strings.TrimSuffix(string(output), "\n"), "\n")
+	if len(values) != len(names) {
+		return nil, fmt.Errorf("go env %s answered %q: expected one line each", strings.Join(names, " "), output)
+	}
+	return values, nil
+}
+
+var toolchain struct {
+	once sync.Once
+	name string
+	err  error
+}
+
+// buildToolchain is the Go toolchain that builds every bootstrap: the one
+// go.mod's toolchain line names, checked once against the go command's
+// GOTOOLCHAIN setting.
+func buildToolchain(ctx context.Context) (string, error) {
+	toolchain.once.Do(func() {
+		root, err := ModuleRoot(ctx)
+		if err != nil {
+			toolchain.err = err
+			return
+		}
+		required, err := requiredToolchain(filepath.Join(root, "go.mod"))
+		if err != nil {
+			toolchain.err = err
+			return
+		}
+		values, err := goEnv(ctx, root, "GOTOOLCHAIN", "GOVERSION")
+		if err != nil {
+			toolchain.err = fmt.Errorf("asking go for GOTOOLCHAIN and its version: %w", err)
+			return
+		}
+		toolchain.name, toolchain.err = chooseToolchain(required, values[0], values[1])
+	})
+	return toolchain.name, toolchain.err
+}
+
+// requiredToolchain reads the toolchain line of the go.mod at path.
+func requiredToolchain(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the toolchain line: %w", err)
+	}
+	file, err := modfile.Parse(path, data, nil)
+	if err != nil {
+		return "", err
+	}
+	if file.Toolchain == nil {
+		return "", fmt.Errorf("%s has no toolchain line: name the Go release that builds the functions, e.g. `go mod edit -toolchain=go1.26.8`, so that every machine makes the same zips", path)
+	}
+	return file.Toolchain.Name, nil
+}
+
+// chooseToolchain returns the GOTOOLCHAIN value for the bootstraps' build,
+// always required. The go command fetches it when the go that runs (running)
+// is another release, unless the user's GOTOOLCHAIN setting forbids
+// downloads (local, path, <name>+path); then running must be required
+// itself, because building with it would silently give other zips.
+func chooseToolchain(required, setting, running string) (string, error) {
+	forbidsDownloads := setting == "local" || setting == "path" || strings.HasSuffix(setting, "+path")
+	if forbidsDownloads && running != required {
+		return "", fmt.Errorf("the functions are built with %s, the toolchain go.mod names, so that every machine makes the same zips; "+
+			"this go is %s and GOTOOLCHAIN=%s forbids fetching another: run with GOTOOLCHAIN=auto (or once `go env -w GOTOOLCHAIN=auto`) "+
+			"to let the go command fetch %s through the module proxy, or install Go %s",
+			required, running, setting, required, strings.TrimPrefix(required, "go"))
+	}
+	return required, nil
 }
