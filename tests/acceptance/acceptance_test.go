@@ -33,11 +33,21 @@ const (
 	passphrase = "stepfunctions-go-acceptance"
 )
 
-// requiredOutputs is the part of the stack's output contract this test uses.
-var requiredOutputs = []string{
-	"stateMachineArn", "stateMachineName", "stateMachineRoleArn", "stateMachineLogGroupName",
-	"helloWorldFunctionArn", "helloWorldFunctionName", "helloWorldLogGroupName",
-	"reverseFunctionArn", "reverseFunctionName", "reverseLogGroupName",
+// requiredOutputs is the part of the stack's output contract this test
+// uses: the main workflow's and, by the README's pattern, those of each
+// function it needs.
+func requiredOutputs(t *testing.T) []string {
+	t.Helper()
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	main, err := project.Workflow(infra.MainWorkflow)
+	require.NoError(t, err)
+	names := []string{"stateMachineArn", "stateMachineName", "stateMachineRoleArn", "stateMachineLogGroupName"}
+	for _, fn := range project.Deployed(main) {
+		stem := strings.ToLower(fn.PascalName()[:1]) + fn.PascalName()[1:]
+		names = append(names, stem+"FunctionArn", stem+"FunctionName", stem+"LogGroupName")
+	}
+	return names
 }
 
 // TestAcceptance deploys a fresh stack, runs the seed execution, proves a
@@ -106,7 +116,7 @@ func TestAcceptance(t *testing.T) {
 			outputs[name] = s
 		}
 	}
-	for _, name := range requiredOutputs {
+	for _, name := range requiredOutputs(t) {
 		require.NotEmpty(t, outputs[name], "stack output %q", name)
 	}
 

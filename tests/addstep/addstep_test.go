@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/statemachine"
 )
 
 const (
@@ -27,6 +29,11 @@ const (
 // mocks there: the new function must run, be declared, be invoked by its
 // published version and be granted, with no other file touched.
 func TestAddAStep(t *testing.T) {
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	for _, fn := range project.Functions {
+		require.NotEqual(t, "exclaim", fn.Name, "the guide adds a function the repo does not have yet")
+	}
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	section := readmeSection(t, string(readme), "## Add a step")
