@@ -62,29 +62,35 @@ func TestIAMSimulation(t *testing.T) {
 			if cfg.config != nil {
 				d = mustDeploy(t, cfg.config)
 			}
-			cases := stackIAMCases(t, d)
-			requests := make([]judges.Request, len(cases))
-			allowed := 0
-			for i, c := range cases {
-				requests[i] = c.request
-				if c.allow {
-					allowed++
-				}
-			}
-			decisions, err := judges.SimulateIAM(t.Context(), requests)
-			require.NoError(t, err)
-			t.Logf("%d requests: %d must be allowed, %d denied", len(cases), allowed, len(cases)-allowed)
-			for i, c := range cases {
-				got := decisions[i]
-				if (got.Result == "Allowed") != c.allow {
-					want := "Allowed"
-					if !c.allow {
-						want = "denied"
-					}
-					t.Errorf("%s\n  request: %s\n  want %s, got %s\n  decisive: %s", c.name, c.request, want, got.Result, strings.Join(got.Decisive, "; "))
-				}
-			}
+			judgeIAM(t, stackIAMCases(t, d))
 		})
+	}
+}
+
+// judgeIAM runs the cases through the simulator in one go and reports
+// each wrong decision with its request and the statements that decided.
+func judgeIAM(t *testing.T, cases []iamCase) {
+	t.Helper()
+	requests := make([]judges.Request, len(cases))
+	allowed := 0
+	for i, c := range cases {
+		requests[i] = c.request
+		if c.allow {
+			allowed++
+		}
+	}
+	decisions, err := judges.SimulateIAM(t.Context(), requests)
+	require.NoError(t, err)
+	t.Logf("%d requests: %d must be allowed, %d denied", len(cases), allowed, len(cases)-allowed)
+	for i, c := range cases {
+		got := decisions[i]
+		if (got.Result == "Allowed") != c.allow {
+			want := "Allowed"
+			if !c.allow {
+				want = "denied"
+			}
+			t.Errorf("%s\n  request: %s\n  want %s, got %s\n  decisive: %s", c.name, c.request, want, got.Result, strings.Join(got.Decisive, "; "))
+		}
 	}
 }
 

@@ -1,0 +1,75 @@
+package tests
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/judges"
+)
+
+// TestDeployerPolicyCoversTheStack holds infra/deployer-policy.json, the
+// policy the README asks the deploying identity to have, against what the
+// mock deployment declares: creating each resource is allowed, passing the
+// roles to anyone but Lambda and Step Functions or touching another
+// project's resources is not. The simulator also rejects any action or
+// condition key AWS does not know.
+func TestDeployerPolicyCoversTheStack(t *testing.T) {
+	document, err := os.ReadFile("../infra/deployer-policy.json")
+	require.NoError(t, err)
+	policies := []judges.Policy{{Name: "deployer", Document: string(document)}}
+	const deployer = "arn:aws:iam::" + accountID + ":user/deployer"
+	request := func(action, resource string, context map[string]string) judges.Request {
+		return judges.Request{Principal: deployer, Action: action, Resource: resource, ResourceAccount: accountID, Context: context, IdentityPolicies: policies}
+	}
+	var cases []iamCase
+	add := func(allow bool, name string, r judges.Request) {
+		cases = append(cases, iamCase{name: name, request: r, allow: allow})
+	}
+	d := deployDefault(t)
+	services := map[string]string{} // role name → the service it is passed to
+	for _, fn := range d.ofType(functionType) {
+		arn := functionArn(fn.Name)
+		for _, action := range []string{"lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:TagResource", "lambda:DeleteFunction"} {
+			add(true, fn.Name+": "+action, request(action, arn, nil))
+		}
+		services[prefix+"-"+fn.Name] = "lambda.amazonaws.com"
+	}
+	for _, machine := range d.ofType(stateMachineType) {
+		arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machine.str("name")
+		for _, action := range []string{"states:CreateStateMachine", "states:UpdateStateMachine", "states:ListStateMachineVersions", "states:DeleteStateMachine"} {
+			add(true, machine.Name+": "+action, request(action, arn, nil))
+		}
+		services[machine.str("name")] = "states.amazonaws.com"
+	}
+	for _, role := range d.ofType(roleType) {
+		arn := "arn:aws:iam::" + accountID + ":role/" + role.str("name")
+		add(true, role.Name+": iam:CreateRole", request("iam:CreateRole", arn, nil))
+		add(true, role.Name+": iam:PutRolePolicy", request("iam:PutRolePolicy", arn, nil))
+		service := services[role.str("name")]
+		require.NotEmpty(t, service, "role %s runs no function or state machine", role.Name)
+		add(true, role.Name+": passed to "+service, request("iam:PassRole", arn, map[string]string{"iam:PassedToService": service}))
+		add(false, role.Name+": passed to EC2", request("iam:PassRole", arn, map[string]string{"iam:PassedToService": "ec2.amazonaws.com"}))
+	}
+	for _, group := range d.ofType(logGroupType) {
+		add(true, group.Name+": logs:CreateLogGroup", request("logs:CreateLogGroup", logGroupArn(group.str("name")), nil))
+		add(true, group.Name+": logs:PutRetentionPolicy", request("logs:PutRetentionPolicy", logGroupArn(group.str("name")), nil))
+	}
+	for _, queue := range d.ofType(queueType) {
+		arn := "arn:aws:sqs:" + region + ":" + accountID + ":" + queue.str("name")
+		add(true, queue.Name+": sqs:CreateQueue", request("sqs:CreateQueue", arn, nil))
+		add(true, queue.Name+": sqs:SetQueueAttributes", request("sqs:SetQueueAttributes", arn, nil))
+	}
+	for _, mapping := range d.ofType(eventSourceMappingType) {
+		add(true, mapping.Name+": lambda:CreateEventSourceMapping", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": mapping.str("functionName")}))
+		add(false, mapping.Name+": a mapping to another project's function", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": "arn:aws:lambda:" + region + ":" + accountID + ":function:payroll"}))
+	}
+	add(true, "validates definitions", request("states:ValidateStateMachineDefinition", "*", nil))
+	add(true, "looks up the account", request("sts:GetCallerIdentity", "*", nil))
+	add(false, "another project's function", request("lambda:UpdateFunctionCode", "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))
+	add(false, "another project's role", request("iam:PutRolePolicy", "arn:aws:iam::"+accountID+":role/admin", nil))
+	add(false, "another project's state machine", request("states:DeleteStateMachine", "arn:aws:states:"+region+":"+accountID+":stateMachine:payroll", nil))
+	add(false, "an IAM user", request("iam:CreateUser", "arn:aws:iam::"+accountID+":user/stepfunctions-go-x", nil))
+	judgeIAM(t, cases)
+}
