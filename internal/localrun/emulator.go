@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"stepfunctions-go/lambdas"
@@ -190,4 +192,87 @@ func (e *emulator) failure(err error) error {
 func (e *emulator) stop() {
 	e.client.CloseIdleConnections()
 	e.process.stop()
+}
+
+// emulatorPool is a function's execution environments: like Lambda, it
+// gives each invocation an emulator of its own, starts another (a cold
+// start) when all are busy, and throttles beyond its concurrency limit.
+type emulatorPool struct {
+	function lambdas.Function
+	limit    int
+	// start starts one more emulator of the function.
+	start func(ctx context.Context) (*emulator, error)
+
+	mu    sync.Mutex
+	idle  []*emulator
+	all   []*emulator
+	busy  int // invocations under way, including those waiting for a start
+	ended bool
+}
+
+// errThrottled means every emulator of the function is busy and the pool is
+// at its limit.
+var errThrottled = errors.New("throttled")
+
+// acquire is an idle emulator, or a new one while the pool is below its
+// limit; errThrottled beyond it. Give the emulator back with release.
+func (p *emulatorPool) acquire(ctx context.Context) (*emulator, error) {
+	p.mu.Lock()
+	switch {
+	case p.ended:
+		p.mu.Unlock()
+		return nil, fmt.Errorf("the emulators of %s are stopped", p.function.Name)
+	case len(p.idle) > 0:
+		e := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		p.busy++
+		p.mu.Unlock()
+		return e, nil
+	case p.busy >= p.limit:
+		p.mu.Unlock()
+		return nil, errThrottled
+	}
+	p.busy++
+	p.mu.Unlock()
+	e, err := p.start(ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.busy--
+		return nil, err
+	}
+	if p.ended { // stopped while this one started
+		p.busy--
+		go e.stop()
+		return nil, fmt.Errorf("the emulators of %s are stopped", p.function.Name)
+	}
+	p.all = append(p.all, e)
+	return e, nil
+}
+
+func (p *emulatorPool) release(e *emulator) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.busy--
+	p.idle = append(p.idle, e)
+}
+
+// emulators is every emulator the pool has started.
+func (p *emulatorPool) emulators() []*emulator {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.all)
+}
+
+// stop stops every emulator; later acquires fail.
+func (p *emulatorPool) stop() {
+	p.mu.Lock()
+	p.ended = true
+	all := slices.Clone(p.all)
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, e := range all {
+		wg.Go(e.stop)
+	}
+	wg.Wait()
 }

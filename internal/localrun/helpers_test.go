@@ -52,8 +52,10 @@ func startSession(t *testing.T, config Config) *Session {
 	t.Cleanup(func() {
 		session.Close()
 		groups := []int{session.interpreter.process.cmd.Process.Pid}
-		for _, e := range session.emulators {
-			groups = append(groups, e.process.cmd.Process.Pid)
+		for _, pool := range session.pools {
+			for _, e := range pool.emulators() {
+				groups = append(groups, e.process.cmd.Process.Pid)
+			}
 		}
 		for _, group := range groups {
 			require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)

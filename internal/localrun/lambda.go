@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -67,22 +69,22 @@ type FaultPlan func(function string, call int) Fault
 
 // lambdaInvoke is the lambda:invoke integration over the emulators.
 type lambdaInvoke struct {
-	emulators map[string]*emulator // by function name
-	faults    FaultPlan
+	pools  map[string]*emulatorPool // by function name
+	faults FaultPlan
 
 	mu    sync.Mutex
 	calls map[string]int
 }
 
 func newLambdaInvoke(faults FaultPlan) *lambdaInvoke {
-	return &lambdaInvoke{emulators: map[string]*emulator{}, faults: faults, calls: map[string]int{}}
+	return &lambdaInvoke{pools: map[string]*emulatorPool{}, faults: faults, calls: map[string]int{}}
 }
 
-// use makes the emulators' functions invokable; call it before the first
+// use makes the pools' functions invokable; call it before the first
 // execution.
-func (l *lambdaInvoke) use(emulators []*emulator) {
-	for _, e := range emulators {
-		l.emulators[e.function.Name] = e
+func (l *lambdaInvoke) use(pools []*emulatorPool) {
+	for _, p := range pools {
+		l.pools[p.function.Name] = p
 	}
 }
 
@@ -113,7 +115,7 @@ func (l *lambdaInvoke) call(ctx context.Context, task taskCall) (json.RawMessage
 // event source mappings alike. The answer may be a function error document.
 func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byte) ([]byte, error) {
 	name := functionName(nameOrARN)
-	emulator, ok := l.emulators[name]
+	pool, ok := l.pools[name]
 	if !ok {
 		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + nameOrARN}
 	}
@@ -131,6 +133,14 @@ func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byt
 	case fault.Answer != nil:
 		return fault.Answer, nil
 	}
+	emulator, err := pool.acquire(ctx)
+	if errors.Is(err, errThrottled) {
+		return nil, &TaskError{Name: "Lambda.TooManyRequestsException", Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer pool.release(emulator)
 	return emulator.invoke(ctx, event)
 }
 

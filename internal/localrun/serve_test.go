@@ -1,0 +1,301 @@
+package localrun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/seed"
+	"stepfunctions-go/lambdas/bundle"
+)
+
+// startServer starts the endpoint on a free loopback port and, at cleanup,
+// closes it and checks that nothing it started is left.
+func startServer(t *testing.T, config ServeConfig) (*Server, *sfn.Client) {
+	t.Helper()
+	config.Address = "127.0.0.1:0"
+	if config.Arch == "" {
+		config.Arch = bundle.HostArch()
+	}
+	config.Packages = packagesFor(t, config.Arch)
+	config.Progress = testWriter{t}
+	server, err := StartServer(t.Context(), config)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		server.Close()
+		for _, session := range server.sessions {
+			groups := []int{session.interpreter.process.cmd.Process.Pid}
+			for _, pool := range session.pools {
+				for _, e := range pool.emulators() {
+					groups = append(groups, e.process.cmd.Process.Pid)
+				}
+			}
+			for _, group := range groups {
+				require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)
+			}
+			_, err := os.Stat(session.tempDir)
+			require.True(t, errors.Is(err, os.ErrNotExist), "Close left %s behind", session.tempDir)
+		}
+		_, err := http.Post(server.URL(), "application/x-amz-json-1.0", strings.NewReader("{}"))
+		require.Error(t, err, "the endpoint still answers after Close")
+	})
+	// Any credentials do: these are not checked.
+	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.NewCredentialsCache(staticCredentials{})})
+	return server, client
+}
+
+type staticCredentials struct{}
+
+func (staticCredentials) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "any", SecretAccessKey: "any"}, nil
+}
+
+// awaitEnd polls DescribeExecution, as an application would, until the
+// execution leaves RUNNING.
+func awaitEnd(t *testing.T, client *sfn.Client, arn *string) *sfn.DescribeExecutionOutput {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	for {
+		described, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: arn})
+		require.NoError(t, err)
+		if described.Status != types.ExecutionStatusRunning {
+			return described
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expectedOutput is the seed's output for another payload: the workflow
+// reverses it and upper-cases it (ASCII here, so byte order will do).
+func expectedOutput(payload string) string {
+	reversed := []byte(strings.ToUpper(payload))
+	for i, j := 0, len(reversed)-1; i < j; i, j = i+1, j-1 {
+		reversed[i], reversed[j] = reversed[j], reversed[i]
+	}
+	return strings.Replace(seed.Output, `"MOM IH"`, `"`+string(reversed)+`"`, 1)
+}
+
+// Every workflow of statemachine/ through the AWS SDK: listed, described,
+// and executed with the seed's input and with bad input.
+func TestServerRunsEveryWorkflow(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	listed, err := client.ListStateMachines(t.Context(), &sfn.ListStateMachinesInput{})
+	require.NoError(t, err)
+	var listedArns []string
+	for _, m := range listed.StateMachines {
+		listedArns = append(listedArns, aws.ToString(m.StateMachineArn))
+		assert.Equal(t, types.StateMachineTypeStandard, m.Type)
+	}
+	assert.ElementsMatch(t, server.StateMachineARNs, listedArns)
+	require.Len(t, server.StateMachineARNs, len(server.sessions), "one state machine per workflow")
+
+	for _, arn := range server.StateMachineARNs {
+		described, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+		require.NoError(t, err)
+		definition := aws.ToString(described.Definition)
+		assert.True(t, json.Valid([]byte(definition)))
+		assert.NotContains(t, definition, "${", "rendered: no placeholder left")
+		assert.Contains(t, definition, "arn:aws:lambda:"+localRegion+":"+localAccount+":function:", "with the local functions' ARNs")
+		assert.Equal(t, "arn:aws:iam::"+localAccount+":role/"+aws.ToString(described.Name), aws.ToString(described.RoleArn))
+		assert.Equal(t, types.LogLevelError, described.LoggingConfiguration.Level, "the stack's default logLevel")
+	}
+
+	tests := []struct {
+		name       string
+		input      string
+		wantStatus types.ExecutionStatus
+		wantOutput string
+		wantError  string
+	}{
+		{name: "the seed's input", input: seed.Input, wantStatus: types.ExecutionStatusSucceeded, wantOutput: seed.Output},
+		{name: "bad input", input: `{"payload": 42}`, wantStatus: types.ExecutionStatusFailed, wantError: "InvalidInputError"},
+	}
+	for _, arn := range server.StateMachineARNs {
+		for _, test := range tests {
+			t.Run(arn[strings.LastIndex(arn, ":")+1:]+"/"+test.name, func(t *testing.T) {
+				started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(test.input)})
+				require.NoError(t, err)
+				ended := awaitEnd(t, client, started.ExecutionArn)
+				assert.Equal(t, test.wantStatus, ended.Status, "cause: %s", aws.ToString(ended.Cause))
+				assert.Equal(t, test.wantOutput, aws.ToString(ended.Output), "output byte for byte")
+				assert.Equal(t, test.wantError, aws.ToString(ended.Error))
+				assert.Equal(t, test.input, aws.ToString(ended.Input))
+				assert.Equal(t, arn, aws.ToString(ended.StateMachineArn))
+				assert.False(t, ended.StopDate.Before(*ended.StartDate))
+			})
+		}
+	}
+}
+
+// 24 executions at once, each with its own payload, all give their own
+// output: nothing is shared between executions.
+func TestServerRunsConcurrentExecutions(t *testing.T) {
+	server, client := startServer(t, ServeConfig{RetryInterval: 50 * time.Millisecond})
+	main := aws.String(server.StateMachineARNs[0])
+	const executions = 24
+	var wg sync.WaitGroup
+	for i := range executions {
+		wg.Go(func() {
+			payload := fmt.Sprintf("hi mom %02d", i)
+			input, _ := json.Marshal(map[string]string{"payload": payload})
+			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: main, Input: aws.String(string(input))})
+			if !assert.NoError(t, err) {
+				return
+			}
+			ended := awaitEnd(t, client, started.ExecutionArn)
+			assert.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s: %s", aws.ToString(ended.Error), aws.ToString(ended.Cause))
+			assert.Equal(t, expectedOutput(payload), aws.ToString(ended.Output))
+		})
+	}
+	wg.Wait()
+	listed, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: main, StatusFilter: types.ExecutionStatusSucceeded})
+	require.NoError(t, err)
+	assert.Len(t, listed.Executions, executions)
+}
+
+// The API's rules for names, ARNs and input, and its error codes, as the
+// SDK sees them.
+func TestServerErrors(t *testing.T) {
+	// hello-world stalls, so executions of either workflow stay open until
+	// stopped.
+	server, client := startServer(t, ServeConfig{Faults: func(function string, call int) Fault {
+		return Fault{Delay: time.Minute}
+	}})
+	main := server.StateMachineARNs[0]
+	unknownMachine := strings.Replace(main, "main-standard", "nope", 1)
+	start := func(name, input string) (*sfn.StartExecutionOutput, error) {
+		return client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(main), Name: aws.String(name), Input: aws.String(input)})
+	}
+	open, err := start("open", seed.Input)
+	require.NoError(t, err)
+	closed, err := start("closed", seed.Input)
+	require.NoError(t, err)
+	_, err = client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: closed.ExecutionArn, Error: aws.String("Why"), Cause: aws.String("a test")})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		call func() error
+		want any // a pointer to the SDK's error type
+	}{
+		{"the same name and input while open", func() error {
+			again, err := start("open", seed.Input)
+			if err == nil {
+				assert.Equal(t, aws.ToString(open.ExecutionArn), aws.ToString(again.ExecutionArn), "the open execution's ARN")
+			}
+			return err
+		}, nil},
+		{"the same name, another input", func() error { _, err := start("open", `{"payload":"other"}`); return err }, new(*types.ExecutionAlreadyExists)},
+		{"the name of a closed execution", func() error { _, err := start("closed", seed.Input); return err }, new(*types.ExecutionAlreadyExists)},
+		{"a name with a space", func() error { _, err := start("two words", seed.Input); return err }, new(*types.InvalidName)},
+		{"a name with a slash", func() error { _, err := start("a/b", seed.Input); return err }, new(*types.InvalidName)},
+		{"a name of 81 characters", func() error { _, err := start(strings.Repeat("n", 81), seed.Input); return err }, new(*types.InvalidName)},
+		{"input that is not JSON", func() error { _, err := start("bad-input", "{payload"); return err }, new(*types.InvalidExecutionInput)},
+		{"input over 256 KiB", func() error {
+			_, err := start("big-input", `{"payload":"`+strings.Repeat("x", payloadLimit)+`"}`)
+			return err
+		}, new(*types.InvalidExecutionInput)},
+		{"an unknown state machine", func() error {
+			_, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(unknownMachine)})
+			return err
+		}, new(*types.StateMachineDoesNotExist)},
+		{"a state machine ARN that is not one", func() error {
+			_, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: open.ExecutionArn})
+			return err
+		}, new(*types.InvalidArn)},
+		{"an execution ARN that is not one", func() error {
+			_, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(main)})
+			return err
+		}, new(*types.InvalidArn)},
+		{"an unknown execution", func() error {
+			_, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(strings.Replace(aws.ToString(open.ExecutionArn), ":open", ":nope", 1))})
+			return err
+		}, new(*types.ExecutionDoesNotExist)},
+		{"StartSyncExecution on a STANDARD machine", func() error {
+			_, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main)})
+			return err
+		}, new(*types.StateMachineTypeNotSupported)},
+		{"a task token nobody waits for", func() error {
+			_, err := client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String("nope"), Output: aws.String("{}")})
+			return err
+		}, new(*types.TaskDoesNotExist)},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			err := test.call()
+			if test.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorAs(t, err, test.want)
+		})
+	}
+
+	t.Run("stopped execution is ABORTED with its error and cause", func(t *testing.T) {
+		described, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: closed.ExecutionArn})
+		require.NoError(t, err)
+		assert.Equal(t, types.ExecutionStatusAborted, described.Status)
+		assert.Equal(t, "Why", aws.ToString(described.Error))
+		assert.Equal(t, "a test", aws.ToString(described.Cause))
+	})
+	t.Run("ListExecutions filters by status", func(t *testing.T) {
+		for status, want := range map[types.ExecutionStatus][]string{
+			types.ExecutionStatusRunning:   {"open"},
+			types.ExecutionStatusAborted:   {"closed"},
+			types.ExecutionStatusSucceeded: nil,
+			"":                             {"closed", "open"}, // newest first
+		} {
+			listed, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(main), StatusFilter: status})
+			require.NoError(t, err)
+			var names []string
+			for _, e := range listed.Executions {
+				names = append(names, aws.ToString(e.Name))
+			}
+			assert.Equal(t, want, names, "statusFilter %q", status)
+		}
+	})
+	t.Run("errors are HTTP 400 with __type, as AWS JSON 1.0", func(t *testing.T) {
+		request, err := http.NewRequest(http.MethodPost, server.URL(), strings.NewReader(`{"executionArn":"nope"}`))
+		require.NoError(t, err)
+		request.Header.Set("X-Amz-Target", "AWSStepFunctions.DescribeExecution")
+		request.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		response, err := http.DefaultClient.Do(request)
+		require.NoError(t, err)
+		defer response.Body.Close()
+		body, err := io.ReadAll(response.Body)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusBadRequest, response.StatusCode)
+		assert.Equal(t, "application/x-amz-json-1.0", response.Header.Get("Content-Type"))
+		var apiErr map[string]string
+		require.NoError(t, json.Unmarshal(body, &apiErr))
+		assert.Equal(t, "InvalidArn", apiErr["__type"])
+	})
+}
+
+func TestServerRefusesANonLoopbackAddress(t *testing.T) {
+	for _, address := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:80", "no-port"} {
+		t.Run(address, func(t *testing.T) {
+			_, err := StartServer(t.Context(), ServeConfig{Address: address, Arch: bundle.HostArch()})
+			var setupErr *SetupError
+			require.ErrorAs(t, err, &setupErr)
+			assert.Contains(t, err.Error(), address)
+		})
+	}
+}
