@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -57,6 +59,18 @@ func startServer(t *testing.T, config ServeConfig) (*Server, *sfn.Client) {
 	// Any credentials do: these are not checked.
 	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.NewCredentialsCache(staticCredentials{})})
 	return server, client
+}
+
+// withoutHostPrefix is what a client of a local endpoint needs for
+// StartSyncExecution, whose requests the SDK sends to "sync-" + the
+// endpoint's host, a name that does not resolve for 127.0.0.1.
+func withoutHostPrefix(options *sfn.Options) {
+	options.APIOptions = append(options.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("DisableEndpointHostPrefix",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+			}), middleware.Before)
+	})
 }
 
 type staticCredentials struct{}
@@ -228,7 +242,7 @@ func TestServerErrors(t *testing.T) {
 			return err
 		}, new(*types.ExecutionDoesNotExist)},
 		{"StartSyncExecution on a STANDARD machine", func() error {
-			_, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main)})
+			_, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main)}, withoutHostPrefix)
 			return err
 		}, new(*types.StateMachineTypeNotSupported)},
 		{"a task token nobody waits for", func() error {
