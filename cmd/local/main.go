@@ -56,6 +56,9 @@ func run() int {
 		return notRun(context.Background(), fmt.Errorf("-concurrency must be at least 1, got %d", *concurrency))
 	}
 	if *serve != "" {
+		if *input != "" || *inputFile != "" {
+			return notRun(context.Background(), errors.New("-serve runs no execution itself: leave out -input and -input-file and start executions through the endpoint"))
+		}
 		return serveAPI(localrun.ServeConfig{Address: *serve, Arch: arch, Progress: os.Stderr, Concurrency: *concurrency, MainType: *workflowType})
 	}
 	executionInput, err := readInput(*input, *inputFile)

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,6 +150,16 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		want:       2,
 		wantStderr: []string{"is not installed", "apt-get install -y --no-install-recommends qemu-user-static"},
 	}, {
+		name:       "-serve on an address other machines reach",
+		args:       []string{"-serve", "0.0.0.0:0"},
+		want:       2,
+		wantStderr: []string{`"0.0.0.0:0" is not a loopback address`},
+	}, {
+		name:       "-serve with an input",
+		args:       []string{"-serve", "127.0.0.1:0", "-input", seed.Input},
+		want:       2,
+		wantStderr: []string{"-serve runs no execution itself"},
+	}, {
 		name:       "npm missing on first use",
 		env:        []string{onlyGo(t), "XDG_CACHE_HOME=" + t.TempDir(), goCache},
 		args:       []string{"-input", seed.Input},
@@ -220,4 +233,72 @@ func TestInterruptStopsEverything(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	output, _ := exec.Command("pgrep", "-af", scratch).Output()
 	assert.Empty(t, string(output), "processes left running")
+}
+
+// SIGTERM stops the endpoint and everything it started: no process, port
+// or temporary directory is left, and the exit status is 0.
+func TestServeStopsEverythingOnSignal(t *testing.T) {
+	for _, signal := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(signal.String(), func(t *testing.T) {
+			tmp := t.TempDir()
+			address := "127.0.0.1:" + freePort(t)
+			cmd := exec.Command(binary, "-serve", address)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			lines := bufio.NewScanner(stderr)
+			var machines []string
+			for lines.Scan() {
+				t.Log(lines.Text())
+				if arn, ok := strings.CutPrefix(lines.Text(), "local: state machine "); ok {
+					machines = append(machines, arn)
+				}
+				if len(machines) == 2 {
+					break
+				}
+			}
+			require.Len(t, machines, 2, "the endpoint names both state machines")
+			children := descendants(cmd.Process.Pid)
+			require.NotEmpty(t, children, "the interpreter and the emulators run")
+			require.NoError(t, cmd.Process.Signal(signal))
+			rest, _ := io.ReadAll(stderr)
+			t.Logf("%s", rest)
+			require.NoError(t, cmd.Wait())
+			assert.Contains(t, string(rest), "local: stopping the endpoint")
+
+			leftovers, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, leftovers, "temporary directories left in TMPDIR")
+			conn, err := net.Dial("tcp", address)
+			if err == nil {
+				conn.Close()
+			}
+			assert.Error(t, err, "%s still accepts connections", address)
+			time.Sleep(100 * time.Millisecond)
+			for _, pid := range children {
+				assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "process %d left running", pid)
+			}
+		})
+	}
+}
+
+// descendants are the processes started by pid and by those, recursively.
+func descendants(pid int) []int {
+	var all []int
+	output, _ := exec.Command("pgrep", "-P", strconv.Itoa(pid)).Output()
+	for _, field := range strings.Fields(string(output)) {
+		child, _ := strconv.Atoi(field)
+		all = append(append(all, child), descendants(child)...)
+	}
+	return all
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer listener.Close()
+	_, port, _ := net.SplitHostPort(listener.Addr().String())
+	return port
 }
