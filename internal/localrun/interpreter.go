@@ -86,7 +86,8 @@ type taskState struct {
 // Event is a step of an execution as the interpreter reports it.
 type Event struct {
 	// Type is StateEntered, StateExited, StateFailed, StateRetried,
-	// StateCaught, or an execution-level event.
+	// StateCaught, an execution-level event, or a Task's TaskScheduled,
+	// TaskSucceeded or TaskFailed.
 	Type      string `json:"type"`
 	State     string `json:"state"`
 	StateType string `json:"stateType"`
@@ -102,6 +103,12 @@ type Event struct {
 	Attempt int `json:"attempt"`
 	// Next is the state a StateCaught event continues with.
 	Next string `json:"next"`
+	// Resource, Parameters, TimeoutSeconds and HeartbeatSeconds describe
+	// the call of a TaskScheduled event; Resource that of every Task event.
+	Resource         string          `json:"resource"`
+	Parameters       json.RawMessage `json:"parameters"`
+	TimeoutSeconds   int             `json:"timeoutSeconds"`
+	HeartbeatSeconds int             `json:"heartbeatSeconds"`
 	// At is when this side received the event.
 	At time.Time `json:"-"`
 }

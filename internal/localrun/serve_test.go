@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -268,6 +269,12 @@ func TestServerErrors(t *testing.T) {
 		assert.Equal(t, types.ExecutionStatusAborted, described.Status)
 		assert.Equal(t, "Why", aws.ToString(described.Error))
 		assert.Equal(t, "a test", aws.ToString(described.Cause))
+		history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: closed.ExecutionArn, ReverseOrder: true})
+		require.NoError(t, err)
+		require.NotEmpty(t, history.Events)
+		last := history.Events[0]
+		assert.Equal(t, types.HistoryEventTypeExecutionAborted, last.Type, "the history ends with the abort")
+		assert.Equal(t, "Why", aws.ToString(last.ExecutionAbortedEventDetails.Error))
 	})
 	t.Run("ListExecutions filters by status", func(t *testing.T) {
 		for status, want := range map[types.ExecutionStatus][]string{
@@ -312,4 +319,65 @@ func TestServerRefusesANonLoopbackAddress(t *testing.T) {
 			assert.Contains(t, err.Error(), address)
 		})
 	}
+}
+
+// GetExecutionHistory gives the events Step Functions records, in order,
+// numbered, for the workflows' states as statemachine/ defines them.
+func TestServerExecutionHistory(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	main, callback := server.StateMachineARNs[0], server.StateMachineARNs[1]
+	task := func(state string) []string {
+		return []string{"TaskStateEntered " + state, "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited " + state}
+	}
+	concat := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	tests := []struct {
+		name, machine, input string
+		want                 []string
+	}{{
+		name: "main, the seed", machine: main, input: seed.Input,
+		want: concat([]string{"ExecutionStarted"}, task("Reverse"), task("HelloWorld"), []string{"ExecutionSucceeded"}),
+	}, {
+		name: "main, bad input", machine: main, input: `{"payload": 42}`,
+		want: []string{"ExecutionStarted", "TaskStateEntered Reverse", "TaskScheduled", "TaskStarted", "TaskFailed InvalidInputError", "TaskStateExited Reverse", "FailStateEntered Failed", "ExecutionFailed InvalidInputError"},
+	}, {
+		name: "callback, the seed", machine: callback, input: seed.Input,
+		want: concat([]string{"ExecutionStarted"}, task("HelloWorld"), task("WaitForWorker"), []string{"ExecutionSucceeded"}),
+	}}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(test.machine), Input: aws.String(test.input)})
+			require.NoError(t, err)
+			ended := awaitEnd(t, client, started.ExecutionArn)
+			history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+			require.NoError(t, err)
+			var got []string
+			for i, event := range history.Events {
+				assert.Equal(t, int64(i+1), event.Id, "ids count from 1")
+				assert.Equal(t, int64(i), event.PreviousEventId, "each event follows the one before")
+				got = append(got, describeEvent(event))
+			}
+			assert.Equal(t, test.want, got)
+			first, last := history.Events[0], history.Events[len(history.Events)-1]
+			assert.Equal(t, test.input, aws.ToString(first.ExecutionStartedEventDetails.Input))
+			if details := last.ExecutionSucceededEventDetails; details != nil {
+				assert.Equal(t, aws.ToString(ended.Output), aws.ToString(details.Output))
+			}
+		})
+	}
+}
+
+// describeEvent is an event's type with the state it enters or leaves, or
+// the error it records.
+func describeEvent(event types.HistoryEvent) string {
+	switch {
+	case event.StateEnteredEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.StateEnteredEventDetails.Name)
+	case event.StateExitedEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.StateExitedEventDetails.Name)
+	case event.TaskFailedEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.TaskFailedEventDetails.Error)
+	case event.ExecutionFailedEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.ExecutionFailedEventDetails.Error)
+	}
+	return string(event.Type)
 }

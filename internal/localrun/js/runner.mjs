@@ -11,7 +11,8 @@
 //           {"type":"call","call":n,"run":n,"state":…,"resource":…,"parameters":…,
 //            "timeoutSeconds":n?,"heartbeatSeconds":n?,"taskToken":…?}
 //           {"type":"event","run":n,"event":{"type":…,"timestamp":…,"state":…,"stateType":…,"input":…,"output":…,
-//                                             "error":…,"cause":…,"attempt":…,"next":…}}
+//                                             "error":…,"cause":…,"attempt":…,"next":…,
+//                                             "resource":…,"parameters":…,"timeoutSeconds":…,"heartbeatSeconds":…}}
 //           {"type":"done","run":n,"output":…} | {"type":"done","run":n,"error":…,"cause":…}
 //           | {"type":"done","run":n,"error":…,"cause":…,"timedOut":true} | {"type":"done","run":n,"aborted":true}
 // Runs are independent and may overlap: each has its own Task handlers.
@@ -85,20 +86,30 @@ function callGo(run, name, state, parameters) {
     );
   }
   // The events logged so far (this state's StateEntered) reach stdout in
-  // microtasks: send the call after them, so progress reads in order.
-  setImmediate(() => send(message));
-  return new Promise((resolve, reject) => pendingCalls.set(call, { resolve, reject }));
+  // microtasks: send the call after them, so progress and history read in
+  // order. The interpreter logs no events of a Task's own, which the
+  // execution history has: TaskScheduled here, its outcome in answer.
+  const taskEvent = { state: name, stateType: 'Task', resource: state.Resource };
+  setImmediate(() => {
+    send({ type: 'event', run, event: { ...taskEvent, type: 'TaskScheduled', timestamp: Date.now(), parameters: message.parameters,
+      timeoutSeconds: state.TimeoutSeconds, heartbeatSeconds: state.HeartbeatSeconds } });
+    send(message);
+  });
+  return new Promise((resolve, reject) => pendingCalls.set(call, { resolve, reject, run, taskEvent }));
 }
 
 function answer({ call, result, error }) {
   const pending = pendingCalls.get(call);
   if (!pending) return; // the Task already timed out
   pendingCalls.delete(call);
+  const { run, taskEvent } = pending;
   if (error) {
+    send({ type: 'event', run, event: { ...taskEvent, type: 'TaskFailed', timestamp: Date.now(), error: error.name, cause: error.cause } });
     const failure = new Error(error.cause);
     failure.name = error.name;
     pending.reject(failure);
   } else {
+    send({ type: 'event', run, event: { ...taskEvent, type: 'TaskSucceeded', timestamp: Date.now(), output: result } });
     pending.resolve(result);
   }
 }
