@@ -120,6 +120,9 @@ func readInput(input, inputFile string) (json.RawMessage, error) {
 	if !json.Valid(content) {
 		return nil, fmt.Errorf("the input is not JSON: %.200s", content)
 	}
+	if len(content) > localrun.PayloadLimit {
+		return nil, fmt.Errorf("the input is %d bytes, over Step Functions' limit of %d bytes (256 KiB) for an execution input", len(content), localrun.PayloadLimit)
+	}
 	return content, nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/internal/localrun"
 	"stepfunctions-go/lambdas/bundle"
 
 	"stepfunctions-go/internal/seed"
@@ -92,6 +93,8 @@ func foreignArch() bundle.Arch {
 func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 	inputFile := filepath.Join(t.TempDir(), "input.json")
 	require.NoError(t, os.WriteFile(inputFile, []byte(seed.Input+"\n"), 0o644))
+	bigInputFile := filepath.Join(t.TempDir(), "big.json")
+	require.NoError(t, os.WriteFile(bigInputFile, []byte(`{"payload":"`+strings.Repeat("x", localrun.PayloadLimit)+`"}`), 0o644))
 	tests := []struct {
 		name string
 		env  []string
@@ -129,6 +132,11 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		args:       []string{"-input", `{payload: hi}`},
 		want:       2,
 		wantStderr: []string{"the input is not JSON"},
+	}, {
+		name:       "input over 256 KiB, refused before anything starts",
+		args:       []string{"-input-file", bigInputFile},
+		want:       2,
+		wantStderr: []string{"over Step Functions' limit of 262144 bytes (256 KiB)"},
 	}, {
 		name:       "no input",
 		want:       2,

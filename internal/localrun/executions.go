@@ -48,10 +48,6 @@ type execution struct {
 	history []Event
 }
 
-// payloadLimit is Step Functions' limit on an execution's input and output,
-// a state's input and output and a task's result: 256 KiB of UTF-8.
-const payloadLimit = 256 << 10
-
 // register serves session's workflow as a state machine named name.
 func (s *stepFunctionsEndpoint) register(session *Session, name, kind, definition string) *stateMachine {
 	machine := &stateMachine{
@@ -131,8 +127,8 @@ func checkInput(input *string) (json.RawMessage, error) {
 	if input == nil {
 		return json.RawMessage("{}"), nil
 	}
-	if len(*input) > payloadLimit {
-		return nil, apiErrorf("InvalidExecutionInput", "the input is %d bytes; Step Functions allows at most %d (256 KiB)", len(*input), payloadLimit)
+	if err := checkPayloadSize("the execution input", []byte(*input)); err != nil {
+		return nil, apiErrorf("InvalidExecutionInput", "%s", err.Cause)
 	}
 	if !json.Valid([]byte(*input)) {
 		return nil, apiErrorf("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is not JSON'")

@@ -294,13 +294,24 @@ func (in *interpreter) fail(err error) {
 // (not a Task error) ends the Task's execution with that error.
 func (in *interpreter) serve(call incoming) {
 	answer := map[string]any{"type": "answer", "call": call.Call}
-	result, err := in.integrations[call.Resource].call(in.calls, taskCall{
-		State:      call.State,
-		Parameters: call.Parameters,
-		TaskToken:  call.TaskToken,
-		Timeout:    time.Duration(call.TimeoutSeconds) * time.Second,
-		Heartbeat:  time.Duration(call.HeartbeatSeconds) * time.Second,
-	})
+	var result json.RawMessage
+	var err error
+	if taskErr := checkPayloadSize("the state's input", call.Parameters); taskErr != nil {
+		err = taskErr
+	} else {
+		result, err = in.integrations[call.Resource].call(in.calls, taskCall{
+			State:      call.State,
+			Parameters: call.Parameters,
+			TaskToken:  call.TaskToken,
+			Timeout:    time.Duration(call.TimeoutSeconds) * time.Second,
+			Heartbeat:  time.Duration(call.HeartbeatSeconds) * time.Second,
+		})
+	}
+	if err == nil {
+		if taskErr := checkPayloadSize("the task's result", result); taskErr != nil {
+			err = taskErr
+		}
+	}
 	var taskErr *TaskError
 	switch {
 	case errors.As(err, &taskErr):

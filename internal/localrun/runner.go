@@ -100,6 +100,18 @@ type Failure struct {
 	Cause string `json:"cause"`
 }
 
+// PayloadLimit is Step Functions' limit on an execution's input and output,
+// a state's input and output and a task's result: 256 KiB of UTF-8.
+const PayloadLimit = 256 << 10
+
+// checkPayloadSize fails what exceeds PayloadLimit as Step Functions does.
+func checkPayloadSize(what string, payload []byte) *TaskError {
+	if len(payload) <= PayloadLimit {
+		return nil
+	}
+	return &TaskError{Name: "States.DataLimitExceeded", Cause: fmt.Sprintf("%s is %d bytes, over Step Functions' limit of %d bytes (256 KiB)", what, len(payload), PayloadLimit)}
+}
+
 // Start builds, unpacks and starts everything the workflow needs. On error
 // it leaves nothing running.
 func Start(ctx context.Context, config Config) (session *Session, err error) {
@@ -296,6 +308,9 @@ func (s *Session) Execute(ctx context.Context, input json.RawMessage) (*Executio
 func (s *Session) execute(ctx context.Context, input json.RawMessage, progress io.Writer, record func(Event)) (*Execution, error) {
 	if !json.Valid(input) {
 		return nil, setupErrorf("the input is not JSON: %.200s", input)
+	}
+	if err := checkPayloadSize("the execution input", input); err != nil {
+		return nil, &SetupError{msg: err.Cause}
 	}
 	report := newProgressReport(progress)
 	onEvent := report.event

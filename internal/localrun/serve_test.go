@@ -223,7 +223,7 @@ func TestServerErrors(t *testing.T) {
 		{"a name of 81 characters", func() error { _, err := start(strings.Repeat("n", 81), seed.Input); return err }, new(*types.InvalidName)},
 		{"input that is not JSON", func() error { _, err := start("bad-input", "{payload"); return err }, new(*types.InvalidExecutionInput)},
 		{"input over 256 KiB", func() error {
-			_, err := start("big-input", `{"payload":"`+strings.Repeat("x", payloadLimit)+`"}`)
+			_, err := start("big-input", `{"payload":"`+strings.Repeat("x", PayloadLimit)+`"}`)
 			return err
 		}, new(*types.InvalidExecutionInput)},
 		{"an unknown state machine", func() error {
