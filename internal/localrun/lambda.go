@@ -119,6 +119,15 @@ func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byt
 	if !ok {
 		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + nameOrARN}
 	}
+	// A call holds its execution environment while it runs, however slow.
+	emulator, err := pool.acquire(ctx)
+	if errors.Is(err, errThrottled) {
+		return nil, &TaskError{Name: "Lambda.TooManyRequestsException", Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer pool.release(emulator)
 	fault := l.fault(name)
 	if fault.Delay > 0 {
 		select {
@@ -133,14 +142,6 @@ func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byt
 	case fault.Answer != nil:
 		return fault.Answer, nil
 	}
-	emulator, err := pool.acquire(ctx)
-	if errors.Is(err, errThrottled) {
-		return nil, &TaskError{Name: "Lambda.TooManyRequestsException", Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer pool.release(emulator)
 	return emulator.invoke(ctx, event)
 }
 
