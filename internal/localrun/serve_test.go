@@ -381,3 +381,33 @@ func describeEvent(event types.HistoryEvent) string {
 	}
 	return string(event.Type)
 }
+
+// With the main workflow EXPRESS, StartSyncExecution answers with the
+// execution's end; the callback workflow stays STANDARD.
+func TestServerStartSyncExecution(t *testing.T) {
+	server, client := startServer(t, ServeConfig{MainType: "EXPRESS"})
+	main := server.StateMachineARNs[0]
+	assert.True(t, strings.HasSuffix(main, "-main-express"), "named as the stack names it: %s", main)
+	tests := []struct {
+		name, input string
+		wantStatus  types.SyncExecutionStatus
+		wantOutput  string
+		wantError   string
+	}{
+		{name: "the seed's input", input: seed.Input, wantStatus: types.SyncExecutionStatusSucceeded, wantOutput: seed.Output},
+		{name: "bad input", input: `{"payload": 42}`, wantStatus: types.SyncExecutionStatusFailed, wantError: "InvalidInputError"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			ended, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main), Input: aws.String(test.input)}, withoutHostPrefix)
+			require.NoError(t, err)
+			assert.Equal(t, test.wantStatus, ended.Status)
+			assert.Equal(t, test.wantOutput, aws.ToString(ended.Output))
+			assert.Equal(t, test.wantError, aws.ToString(ended.Error))
+			assert.Contains(t, aws.ToString(ended.ExecutionArn), ":express:")
+		})
+	}
+	described, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(main)})
+	require.NoError(t, err)
+	assert.Equal(t, types.StateMachineTypeExpress, described.Type)
+}
