@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/internal/seed"
+	"stepfunctions-go/internal/seedcheck"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -410,4 +411,18 @@ func TestServerStartSyncExecution(t *testing.T) {
 	described, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(main)})
 	require.NoError(t, err)
 	assert.Equal(t, types.StateMachineTypeExpress, described.Type)
+}
+
+// The acceptance test's own execution code (seedcheck.Run, which it runs
+// against AWS) passes against the endpoint, for every workflow.
+func TestServerPassesTheAcceptanceCheck(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	for _, arn := range server.StateMachineARNs {
+		t.Run(arn[strings.LastIndex(arn, ":")+1:], func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			_, err := seedcheck.Run(ctx, client, arn, 10*time.Millisecond)
+			require.NoError(t, err)
+		})
+	}
 }
