@@ -310,3 +310,66 @@ func freePort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(listener.Addr().String())
 	return port
 }
+
+// debianAWSCLI is the AWS CLI .ci/run installs; other installs on PATH (a
+// pyenv shim, for one) may be another CLI.
+const debianAWSCLI = "/usr/bin/aws"
+
+// The README's AWS CLI block, run as it stands against the endpoint (on a
+// free port in place of the README's 8083), prints what the README says.
+func TestReadmeAWSCLICommands(t *testing.T) {
+	if _, err := os.Stat(debianAWSCLI); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI must run the AWS CLI test: %v; .ci/run installs it (apt-get install -y --no-install-recommends awscli)", err)
+		}
+		t.Skipf("the AWS CLI is not installed (%v): apt-get install -y --no-install-recommends awscli", err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	block := codeBlockAfter(t, string(readme), "### With the AWS CLI")
+	require.Contains(t, block, "127.0.0.1:8083", "the README's block names the endpoint")
+
+	address := "127.0.0.1:" + freePort(t)
+	cmd := exec.Command(binary, "-serve", address)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	lines := bufio.NewScanner(stderr)
+	var machines int
+	for machines < 2 && lines.Scan() {
+		t.Log(lines.Text())
+		if strings.HasPrefix(lines.Text(), "local: state machine ") {
+			machines++
+		}
+	}
+	require.Equal(t, 2, machines, "the endpoint names both state machines")
+	go io.Copy(io.Discard, stderr) // the per-execution lines
+
+	shell := exec.Command("bash", "-euo", "pipefail", "-c", strings.ReplaceAll(block, "127.0.0.1:8083", address))
+	// The Debian CLI first on PATH, and no profile or config of the user's.
+	shell.Env = append(os.Environ(), "PATH=/usr/bin:"+os.Getenv("PATH"), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	output, err := shell.CombinedOutput()
+	t.Logf("%s", output)
+	require.NoError(t, err)
+
+	task := "TaskStateEntered\tTaskScheduled\tTaskStarted\tTaskSucceeded\tTaskStateExited"
+	history := "ExecutionStarted\t" + task + "\t" + task + "\tExecutionSucceeded"
+	want := strings.Repeat("SUCCEEDED\t"+seed.Output+"\n"+history+"\n", 2) // main, then callback
+	assert.Equal(t, want, string(output))
+}
+
+// codeBlockAfter is the body of the first fenced code block after heading.
+func codeBlockAfter(t *testing.T, markdown, heading string) string {
+	t.Helper()
+	_, after, found := strings.Cut(markdown, "\n"+heading+"\n")
+	require.True(t, found, "README has no %q", heading)
+	_, after, found = strings.Cut(after, "```sh\n")
+	require.True(t, found, "no code block after %q", heading)
+	block, _, found := strings.Cut(after, "```")
+	require.True(t, found, "the code block after %q does not end", heading)
+	return block
+}

@@ -66,7 +66,8 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 		}
 	}()
 	// One after the other: the first provisions the tools the others use.
-	for _, workflow := range statemachine.Names() {
+	workflows := statemachine.Names()
+	for _, workflow := range workflows {
 		session, err := Start(ctx, Config{
 			Workflow: workflow, Arch: config.Arch, Progress: config.Progress, Packages: config.Packages,
 			Concurrency: config.Concurrency, Faults: config.Faults, RetryInterval: config.RetryInterval, endpoint: endpoint,
@@ -75,13 +76,16 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 			return nil, err
 		}
 		server.sessions = append(server.sessions, session)
+	}
+	// Registered together, once all run: a client never sees some of them.
+	for i, workflow := range workflows {
 		kind, name := "STANDARD", localStackPrefix+"-"+workflow
 		if workflow == "main" {
 			// As the stack names it: the type is part of the name.
 			kind = config.MainType
 			name += "-" + strings.ToLower(kind)
 		}
-		machine := endpoint.register(session, name, kind, session.definition)
+		machine := endpoint.register(server.sessions[i], name, kind, server.sessions[i].definition)
 		if workflow == "main" {
 			server.StateMachineARNs = append([]string{machine.arn}, server.StateMachineARNs...)
 		} else {
