@@ -38,6 +38,7 @@ const emulatorStartTimeout = 15 * time.Second
 type emulator struct {
 	function lambdas.Function
 	address  string
+	ports    []string // its two ports, taken until it stops
 	process  *child
 	client   *http.Client
 }
@@ -61,7 +62,7 @@ func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap
 }
 
 func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
-	ports, err := freeLoopbackPorts(2)
+	ports, err := takeLoopbackPorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -79,14 +80,15 @@ func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootst
 	cmd.WaitDelay = stopGrace
 	process, err := startChild(cmd)
 	if err != nil {
+		releasePorts(ports)
 		return nil, fmt.Errorf("starting the emulator for %s: %w", fn.Name, err)
 	}
 	// A transport of its own: no proxy from the environment, and idle
 	// connections that close with this emulator.
 	client := &http.Client{Transport: &http.Transport{}}
-	e := &emulator{function: fn, address: address, process: process, client: client}
+	e := &emulator{function: fn, address: address, ports: ports, process: process, client: client}
 	if err := e.awaitListening(ctx); err != nil {
-		process.stop()
+		e.stop()
 		return nil, err
 	}
 	return e, nil
@@ -120,18 +122,44 @@ func localAWSEnvironment(stepFunctionsURL string) []string {
 	}
 }
 
-func freeLoopbackPorts(n int) ([]string, error) {
+// portsTaken are the ports given to this process's emulators, which bind
+// them after we release them: without this, emulators starting at once
+// could be given the same free port, and the one that cannot bind it dies
+// while its address answers from the other.
+var portsTaken = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
+// takeLoopbackPorts finds n free loopback ports that no emulator of this
+// process has; releasePorts gives them back.
+func takeLoopbackPorts(n int) ([]string, error) {
+	portsTaken.Lock()
+	defer portsTaken.Unlock()
 	var ports []string
-	for range n {
+	for len(ports) < n {
 		listener, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("finding a free loopback port: %w", err)
 		}
 		defer listener.Close() // held until all are chosen, so they differ
 		_, port, _ := net.SplitHostPort(listener.Addr().String())
-		ports = append(ports, port)
+		if !portsTaken.ports[port] {
+			ports = append(ports, port)
+		}
+	}
+	for _, port := range ports {
+		portsTaken.ports[port] = true
 	}
 	return ports, nil
+}
+
+func releasePorts(ports []string) {
+	portsTaken.Lock()
+	defer portsTaken.Unlock()
+	for _, port := range ports {
+		delete(portsTaken.ports, port)
+	}
 }
 
 func (e *emulator) awaitListening(ctx context.Context) error {
@@ -192,6 +220,7 @@ func (e *emulator) failure(err error) error {
 func (e *emulator) stop() {
 	e.client.CloseIdleConnections()
 	e.process.stop()
+	releasePorts(e.ports)
 }
 
 // emulatorPool is a function's execution environments: like Lambda, it
