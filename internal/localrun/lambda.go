@@ -45,6 +45,10 @@ type taskCall struct {
 
 const lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
 
+// throttledError is the error of an invocation beyond the function's
+// concurrency, as Step Functions reports Lambda's 429.
+const throttledError = "Lambda.TooManyRequestsException"
+
 // localFunctionARN is the ARN the rendered definition names fn by; the
 // lambda:invoke integration finds the emulator by the name in it.
 func localFunctionARN(fn lambdas.Function) string {
@@ -122,7 +126,7 @@ func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byt
 	// A call holds its execution environment while it runs, however slow.
 	emulator, err := pool.acquire(ctx)
 	if errors.Is(err, errThrottled) {
-		return nil, &TaskError{Name: "Lambda.TooManyRequestsException", Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
+		return nil, &TaskError{Name: throttledError, Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
 	}
 	if err != nil {
 		return nil, err

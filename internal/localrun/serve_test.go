@@ -159,30 +159,35 @@ func TestServerRunsEveryWorkflow(t *testing.T) {
 	}
 }
 
-// 24 executions at once, each with its own payload, all give their own
-// output: nothing is shared between executions.
+// 24 executions of the main workflow and 8 of the callback workflow at
+// once, each with its own payload, all give their own output: nothing is
+// shared between executions, and throttling (4 emulators per function) is
+// absorbed by the workflows' Retry and the queue's mapping.
 func TestServerRunsConcurrentExecutions(t *testing.T) {
 	server, client := startServer(t, ServeConfig{RetryInterval: 50 * time.Millisecond})
-	main := aws.String(server.StateMachineARNs[0])
-	const executions = 24
+	executions := map[string]int{server.StateMachineARNs[0]: 24, server.StateMachineARNs[1]: 8}
 	var wg sync.WaitGroup
-	for i := range executions {
-		wg.Go(func() {
-			payload := fmt.Sprintf("hi mom %02d", i)
-			input, _ := json.Marshal(map[string]string{"payload": payload})
-			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: main, Input: aws.String(string(input))})
-			if !assert.NoError(t, err) {
-				return
-			}
-			ended := awaitEnd(t, client, started.ExecutionArn)
-			assert.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s: %s", aws.ToString(ended.Error), aws.ToString(ended.Cause))
-			assert.Equal(t, expectedOutput(payload), aws.ToString(ended.Output))
-		})
+	for arn, n := range executions {
+		for i := range n {
+			wg.Go(func() {
+				payload := fmt.Sprintf("hi mom %02d", i)
+				input, _ := json.Marshal(map[string]string{"payload": payload})
+				started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(string(input))})
+				if !assert.NoError(t, err) {
+					return
+				}
+				ended := awaitEnd(t, client, started.ExecutionArn)
+				assert.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s: %s", aws.ToString(ended.Error), aws.ToString(ended.Cause))
+				assert.Equal(t, expectedOutput(payload), aws.ToString(ended.Output))
+			})
+		}
 	}
 	wg.Wait()
-	listed, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: main, StatusFilter: types.ExecutionStatusSucceeded})
-	require.NoError(t, err)
-	assert.Len(t, listed.Executions, executions)
+	for arn, n := range executions {
+		listed, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn), StatusFilter: types.ExecutionStatusSucceeded})
+		require.NoError(t, err)
+		assert.Len(t, listed.Executions, n)
+	}
 }
 
 // The API's rules for names, ARNs and input, and its error codes, as the
