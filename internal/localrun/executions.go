@@ -217,6 +217,9 @@ func (e *execution) run(ctx context.Context, s *stepFunctionsEndpoint) {
 	}
 	e.stopped = time.Now()
 	switch {
+	case s.executions.Err() != nil: // the endpoint is stopping
+		e.status = "ABORTED"
+		e.failure = &Failure{Error: "States.Runtime", Cause: "the local endpoint stopped during the execution"}
 	case err != nil:
 		e.status = "FAILED"
 		e.failure = &Failure{Error: "States.Runtime", Cause: "the local runner failed: " + err.Error()}
