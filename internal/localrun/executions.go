@@ -37,7 +37,7 @@ type execution struct {
 	arn     string
 	input   json.RawMessage
 	started time.Time
-	stop    context.CancelCauseFunc
+	stop    context.CancelFunc
 	ended   chan struct{} // closed when status leaves RUNNING
 
 	mu      sync.Mutex
@@ -182,7 +182,7 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	}
 	s.running.Add(1)
 	s.mu.Unlock()
-	ctx, stop := context.WithCancelCause(s.executions)
+	ctx, stop := context.WithCancel(s.executions)
 	e := &execution{
 		machine: machine,
 		name:    name,
@@ -200,9 +200,6 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	}()
 	return e, nil
 }
-
-// errStopped is the cause of a context ended by StopExecution.
-var errStopped = fmt.Errorf("stopped by StopExecution")
 
 func (e *execution) run(ctx context.Context, s *stepFunctionsEndpoint) {
 	result, err := e.machine.session.execute(ctx, e.input, io.Discard, e.record)
@@ -341,7 +338,7 @@ func (s *stepFunctionsEndpoint) stopExecution(body []byte) (any, error) {
 	}
 	stopped := e.stopped
 	e.mu.Unlock()
-	e.stop(errStopped)
+	e.stop()
 	return map[string]any{"stopDate": epochSeconds(stopped)}, nil
 }
 
