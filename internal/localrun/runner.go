@@ -4,6 +4,14 @@
 // the stack renders it, in an independent ASL interpreter
 // (aws-local-stepfunctions), whose Task states are served here with Step
 // Functions' semantics.
+//
+// Where things are: runner.go, a Session (one workflow, ready to execute);
+// interpreter.go and js/runner.mjs, the execution engine; emulator.go, the
+// Lambda emulators and each function's pool of them; lambda.go, the
+// lambda:invoke integration; sqs.go, the queue and its mapping;
+// stepfunctions.go, the Step Functions API endpoint (protocol, task
+// tokens), with executions.go and history.go for the execution API; serve.go,
+// every workflow behind one endpoint (cmd/local -serve).
 package localrun
 
 import (
