@@ -59,7 +59,7 @@ func run() int {
 		if *input != "" || *inputFile != "" {
 			return notRun(context.Background(), errors.New("-serve runs no execution itself: leave out -input and -input-file and start executions through the endpoint"))
 		}
-		return serveAPI(localrun.ServeConfig{Address: *serve, Arch: arch, Progress: os.Stderr, Concurrency: *concurrency, MainType: *workflowType})
+		return serveAPI(localrun.ServeConfig{Address: *serve, MainType: *workflowType, Sessions: localrun.Config{Arch: arch, Progress: os.Stderr, Concurrency: *concurrency}})
 	}
 	executionInput, err := readInput(*input, *inputFile)
 	if err != nil {

@@ -125,7 +125,9 @@ func BenchmarkWorkflow(b *testing.B) {
 func BenchmarkEndpoint(b *testing.B) {
 	const emulatorsPerFunction = 8
 	for _, mainType := range []string{"STANDARD", "EXPRESS"} {
-		server, err := StartServer(b.Context(), ServeConfig{Address: "127.0.0.1:0", Arch: bundle.HostArch(), Packages: packagesFor(b, bundle.HostArch()), Concurrency: emulatorsPerFunction, MainType: mainType})
+		server, err := StartServer(b.Context(), ServeConfig{Address: "127.0.0.1:0", MainType: mainType, Sessions: Config{
+			Arch: bundle.HostArch(), Packages: packagesFor(b, bundle.HostArch()), Concurrency: emulatorsPerFunction,
+		}})
 		if err != nil {
 			b.Fatal(err)
 		}

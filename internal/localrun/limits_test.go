@@ -57,7 +57,7 @@ func TestDataLimit(t *testing.T) {
 			assert.Contains(t, execution.Failure.Cause, "the task's result is")
 		})
 		t.Run("endpoint/"+test.name, func(t *testing.T) {
-			server, client := startServer(t, ServeConfig{Faults: reverseAnswers(test.answer)})
+			server, client := startServer(t, ServeConfig{Sessions: Config{Faults: reverseAnswers(test.answer)}})
 			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[0]), Input: aws.String(seed.Input)})
 			require.NoError(t, err)
 			ended := awaitEnd(t, client, started.ExecutionArn)

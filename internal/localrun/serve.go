@@ -6,9 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"time"
 
-	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/statemachine"
 )
 
@@ -16,18 +14,13 @@ import (
 type ServeConfig struct {
 	// Address is the loopback host:port to listen on; port 0 picks one.
 	Address string
-	// Arch, Progress, Packages, Concurrency, Faults and RetryInterval are as
-	// in Config, for every workflow.
-	Arch          bundle.Arch
-	Progress      io.Writer
-	Packages      []bundle.Package
-	Concurrency   int
-	Faults        FaultPlan
-	RetryInterval time.Duration
 	// MainType is the main workflow's type, STANDARD (the default) or
 	// EXPRESS, as the stack's workflowType config. The other workflows are
 	// STANDARD: they wait for task tokens, which EXPRESS cannot.
 	MainType string
+	// Sessions configures every workflow's Session; its Workflow is set
+	// for each.
+	Sessions Config
 }
 
 // Server is the local Step Functions endpoint: every workflow of
@@ -52,10 +45,11 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 	if config.MainType != "STANDARD" && config.MainType != "EXPRESS" {
 		return nil, setupErrorf("the main workflow's type %q is not STANDARD or EXPRESS", config.MainType)
 	}
-	if config.Progress == nil {
-		config.Progress = io.Discard
+	progress := config.Sessions.Progress
+	if progress == nil {
+		progress = io.Discard
 	}
-	endpoint, err := startStepFunctionsEndpoint(config.Address, config.Progress)
+	endpoint, err := startStepFunctionsEndpoint(config.Address, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -68,10 +62,9 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 	// One after the other: the first provisions the tools the others use.
 	workflows := statemachine.Names()
 	for _, workflow := range workflows {
-		session, err := Start(ctx, Config{
-			Workflow: workflow, Arch: config.Arch, Progress: config.Progress, Packages: config.Packages,
-			Concurrency: config.Concurrency, Faults: config.Faults, RetryInterval: config.RetryInterval, endpoint: endpoint,
-		})
+		sessionConfig := config.Sessions
+		sessionConfig.Workflow, sessionConfig.endpoint = workflow, endpoint
+		session, err := Start(ctx, sessionConfig)
 		if err != nil {
 			return nil, err
 		}
@@ -92,9 +85,9 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 			server.StateMachineARNs = append(server.StateMachineARNs, machine.arn)
 		}
 	}
-	fmt.Fprintf(config.Progress, "local: Step Functions endpoint %s (any credentials; loopback only)\n", endpoint.url)
+	fmt.Fprintf(progress, "local: Step Functions endpoint %s (any credentials; loopback only)\n", endpoint.url)
 	for _, arn := range server.StateMachineARNs {
-		fmt.Fprintf(config.Progress, "local: state machine %s\n", arn)
+		fmt.Fprintf(progress, "local: state machine %s\n", arn)
 	}
 	return server, nil
 }

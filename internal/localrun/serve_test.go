@@ -25,6 +25,7 @@ import (
 
 	"stepfunctions-go/internal/seed"
 	"stepfunctions-go/internal/seedcheck"
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -33,11 +34,11 @@ import (
 func startServer(t *testing.T, config ServeConfig) (*Server, *sfn.Client) {
 	t.Helper()
 	config.Address = "127.0.0.1:0"
-	if config.Arch == "" {
-		config.Arch = bundle.HostArch()
+	if config.Sessions.Arch == "" {
+		config.Sessions.Arch = bundle.HostArch()
 	}
-	config.Packages = packagesFor(t, config.Arch)
-	config.Progress = testWriter{t}
+	config.Sessions.Packages = packagesFor(t, config.Sessions.Arch)
+	config.Sessions.Progress = testWriter{t}
 	server, err := StartServer(t.Context(), config)
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -164,7 +165,7 @@ func TestServerRunsEveryWorkflow(t *testing.T) {
 // shared between executions, and throttling (4 emulators per function) is
 // absorbed by the workflows' Retry and the queue's mapping.
 func TestServerRunsConcurrentExecutions(t *testing.T) {
-	server, client := startServer(t, ServeConfig{RetryInterval: 50 * time.Millisecond})
+	server, client := startServer(t, ServeConfig{Sessions: Config{RetryInterval: 50 * time.Millisecond}})
 	executions := map[string]int{server.StateMachineARNs[0]: 24, server.StateMachineARNs[1]: 8}
 	var wg sync.WaitGroup
 	for arn, n := range executions {
@@ -195,9 +196,9 @@ func TestServerRunsConcurrentExecutions(t *testing.T) {
 func TestServerErrors(t *testing.T) {
 	// hello-world stalls, so executions of either workflow stay open until
 	// stopped.
-	server, client := startServer(t, ServeConfig{Faults: func(function string, call int) Fault {
+	server, client := startServer(t, ServeConfig{Sessions: Config{Faults: func(function string, call int) Fault {
 		return Fault{Delay: time.Minute}
-	}})
+	}}})
 	main := server.StateMachineARNs[0]
 	unknownMachine := strings.Replace(main, "main-standard", "nope", 1)
 	start := func(name, input string) (*sfn.StartExecutionOutput, error) {
@@ -319,7 +320,7 @@ func TestServerErrors(t *testing.T) {
 func TestServerRefusesANonLoopbackAddress(t *testing.T) {
 	for _, address := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:80", "no-port"} {
 		t.Run(address, func(t *testing.T) {
-			_, err := StartServer(t.Context(), ServeConfig{Address: address, Arch: bundle.HostArch()})
+			_, err := StartServer(t.Context(), ServeConfig{Address: address, Sessions: Config{Arch: bundle.HostArch()}})
 			var setupErr *SetupError
 			require.ErrorAs(t, err, &setupErr)
 			assert.Contains(t, err.Error(), address)
@@ -382,6 +383,8 @@ func describeEvent(event types.HistoryEvent) string {
 		return string(event.Type) + " " + aws.ToString(event.StateExitedEventDetails.Name)
 	case event.TaskFailedEventDetails != nil:
 		return string(event.Type) + " " + aws.ToString(event.TaskFailedEventDetails.Error)
+	case event.TaskTimedOutEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.TaskTimedOutEventDetails.Error)
 	case event.ExecutionFailedEventDetails != nil:
 		return string(event.Type) + " " + aws.ToString(event.ExecutionFailedEventDetails.Error)
 	}
@@ -430,4 +433,35 @@ func TestServerPassesTheAcceptanceCheck(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+// A Task that times out is recorded as TaskTimedOut, then caught by the
+// callback workflow's Catch into its Fail state.
+func TestServerHistoryOfATimedOutTask(t *testing.T) {
+	worker := lambdas.CallbackWorker.Name
+	server, client := startServer(t, ServeConfig{Sessions: Config{
+		TaskTimeout: time.Second,
+		Faults: func(function string, call int) Fault {
+			if function == worker {
+				return Fault{Delay: time.Minute} // the message never reaches the worker
+			}
+			return Fault{}
+		},
+	}})
+	started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[1]), Input: aws.String(seed.Input)})
+	require.NoError(t, err)
+	ended := awaitEnd(t, client, started.ExecutionArn)
+	assert.Equal(t, types.ExecutionStatusFailed, ended.Status)
+	history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+	require.NoError(t, err)
+	var got []string
+	for _, event := range history.Events {
+		got = append(got, describeEvent(event))
+	}
+	assert.Equal(t, []string{
+		"ExecutionStarted",
+		"TaskStateEntered HelloWorld", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited HelloWorld",
+		"TaskStateEntered WaitForWorker", "TaskScheduled", "TaskStarted", "TaskTimedOut States.Timeout", "TaskStateExited WaitForWorker",
+		"FailStateEntered Failed", "ExecutionFailed States.Timeout",
+	}, got)
 }
