@@ -2,11 +2,16 @@
 //
 //	go run ./cmd/local -input '{"payload":"hi mom"}'
 //	go run ./cmd/local -workflow callback -input '{"payload":"hi mom"}'
+//	go run ./cmd/local -serve 127.0.0.1:8083
 //
 // Progress goes to stderr. stdout gets exactly one line: the execution's
 // output (exit status 0), or {"error":…,"cause":…} when the execution fails
 // (exit status 1). Exit status 2 means the run could not be set up (the
 // message says what is missing), 130 that it was interrupted.
+//
+// With -serve it runs no execution itself: it serves the Step Functions API
+// for every workflow on that loopback address until SIGINT or SIGTERM, then
+// stops everything it started and exits 0.
 package main
 
 import (
@@ -38,11 +43,23 @@ func run() int {
 	inputFile := flag.String("input-file", "", "read the execution input from this file")
 	archName := flag.String("arch", string(bundle.HostArch()), "Lambda architecture to build and run: arm64 or x86_64")
 	workflow := flag.String("workflow", "main", "the state machine in statemachine/ to run")
+	serve := flag.String("serve", "", "serve the Step Functions API for every workflow on this loopback host:port instead")
+	workflowType := flag.String("workflow-type", "STANDARD", "with -serve: the main workflow's type, STANDARD or EXPRESS")
+	concurrency := flag.Int("concurrency", localrun.DefaultConcurrency, "invocations of one function at once, each in its own emulator; more are throttled")
 	flag.Parse()
 
 	arch, err := bundle.ParseArch(*archName)
 	if err != nil {
 		return notRun(context.Background(), fmt.Errorf("-arch: %w", err))
+	}
+	if *concurrency < 1 {
+		return notRun(context.Background(), fmt.Errorf("-concurrency must be at least 1, got %d", *concurrency))
+	}
+	if *serve != "" {
+		if *input != "" || *inputFile != "" {
+			return notRun(context.Background(), errors.New("-serve runs no execution itself: leave out -input and -input-file and start executions through the endpoint"))
+		}
+		return serveAPI(localrun.ServeConfig{Address: *serve, MainType: *workflowType, Sessions: localrun.Config{Arch: arch, Progress: os.Stderr, Concurrency: *concurrency}})
 	}
 	executionInput, err := readInput(*input, *inputFile)
 	if err != nil {
@@ -51,7 +68,7 @@ func run() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	session, err := localrun.Start(ctx, localrun.Config{Workflow: *workflow, Arch: arch, Progress: os.Stderr})
+	session, err := localrun.Start(ctx, localrun.Config{Workflow: *workflow, Arch: arch, Progress: os.Stderr, Concurrency: *concurrency})
 	if err != nil {
 		return notRun(ctx, err)
 	}
@@ -66,6 +83,20 @@ func run() int {
 		return exitFailed
 	}
 	fmt.Println(string(execution.Output))
+	return 0
+}
+
+// serveAPI serves the Step Functions API until SIGINT or SIGTERM.
+func serveAPI(config localrun.ServeConfig) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	server, err := localrun.StartServer(ctx, config)
+	if err != nil {
+		return notRun(ctx, err)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "local: stopping the endpoint and everything it started")
+	server.Close()
 	return 0
 }
 
@@ -88,6 +119,9 @@ func readInput(input, inputFile string) (json.RawMessage, error) {
 	}
 	if !json.Valid(content) {
 		return nil, fmt.Errorf("the input is not JSON: %.200s", content)
+	}
+	if len(content) > localrun.PayloadLimit {
+		return nil, fmt.Errorf("the input is %d bytes, over Step Functions' limit of %d bytes (256 KiB) for an execution input", len(content), localrun.PayloadLimit)
 	}
 	return content, nil
 }

@@ -7,16 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/internal/localrun"
 	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/statemachine"
 )
@@ -113,6 +117,8 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 	firstState := project.Workflows["main"].Path[0].Name
 	inputFile := filepath.Join(t.TempDir(), "input.json")
 	require.NoError(t, os.WriteFile(inputFile, []byte(input+"\n"), 0o644))
+	bigInputFile := filepath.Join(t.TempDir(), "big.json")
+	require.NoError(t, os.WriteFile(bigInputFile, []byte(`{"payload":"`+strings.Repeat("x", localrun.PayloadLimit)+`"}`), 0o644))
 	tests := []struct {
 		name string
 		env  []string
@@ -151,6 +157,11 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		want:       2,
 		wantStderr: []string{"the input is not JSON"},
 	}, {
+		name:       "input over 256 KiB, refused before anything starts",
+		args:       []string{"-input-file", bigInputFile},
+		want:       2,
+		wantStderr: []string{"over Step Functions' limit of 262144 bytes (256 KiB)"},
+	}, {
 		name:       "no input",
 		want:       2,
 		wantStderr: []string{"give the execution input with -input JSON or -input-file PATH"},
@@ -170,6 +181,16 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		args:       []string{"-arch", string(foreignArch()), "-input", input},
 		want:       2,
 		wantStderr: []string{"is not installed", "apt-get install -y --no-install-recommends qemu-user-static"},
+	}, {
+		name:       "-serve on an address other machines reach",
+		args:       []string{"-serve", "0.0.0.0:0"},
+		want:       2,
+		wantStderr: []string{`"0.0.0.0:0" is not a loopback address`},
+	}, {
+		name:       "-serve with an input",
+		args:       []string{"-serve", "127.0.0.1:0", "-input", input},
+		want:       2,
+		wantStderr: []string{"-serve runs no execution itself"},
 	}, {
 		name:       "npm missing on first use",
 		env:        []string{onlyGo(t), "XDG_CACHE_HOME=" + t.TempDir(), goCache},
@@ -244,4 +265,142 @@ func TestInterruptStopsEverything(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	output, _ := exec.Command("pgrep", "-af", scratch).Output()
 	assert.Empty(t, string(output), "processes left running")
+}
+
+// SIGTERM stops the endpoint and everything it started: no process, port
+// or temporary directory is left, and the exit status is 0.
+func TestServeStopsEverythingOnSignal(t *testing.T) {
+	for _, signal := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(signal.String(), func(t *testing.T) {
+			tmp := t.TempDir()
+			address := "127.0.0.1:" + freePort(t)
+			cmd := exec.Command(binary, "-serve", address)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			lines := bufio.NewScanner(stderr)
+			var machines []string
+			for lines.Scan() {
+				t.Log(lines.Text())
+				if arn, ok := strings.CutPrefix(lines.Text(), "local: state machine "); ok {
+					machines = append(machines, arn)
+				}
+				if len(machines) == 2 {
+					break
+				}
+			}
+			require.Len(t, machines, 2, "the endpoint names both state machines")
+			children := descendants(cmd.Process.Pid)
+			require.NotEmpty(t, children, "the interpreter and the emulators run")
+			require.NoError(t, cmd.Process.Signal(signal))
+			rest, _ := io.ReadAll(stderr)
+			t.Logf("%s", rest)
+			require.NoError(t, cmd.Wait())
+			assert.Contains(t, string(rest), "local: stopping the endpoint")
+
+			leftovers, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			assert.Empty(t, leftovers, "temporary directories left in TMPDIR")
+			conn, err := net.Dial("tcp", address)
+			if err == nil {
+				conn.Close()
+			}
+			assert.Error(t, err, "%s still accepts connections", address)
+			time.Sleep(100 * time.Millisecond)
+			for _, pid := range children {
+				assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "process %d left running", pid)
+			}
+		})
+	}
+}
+
+// descendants are the processes started by pid and by those, recursively.
+func descendants(pid int) []int {
+	var all []int
+	output, _ := exec.Command("pgrep", "-P", strconv.Itoa(pid)).Output()
+	for _, field := range strings.Fields(string(output)) {
+		child, _ := strconv.Atoi(field)
+		all = append(append(all, child), descendants(child)...)
+	}
+	return all
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer listener.Close()
+	_, port, _ := net.SplitHostPort(listener.Addr().String())
+	return port
+}
+
+// debianAWSCLI is the AWS CLI .ci/run installs; other installs on PATH (a
+// pyenv shim, for one) may be another CLI.
+const debianAWSCLI = "/usr/bin/aws"
+
+// The README's AWS CLI block, run as it stands against the endpoint (on a
+// free port in place of the README's 8083), prints what the README says.
+func TestReadmeAWSCLICommands(t *testing.T) {
+	if _, err := os.Stat(debianAWSCLI); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI must run the AWS CLI test: %v; .ci/run installs it (apt-get install -y --no-install-recommends awscli)", err)
+		}
+		t.Skipf("the AWS CLI is not installed (%v): apt-get install -y --no-install-recommends awscli", err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	block := codeBlockAfter(t, string(readme), "### With the AWS CLI")
+	require.Contains(t, block, "127.0.0.1:8083", "the README's block names the endpoint")
+
+	address := "127.0.0.1:" + freePort(t)
+	cmd := exec.Command(binary, "-serve", address)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	lines := bufio.NewScanner(stderr)
+	var machines int
+	for machines < 2 && lines.Scan() {
+		t.Log(lines.Text())
+		if strings.HasPrefix(lines.Text(), "local: state machine ") {
+			machines++
+		}
+	}
+	require.Equal(t, 2, machines, "the endpoint names both state machines")
+	go io.Copy(io.Discard, stderr) // the per-execution lines
+
+	shell := exec.Command("bash", "-euo", "pipefail", "-c", strings.ReplaceAll(block, "127.0.0.1:8083", address))
+	// The Debian CLI first on PATH, and no profile or config of the user's.
+	shell.Env = append(os.Environ(), "PATH=/usr/bin:"+os.Getenv("PATH"), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	output, err := shell.CombinedOutput()
+	t.Logf("%s", output)
+	require.NoError(t, err)
+
+	// Each workflow's example output, then one Task's events per state on its path.
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	task := "\tTaskStateEntered\tTaskScheduled\tTaskStarted\tTaskSucceeded\tTaskStateExited"
+	var want strings.Builder
+	for _, name := range []string{"main", "callback"} { // the README's order
+		_, output, _ := example(t, name)
+		history := "ExecutionStarted" + strings.Repeat(task, len(project.Workflows[name].Path)) + "\tExecutionSucceeded"
+		want.WriteString("SUCCEEDED\t" + output + "\n" + history + "\n")
+	}
+	assert.Equal(t, want.String(), string(output))
+}
+
+// codeBlockAfter is the body of the first fenced code block after heading.
+func codeBlockAfter(t *testing.T, markdown, heading string) string {
+	t.Helper()
+	_, after, found := strings.Cut(markdown, "\n"+heading+"\n")
+	require.True(t, found, "README has no %q", heading)
+	_, after, found = strings.Cut(after, "```sh\n")
+	require.True(t, found, "no code block after %q", heading)
+	block, _, found := strings.Cut(after, "```")
+	require.True(t, found, "the code block after %q does not end", heading)
+	return block
 }

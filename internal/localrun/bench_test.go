@@ -1,15 +1,23 @@
 package localrun
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"stepfunctions-go/lambdas/bundle"
 
 	"stepfunctions-go/internal/seed"
+	"stepfunctions-go/internal/seedcheck"
 )
 
 // benchArches are the architectures this machine can run; the others are
@@ -105,4 +113,68 @@ func BenchmarkWorkflow(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkEndpoint is the main workflow through the local endpoint and the
+// AWS SDK, by 1 and by 8 clients at once (each function allowed 8
+// emulators): STANDARD, as an application runs it (StartExecution, then
+// DescribeExecution every millisecond until it ends: seedcheck.Run), and
+// EXPRESS with StartSyncExecution, one request per execution. Set against
+// BenchmarkWorkflow's main row, it is the API layer's cost. Native
+// architecture only.
+func BenchmarkEndpoint(b *testing.B) {
+	const emulatorsPerFunction = 8
+	for _, mainType := range []string{"STANDARD", "EXPRESS"} {
+		server, err := StartServer(b.Context(), ServeConfig{Address: "127.0.0.1:0", MainType: mainType, Sessions: Config{
+			Arch: bundle.HostArch(), Packages: packagesFor(b, bundle.HostArch()), Concurrency: emulatorsPerFunction,
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.AnonymousCredentials{}}, withoutHostPrefix)
+		_, example := workflowOf(b, "main")
+		input, output := compactExample(b, "main")
+		execute := func(ctx context.Context) error {
+			if mainType == "STANDARD" {
+				_, err := seedcheck.Run(ctx, client, server.StateMachineARNs[0], example, time.Millisecond)
+				return err
+			}
+			ended, err := client.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[0]), Input: aws.String(input)})
+			if err == nil && aws.ToString(ended.Output) != output {
+				err = fmt.Errorf("%s: %s %s", ended.Status, aws.ToString(ended.Error), aws.ToString(ended.Cause))
+			}
+			return err
+		}
+		for _, clients := range []int{1, emulatorsPerFunction} {
+			b.Run(fmt.Sprintf("type=%s/clients=%d", mainType, clients), func(b *testing.B) {
+				// Warm: the emulators the clients need are running.
+				if err := runConcurrently(b.Context(), clients, clients, execute); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				started := time.Now()
+				if err := runConcurrently(b.Context(), clients, b.N, execute); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(b.N)/time.Since(started).Seconds(), "executions/s")
+			})
+		}
+		server.Close()
+	}
+}
+
+// runConcurrently calls execute n times in all, from clients goroutines.
+func runConcurrently(ctx context.Context, clients, n int, execute func(context.Context) error) error {
+	var next atomic.Int64
+	errs := make([]error, clients)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) && errs[i] == nil {
+				errs[i] = execute(ctx)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

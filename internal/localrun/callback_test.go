@@ -125,7 +125,7 @@ func TestAMessageWithoutATaskTokenIsDeadLettered(t *testing.T) {
 // The endpoint speaks the protocol of the Go SDK the worker uses: its calls
 // succeed, and its errors arrive as the SDK's typed errors.
 func TestStepFunctionsEndpointAnswersTheSDK(t *testing.T) {
-	endpoint, err := startStepFunctionsEndpoint(testWriter{t})
+	endpoint, err := startStepFunctionsEndpoint("127.0.0.1:0", testWriter{t})
 	require.NoError(t, err)
 	t.Cleanup(endpoint.stop)
 	client := sdkClient(endpoint)
@@ -208,7 +208,7 @@ func isA[T error](err error) bool {
 // Each SendTaskHeartbeat restarts the heartbeat clock: a worker that keeps
 // reporting may take longer than HeartbeatSeconds in all.
 func TestHeartbeatsKeepATaskWaiting(t *testing.T) {
-	endpoint, err := startStepFunctionsEndpoint(testWriter{t})
+	endpoint, err := startStepFunctionsEndpoint("127.0.0.1:0", testWriter{t})
 	require.NoError(t, err)
 	t.Cleanup(endpoint.stop)
 	client := sdkClient(endpoint)

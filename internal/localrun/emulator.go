@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"stepfunctions-go/lambdas"
@@ -37,6 +39,7 @@ const emulatorStartTimeout = 15 * time.Second
 type emulator struct {
 	function lambdas.Function
 	address  string
+	ports    []string // its two ports, taken until it stops
 	process  *child
 	client   *http.Client
 }
@@ -60,7 +63,7 @@ func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap
 }
 
 func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
-	ports, err := freeLoopbackPorts(2)
+	ports, err := takeLoopbackPorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -78,14 +81,15 @@ func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootst
 	cmd.WaitDelay = stopGrace
 	process, err := startChild(cmd)
 	if err != nil {
+		releasePorts(ports)
 		return nil, fmt.Errorf("starting the emulator for %s: %w", fn.Name, err)
 	}
 	// A transport of its own: no proxy from the environment, and idle
 	// connections that close with this emulator.
 	client := &http.Client{Transport: &http.Transport{}}
-	e := &emulator{function: fn, address: address, process: process, client: client}
+	e := &emulator{function: fn, address: address, ports: ports, process: process, client: client}
 	if err := e.awaitListening(ctx); err != nil {
-		process.stop()
+		e.stop()
 		return nil, err
 	}
 	return e, nil
@@ -119,18 +123,44 @@ func localAWSEnvironment(stepFunctionsURL string) []string {
 	}
 }
 
-func freeLoopbackPorts(n int) ([]string, error) {
+// portsTaken are the ports given to this process's emulators, which bind
+// them after we release them: without this, emulators starting at once
+// could be given the same free port, and the one that cannot bind it dies
+// while its address answers from the other.
+var portsTaken = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
+// takeLoopbackPorts finds n free loopback ports that no emulator of this
+// process has; releasePorts gives them back.
+func takeLoopbackPorts(n int) ([]string, error) {
+	portsTaken.Lock()
+	defer portsTaken.Unlock()
 	var ports []string
-	for range n {
+	for len(ports) < n {
 		listener, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("finding a free loopback port: %w", err)
 		}
 		defer listener.Close() // held until all are chosen, so they differ
 		_, port, _ := net.SplitHostPort(listener.Addr().String())
-		ports = append(ports, port)
+		if !portsTaken.ports[port] {
+			ports = append(ports, port)
+		}
+	}
+	for _, port := range ports {
+		portsTaken.ports[port] = true
 	}
 	return ports, nil
+}
+
+func releasePorts(ports []string) {
+	portsTaken.Lock()
+	defer portsTaken.Unlock()
+	for _, port := range ports {
+		delete(portsTaken.ports, port)
+	}
 }
 
 func (e *emulator) awaitListening(ctx context.Context) error {
@@ -191,4 +221,88 @@ func (e *emulator) failure(err error) error {
 func (e *emulator) stop() {
 	e.client.CloseIdleConnections()
 	e.process.stop()
+	releasePorts(e.ports)
+}
+
+// emulatorPool is a function's execution environments: like Lambda, it
+// gives each invocation an emulator of its own, starts another (a cold
+// start) when all are busy, and throttles beyond its concurrency limit.
+type emulatorPool struct {
+	function lambdas.Function
+	limit    int
+	// start starts one more emulator of the function.
+	start func(ctx context.Context) (*emulator, error)
+
+	mu    sync.Mutex
+	idle  []*emulator
+	all   []*emulator
+	busy  int // invocations under way, including those waiting for a start
+	ended bool
+}
+
+// errThrottled means every emulator of the function is busy and the pool is
+// at its limit.
+var errThrottled = errors.New("throttled")
+
+// acquire is an idle emulator, or a new one while the pool is below its
+// limit; errThrottled beyond it. Give the emulator back with release.
+func (p *emulatorPool) acquire(ctx context.Context) (*emulator, error) {
+	p.mu.Lock()
+	switch {
+	case p.ended:
+		p.mu.Unlock()
+		return nil, fmt.Errorf("the emulators of %s are stopped", p.function.Name)
+	case len(p.idle) > 0:
+		e := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		p.busy++
+		p.mu.Unlock()
+		return e, nil
+	case p.busy >= p.limit:
+		p.mu.Unlock()
+		return nil, errThrottled
+	}
+	p.busy++
+	p.mu.Unlock()
+	e, err := p.start(ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.busy--
+		return nil, err
+	}
+	if p.ended { // stopped while this one started
+		p.busy--
+		go e.stop()
+		return nil, fmt.Errorf("the emulators of %s are stopped", p.function.Name)
+	}
+	p.all = append(p.all, e)
+	return e, nil
+}
+
+func (p *emulatorPool) release(e *emulator) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.busy--
+	p.idle = append(p.idle, e)
+}
+
+// emulators is every emulator the pool has started.
+func (p *emulatorPool) emulators() []*emulator {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.all)
+}
+
+// stop stops every emulator; later acquires fail.
+func (p *emulatorPool) stop() {
+	p.mu.Lock()
+	p.ended = true
+	all := slices.Clone(p.all)
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, e := range all {
+		wg.Go(e.stop)
+	}
+	wg.Wait()
 }

@@ -1,6 +1,8 @@
 package localrun
 
 import (
+	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"io"
@@ -53,8 +55,10 @@ func startSession(t *testing.T, config Config) *Session {
 	t.Cleanup(func() {
 		session.Close()
 		groups := []int{session.interpreter.process.cmd.Process.Pid}
-		for _, e := range session.emulators {
-			groups = append(groups, e.process.cmd.Process.Pid)
+		for _, pool := range session.pools {
+			for _, e := range pool.emulators() {
+				groups = append(groups, e.process.cmd.Process.Pid)
+			}
 		}
 		for _, group := range groups {
 			require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)
@@ -136,4 +140,15 @@ func stepFunction(t testing.TB, workflow *statemachine.Workflow, i int) string {
 	fn, ok := workflow.FunctionOf(workflow.Path[i])
 	require.True(t, ok, "state %q invokes no function", workflow.Path[i].Name)
 	return fn.Name
+}
+
+// compactExample is a workflow's example as the Step Functions API carries
+// it: compact JSON strings.
+func compactExample(t testing.TB, name string) (input, output string) {
+	t.Helper()
+	_, example := workflowOf(t, name)
+	var in, out bytes.Buffer
+	require.NoError(t, json.Compact(&in, example.Input))
+	require.NoError(t, json.Compact(&out, example.Output))
+	return in.String(), out.String()
 }

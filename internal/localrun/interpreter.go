@@ -32,16 +32,28 @@ type interpreter struct {
 	calls       context.Context
 	cancelCalls context.CancelFunc
 
-	messages chan incoming // in order, so that progress reads in order
-	// broken carries the first failure of an integration's machinery.
-	broken  chan error
+	loaded chan incoming // the answer to load
+	// gone is closed when the process has failed or ended; failure says how.
+	gone    chan struct{}
+	failure error
+
+	mu      sync.Mutex
+	runs    map[int]*run // executions under way, by run number
 	lastRun int
+}
+
+// run is one execution's end of the conversation: its events, in order,
+// and its end.
+type run struct {
+	messages chan incoming
+	// abandoned is closed when the execution no longer listens.
+	abandoned chan struct{}
 }
 
 // incoming is any message runner.mjs writes.
 type incoming struct {
 	Type string `json:"type"`
-	// call
+	// call (with Run)
 	Call       int             `json:"call"`
 	State      string          `json:"state"`
 	Resource   string          `json:"resource"`
@@ -60,6 +72,8 @@ type incoming struct {
 	Output json.RawMessage `json:"output"`
 	Error  string          `json:"error"`
 	Cause  string          `json:"cause"`
+	// TimedOut marks the end of an execution past its TimeoutSeconds.
+	TimedOut bool `json:"timedOut"`
 	// fatal
 	Message string `json:"message"`
 }
@@ -72,16 +86,29 @@ type taskState struct {
 // Event is a step of an execution as the interpreter reports it.
 type Event struct {
 	// Type is StateEntered, StateExited, StateFailed, StateRetried,
-	// StateCaught, or an execution-level event.
+	// StateCaught, an execution-level event, or a Task's TaskScheduled,
+	// TaskSucceeded or TaskFailed.
 	Type      string `json:"type"`
 	State     string `json:"state"`
 	StateType string `json:"stateType"`
-	// Error names the failure of a StateFailed event.
+	// Input and Output are the state's (or, for execution events, the
+	// execution's) input and output, where the event has them.
+	Input  json.RawMessage `json:"input"`
+	Output json.RawMessage `json:"output"`
+	// Error and Cause are the failure of a StateFailed or ExecutionFailed
+	// event.
 	Error string `json:"error"`
+	Cause string `json:"cause"`
 	// Attempt counts the retries of a StateRetried event, from 1.
 	Attempt int `json:"attempt"`
 	// Next is the state a StateCaught event continues with.
 	Next string `json:"next"`
+	// Resource, Parameters, TimeoutSeconds and HeartbeatSeconds describe
+	// the call of a TaskScheduled event; Resource that of every Task event.
+	Resource         string          `json:"resource"`
+	Parameters       json.RawMessage `json:"parameters"`
+	TimeoutSeconds   int             `json:"timeoutSeconds"`
+	HeartbeatSeconds int             `json:"heartbeatSeconds"`
 	// At is when this side received the event.
 	At time.Time `json:"-"`
 }
@@ -122,8 +149,9 @@ func startInterpreter(ctx context.Context, t *tools, definition string, override
 		integrations: integrations,
 		calls:        calls,
 		cancelCalls:  cancelCalls,
-		messages:     make(chan incoming, 64),
-		broken:       make(chan error, 1),
+		loaded:       make(chan incoming, 1),
+		gone:         make(chan struct{}),
+		runs:         map[int]*run{},
 	}
 	go in.read(stdout)
 	if err := in.load(ctx, definition, overrides); err != nil {
@@ -147,9 +175,13 @@ func (in *interpreter) load(ctx context.Context, definition string, overrides in
 	if err := in.send(load); err != nil {
 		return err
 	}
-	loaded, err := in.next(ctx)
-	if err != nil {
-		return err
+	var loaded incoming
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-in.gone:
+		return in.failure
+	case loaded = <-in.loaded:
 	}
 	switch loaded.Type {
 	case "invalid":
@@ -174,90 +206,123 @@ func (in *interpreter) checkIntegrations() error {
 }
 
 // execute runs the definition on input, passing each event to onEvent.
+// Executions may overlap. When ctx ends first, the run is aborted.
 func (in *interpreter) execute(ctx context.Context, input json.RawMessage, onEvent func(Event)) (incoming, error) {
+	in.mu.Lock()
 	in.lastRun++
-	run := in.lastRun
-	if err := in.send(map[string]any{"type": "run", "run": run, "input": input}); err != nil {
+	number := in.lastRun
+	r := &run{messages: make(chan incoming, 16), abandoned: make(chan struct{})}
+	in.runs[number] = r
+	in.mu.Unlock()
+	defer func() {
+		in.mu.Lock()
+		delete(in.runs, number)
+		in.mu.Unlock()
+		close(r.abandoned)
+	}()
+	if err := in.send(map[string]any{"type": "run", "run": number, "input": input}); err != nil {
 		return incoming{}, err
 	}
 	for {
-		message, err := in.next(ctx)
-		if err != nil {
-			return incoming{}, err
-		}
-		switch {
-		case message.Type == "call":
-			// Served after the events before it (the Task's StateEntered)
-			// have been reported, and concurrently with what follows.
-			go in.serve(message)
-		case message.Run != run:
-			// left over from an execution that was abandoned
-		case message.Type == "event":
-			onEvent(message.Event)
-		case message.Type == "done":
-			return message, nil
+		select {
+		case <-ctx.Done():
+			in.send(map[string]any{"type": "stop", "run": number}) // fails only when the interpreter is gone
+			return incoming{}, ctx.Err()
+		case <-in.gone:
+			return incoming{}, in.failure
+		case message := <-r.messages:
+			switch message.Type {
+			case "event":
+				onEvent(message.Event)
+			case "broken":
+				in.send(map[string]any{"type": "stop", "run": number})
+				return incoming{}, errors.New(message.Message)
+			case "done":
+				return message, nil
+			}
 		}
 	}
 }
 
-// next is the next message; a fatal message or the end of the process is
-// an error.
-func (in *interpreter) next(ctx context.Context) (incoming, error) {
-	select {
-	case <-ctx.Done():
-		return incoming{}, ctx.Err()
-	case err := <-in.broken:
-		return incoming{}, err
-	case message, ok := <-in.messages:
-		switch {
-		case !ok:
-			return incoming{}, fmt.Errorf("the ASL interpreter: %w", in.process.exitError("node"))
-		case message.Type == "fatal":
-			return incoming{}, fmt.Errorf("the ASL interpreter failed: %s", message.Message)
-		}
-		return message, nil
-	}
-}
-
+// read hands each message to whoever waits for it: a call to its
+// integration, concurrently; an event or end to its run, in order.
 func (in *interpreter) read(stdout io.Reader) {
-	defer close(in.messages)
 	lines := bufio.NewScanner(stdout)
 	lines.Buffer(nil, 16<<20) // Step Functions allows 256 KiB payloads; leave room
 	for lines.Scan() {
 		var message incoming
 		if err := json.Unmarshal(lines.Bytes(), &message); err != nil {
-			message = incoming{Type: "fatal", Message: "unreadable line from runner.mjs: " + lines.Text()}
+			in.fail(fmt.Errorf("the ASL interpreter wrote an unreadable line: %s", lines.Text()))
+			return
 		}
 		message.Event.At = time.Now()
-		in.messages <- message
+		switch message.Type {
+		case "call":
+			go in.serve(message)
+		case "loaded", "invalid":
+			in.loaded <- message
+		case "event", "done":
+			in.deliver(message)
+		case "fatal":
+			in.fail(fmt.Errorf("the ASL interpreter failed: %s", message.Message))
+			return
+		}
+	}
+	in.fail(fmt.Errorf("the ASL interpreter: %w", in.process.exitError("node")))
+}
+
+// deliver passes message to its run; a run abandoned drops it.
+func (in *interpreter) deliver(message incoming) {
+	in.mu.Lock()
+	r, ok := in.runs[message.Run]
+	in.mu.Unlock()
+	if !ok {
+		return
+	}
+	select {
+	case r.messages <- message:
+	case <-r.abandoned:
 	}
 }
 
+func (in *interpreter) fail(err error) {
+	in.failure = err
+	close(in.gone)
+}
+
 // serve answers one Task through its integration. A broken integration
-// (not a Task error) ends the execution with that error.
+// (not a Task error) ends the Task's execution with that error.
 func (in *interpreter) serve(call incoming) {
 	answer := map[string]any{"type": "answer", "call": call.Call}
-	result, err := in.integrations[call.Resource].call(in.calls, taskCall{
-		State:      call.State,
-		Parameters: call.Parameters,
-		TaskToken:  call.TaskToken,
-		Timeout:    time.Duration(call.TimeoutSeconds) * time.Second,
-		Heartbeat:  time.Duration(call.HeartbeatSeconds) * time.Second,
-	})
+	var result json.RawMessage
+	var err error
+	if taskErr := checkPayloadSize("the state's input", call.Parameters); taskErr != nil {
+		err = taskErr
+	} else {
+		result, err = in.integrations[call.Resource].call(in.calls, taskCall{
+			State:      call.State,
+			Parameters: call.Parameters,
+			TaskToken:  call.TaskToken,
+			Timeout:    time.Duration(call.TimeoutSeconds) * time.Second,
+			Heartbeat:  time.Duration(call.HeartbeatSeconds) * time.Second,
+		})
+	}
+	if err == nil {
+		if taskErr := checkPayloadSize("the task's result", result); taskErr != nil {
+			err = taskErr
+		}
+	}
 	var taskErr *TaskError
 	switch {
 	case errors.As(err, &taskErr):
 		answer["error"] = map[string]string{"name": taskErr.Name, "cause": taskErr.Cause}
 	case err != nil:
-		select {
-		case in.broken <- fmt.Errorf("the Task %q: %w", call.State, err):
-		default: // one failure is enough to end the run
-		}
+		in.deliver(incoming{Type: "broken", Run: call.Run, Message: fmt.Sprintf("the Task %q: %v", call.State, err)})
 		return
 	default:
 		answer["result"] = result
 	}
-	in.send(answer) // fails only when the interpreter is gone, which next reports
+	in.send(answer) // fails only when the interpreter is gone, which execute reports
 }
 
 func (in *interpreter) send(message any) error {

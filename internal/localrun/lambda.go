@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +45,10 @@ type taskCall struct {
 
 const lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
 
+// throttledError is the error of an invocation beyond the function's
+// concurrency, as Step Functions reports Lambda's 429.
+const throttledError = "Lambda.TooManyRequestsException"
+
 // localFunctionARN is the ARN the rendered definition names fn by; the
 // lambda:invoke integration finds the emulator by the name in it.
 func localFunctionARN(fn lambdas.Function) string {
@@ -67,22 +73,22 @@ type FaultPlan func(function string, call int) Fault
 
 // lambdaInvoke is the lambda:invoke integration over the emulators.
 type lambdaInvoke struct {
-	emulators map[string]*emulator // by function name
-	faults    FaultPlan
+	pools  map[string]*emulatorPool // by function name
+	faults FaultPlan
 
 	mu    sync.Mutex
 	calls map[string]int
 }
 
 func newLambdaInvoke(faults FaultPlan) *lambdaInvoke {
-	return &lambdaInvoke{emulators: map[string]*emulator{}, faults: faults, calls: map[string]int{}}
+	return &lambdaInvoke{pools: map[string]*emulatorPool{}, faults: faults, calls: map[string]int{}}
 }
 
-// use makes the emulators' functions invokable; call it before the first
+// use makes the pools' functions invokable; call it before the first
 // execution.
-func (l *lambdaInvoke) use(emulators []*emulator) {
-	for _, e := range emulators {
-		l.emulators[e.function.Name] = e
+func (l *lambdaInvoke) use(pools []*emulatorPool) {
+	for _, p := range pools {
+		l.pools[p.function.Name] = p
 	}
 }
 
@@ -113,10 +119,19 @@ func (l *lambdaInvoke) call(ctx context.Context, task taskCall) (json.RawMessage
 // event source mappings alike. The answer may be a function error document.
 func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byte) ([]byte, error) {
 	name := functionName(nameOrARN)
-	emulator, ok := l.emulators[name]
+	pool, ok := l.pools[name]
 	if !ok {
 		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + nameOrARN}
 	}
+	// A call holds its execution environment while it runs, however slow.
+	emulator, err := pool.acquire(ctx)
+	if errors.Is(err, errThrottled) {
+		return nil, &TaskError{Name: throttledError, Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer pool.release(emulator)
 	fault := l.fault(name)
 	if fault.Delay > 0 {
 		select {

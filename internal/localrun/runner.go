@@ -4,6 +4,14 @@
 // the stack renders it, in an independent ASL interpreter
 // (aws-local-stepfunctions), whose Task states are served here with Step
 // Functions' semantics.
+//
+// Where things are: runner.go, a Session (one workflow, ready to execute);
+// interpreter.go and js/runner.mjs, the execution engine; emulator.go, the
+// Lambda emulators and each function's pool of them; lambda.go, the
+// lambda:invoke integration; sqs.go, the queue and its mapping;
+// stepfunctions.go, the Step Functions API endpoint (protocol, task
+// tokens), with executions.go and history.go for the execution API; serve.go,
+// every workflow behind one endpoint (cmd/local -serve).
 package localrun
 
 import (
@@ -48,18 +56,33 @@ type Config struct {
 	// TaskHeartbeat, when set, replaces the HeartbeatSeconds of every Task
 	// that has one (whole seconds, at least one), for the same reason.
 	TaskHeartbeat time.Duration
+	// Concurrency is how many invocations of one function run at once, each
+	// in an emulator of its own; beyond it invocations are throttled
+	// (Lambda.TooManyRequestsException). Zero means DefaultConcurrency.
+	Concurrency int
+
+	// endpoint, when set, is the Step Functions API the functions and the
+	// waiting Tasks use, shared with other sessions; otherwise the session
+	// starts one of its own on a free loopback port.
+	endpoint *stepFunctionsEndpoint
 }
+
+// DefaultConcurrency is the default Config.Concurrency: enough for a few
+// executions at once without starting more processes than a laptop has
+// cores for.
+const DefaultConcurrency = 4
 
 // Session holds a workflow ready to execute: emulators running, definition
 // loaded. Close it to stop every process and remove every file it made.
 type Session struct {
 	progress      io.Writer
-	emulators     []*emulator
+	definition    string // as rendered with the local resources
+	pools         []*emulatorPool
 	interpreter   *interpreter
 	stepFunctions *stepFunctionsEndpoint
+	ownsEndpoint  bool
 	queues        []*localQueue
 	tempDir       string
-	executeMu     sync.Mutex
 	closeOnce     sync.Once
 }
 
@@ -69,6 +92,9 @@ type Execution struct {
 	Output json.RawMessage
 	// Failure is set when the execution failed.
 	Failure *Failure
+	// TimedOut says the execution ran past the workflow's TimeoutSeconds
+	// (Failure is then States.Timeout).
+	TimedOut bool
 	// Transitions counts states entered plus retries, as Step Functions
 	// counts state transitions.
 	Transitions int
@@ -80,6 +106,18 @@ type Execution struct {
 type Failure struct {
 	Error string `json:"error"`
 	Cause string `json:"cause"`
+}
+
+// PayloadLimit is Step Functions' limit on an execution's input and output,
+// a state's input and output and a task's result: 256 KiB of UTF-8.
+const PayloadLimit = 256 << 10
+
+// checkPayloadSize fails what exceeds PayloadLimit as Step Functions does.
+func checkPayloadSize(what string, payload []byte) *TaskError {
+	if len(payload) <= PayloadLimit {
+		return nil
+	}
+	return &TaskError{Name: "States.DataLimitExceeded", Cause: fmt.Sprintf("%s is %d bytes, over Step Functions' limit of %d bytes (256 KiB)", what, len(payload), PayloadLimit)}
 }
 
 // Start builds, unpacks and starts everything the workflow needs. On error
@@ -113,15 +151,19 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}
-	s := &Session{progress: progress, tempDir: tempDir}
+	s := &Session{progress: progress, definition: definition, tempDir: tempDir}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
 	// The functions' environment names the endpoint: it comes first.
-	if s.stepFunctions, err = startStepFunctionsEndpoint(progress); err != nil {
-		return nil, err
+	s.stepFunctions = config.endpoint
+	if s.stepFunctions == nil {
+		if s.stepFunctions, err = startStepFunctionsEndpoint("127.0.0.1:0", progress); err != nil {
+			return nil, err
+		}
+		s.ownsEndpoint = true
 	}
 	invoke := newLambdaInvoke(config.Faults)
 	sendAndWait := &sendMessageAndWait{queues: map[string]*localQueue{}, stepFunctions: s.stepFunctions}
@@ -139,7 +181,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	loading.Go(func() {
 		s.interpreter, interpreterErr = startInterpreter(ctx, tools, definition, overrides, integrations)
 	})
-	s.emulators, err = buildAndStartEmulators(ctx, config, resources.functions, tools, tempDir, localAWSEnvironment(s.stepFunctions.url))
+	s.pools, err = startEmulatorPools(ctx, config, resources.functions, tools, tempDir, localAWSEnvironment(s.stepFunctions.url))
 	loading.Wait()
 	if err = errors.Join(interpreterErr, err); err != nil {
 		return nil, err
@@ -147,13 +189,13 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err = s.interpreter.checkIntegrations(); err != nil {
 		return nil, err
 	}
-	invoke.use(s.emulators)
+	invoke.use(s.pools)
 	runsOn := "natively"
 	if tools.qemu != "" {
 		runsOn = "under " + filepath.Base(tools.qemu)
 	}
-	for _, e := range s.emulators {
-		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s\n", e.function.Name, config.Arch, e.address, runsOn)
+	for _, pool := range s.pools {
+		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s, up to %d at once\n", pool.function.Name, config.Arch, pool.emulators()[0].address, runsOn, pool.limit)
 	}
 	for _, queue := range s.queues {
 		fmt.Fprintf(progress, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.Name, localQueueURL(queue.Name), queue.Consumer, s.stepFunctions.url)
@@ -186,36 +228,50 @@ func localResourcesOf(workflow *statemachine.Workflow, functions []lambdas.Funct
 	return resources
 }
 
-// buildAndStartEmulators builds the functions (unless config has them),
-// unpacks each into tempDir and starts its emulator.
-func buildAndStartEmulators(ctx context.Context, config Config, functions []lambdas.Function, t *tools, tempDir string, awsEnvironment []string) ([]*emulator, error) {
+// startEmulatorPools builds the functions (unless config has them), unpacks
+// each into tempDir and starts a pool of emulators for it, with one
+// emulator running so that a failure shows now, not at the first execution.
+func startEmulatorPools(ctx context.Context, config Config, functions []lambdas.Function, t *tools, tempDir string, awsEnvironment []string) ([]*emulatorPool, error) {
 	packages, err := packagesOf(ctx, config, functions)
 	if err != nil {
 		return nil, err
 	}
-	emulators := make([]*emulator, len(packages))
+	limit := config.Concurrency
+	if limit == 0 {
+		limit = DefaultConcurrency
+	}
+	if limit < 0 {
+		return nil, setupErrorf("the concurrency per function must be at least 1, got %d", limit)
+	}
+	pools := make([]*emulatorPool, len(packages))
 	errs := make([]error, len(packages))
 	var wg sync.WaitGroup
 	for i, pkg := range packages {
 		wg.Go(func() {
-			dir := filepath.Join(tempDir, pkg.Function.Name)
-			bootstrap, err := unpack(pkg, dir)
-			if err == nil {
-				emulators[i], err = startEmulator(ctx, t, pkg.Function, bootstrap, awsEnvironment)
+			bootstrap, err := unpack(pkg, filepath.Join(tempDir, pkg.Function.Name))
+			if err != nil {
+				errs[i] = err
+				return
 			}
-			errs[i] = err
+			pools[i] = &emulatorPool{function: pkg.Function, limit: limit, start: func(ctx context.Context) (*emulator, error) {
+				return startEmulator(ctx, t, pkg.Function, bootstrap, awsEnvironment)
+			}}
+			var first *emulator
+			if first, errs[i] = pools[i].acquire(ctx); errs[i] == nil {
+				pools[i].release(first)
+			}
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		for _, e := range emulators {
-			if e != nil {
-				e.stop()
+		for _, pool := range pools {
+			if pool != nil {
+				pool.stop()
 			}
 		}
 		return nil, err
 	}
-	return emulators, nil
+	return pools, nil
 }
 
 func packagesOf(ctx context.Context, config Config, functions []lambdas.Function) ([]bundle.Package, error) {
@@ -238,22 +294,36 @@ func packagesOf(ctx context.Context, config Config, functions []lambdas.Function
 	return packages, nil
 }
 
-// Execute runs the workflow once on input. A failed execution is not an
-// error: it is reported in Execution.Failure. Executions of one session run
-// one at a time.
+// Execute runs the workflow once on input, printing its progress. A failed
+// execution is not an error: it is reported in Execution.Failure.
+// Executions may overlap.
 func (s *Session) Execute(ctx context.Context, input json.RawMessage) (*Execution, error) {
+	return s.execute(ctx, input, s.progress, nil)
+}
+
+// execute runs the workflow once on input, printing each step to progress
+// and passing each event to record, when set.
+func (s *Session) execute(ctx context.Context, input json.RawMessage, progress io.Writer, record func(Event)) (*Execution, error) {
 	if !json.Valid(input) {
 		return nil, setupErrorf("the input is not JSON: %.200s", input)
 	}
-	s.executeMu.Lock()
-	defer s.executeMu.Unlock()
-	report := newProgressReport(s.progress)
+	if err := checkPayloadSize("the execution input", input); err != nil {
+		return nil, &SetupError{msg: err.Cause}
+	}
+	report := newProgressReport(progress)
+	onEvent := report.event
+	if record != nil {
+		onEvent = func(e Event) {
+			report.event(e)
+			record(e)
+		}
+	}
 	started := time.Now()
-	done, err := s.interpreter.execute(ctx, input, report.event)
+	done, err := s.interpreter.execute(ctx, input, onEvent)
 	if err != nil {
 		return nil, err
 	}
-	execution := &Execution{Transitions: report.transitions, Duration: time.Since(started)}
+	execution := &Execution{TimedOut: done.TimedOut, Transitions: report.transitions, Duration: time.Since(started)}
 	if done.Error != "" {
 		execution.Failure = &Failure{Error: done.Error, Cause: done.Cause}
 	} else {
@@ -274,12 +344,12 @@ func (s *Session) Close() {
 		for _, queue := range s.queues {
 			queue.close()
 		}
-		if s.stepFunctions != nil {
+		if s.ownsEndpoint {
 			s.stepFunctions.stop()
 		}
 		var wg sync.WaitGroup
-		for _, e := range s.emulators {
-			wg.Go(e.stop)
+		for _, pool := range s.pools {
+			wg.Go(pool.stop)
 		}
 		wg.Wait()
 		os.RemoveAll(s.tempDir)

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -116,7 +117,7 @@ func (q *localQueue) deliver(ctx context.Context, message events.SQSMessage) {
 		message.ReceiptHandle = rand.Text()
 		event, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{message}}) // strings and maps of strings
 		fmt.Fprintf(q.progress, "  sqs: message %s delivered to %s (receive %d of %d)\n", message.MessageId, q.Consumer, receive, q.MaxReceiveCount)
-		answer, err := q.lambda.invoke(ctx, q.Consumer, event)
+		answer, err := q.invokeWhenFree(ctx, event)
 		if err != nil && ctx.Err() != nil {
 			return // the session is closing
 		}
@@ -128,6 +129,29 @@ func (q *localQueue) deliver(ctx context.Context, message events.SQSMessage) {
 		fmt.Fprintf(q.progress, "  sqs: message %s not processed: %s\n", message.MessageId, failure)
 	}
 	fmt.Fprintf(q.progress, "  sqs: message %s received %d times (the redrive policy's maxReceiveCount): moved to the dead-letter queue, no more deliveries\n", message.MessageId, q.MaxReceiveCount)
+}
+
+// throttleBackoff is how long the mapping waits before invoking a
+// throttled consumer again.
+const throttleBackoff = 20 * time.Millisecond
+
+// invokeWhenFree invokes the consumer, waiting while it is throttled: the
+// mapping's pollers back off to what the function can take instead of
+// handing the message back, which here would dead-letter it within
+// milliseconds. (On AWS a long throttle can still use up receives.)
+func (q *localQueue) invokeWhenFree(ctx context.Context, event []byte) ([]byte, error) {
+	for {
+		answer, err := q.lambda.invoke(ctx, q.Consumer, event)
+		var taskErr *TaskError
+		if !errors.As(err, &taskErr) || taskErr.Name != throttledError {
+			return answer, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(throttleBackoff):
+		}
+	}
 }
 
 // deliveryFailure says why an invocation leaves the message in the queue:

@@ -3,27 +3,39 @@ package localrun
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
-// stepFunctionsEndpoint is a loopback Step Functions API serving the
-// operations a callback worker calls: SendTaskSuccess, SendTaskFailure and
-// SendTaskHeartbeat. The functions' own AWS SDKs reach it through
-// AWS_ENDPOINT_URL_SFN, so a worker runs the same calls as on AWS.
+// stepFunctionsEndpoint is a loopback Step Functions API in the AWS JSON
+// 1.0 protocol. It always serves the operations a callback worker calls:
+// SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat (the functions' own
+// AWS SDKs reach it through AWS_ENDPOINT_URL_SFN, so a worker runs the same
+// calls as on AWS), and the execution API of the state machines registered
+// with it (executions.go).
 type stepFunctionsEndpoint struct {
 	url      string
 	server   *http.Server
 	served   chan struct{} // closed when Serve returns
 	progress io.Writer
 
-	mu      sync.Mutex
-	waiting map[string]*waitingTask // by task token
+	mu       sync.Mutex
+	waiting  map[string]*waitingTask  // by task token
+	machines map[string]*stateMachine // by ARN
+	// executions is the context of every execution started here; stop ends
+	// it and waits for running. Once stopping, no execution starts.
+	executions   context.Context
+	endExecution context.CancelFunc
+	running      sync.WaitGroup
+	stopping     bool
 }
 
 // waitingTask is a .waitForTaskToken Task waiting for its token's report.
@@ -40,16 +52,25 @@ type taskOutcome struct {
 	err    *TaskError
 }
 
-func startStepFunctionsEndpoint(progress io.Writer) (*stepFunctionsEndpoint, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("listening on a loopback port for the local Step Functions endpoint: %w", err)
+// startStepFunctionsEndpoint serves on address, which must be a loopback
+// address: the endpoint accepts any credentials.
+func startStepFunctionsEndpoint(address string, progress io.Writer) (*stepFunctionsEndpoint, error) {
+	if err := requireLoopback(address); err != nil {
+		return nil, err
 	}
+	listener, err := net.Listen("tcp", address)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s for the local Step Functions endpoint: %w", address, err)
+	}
+	executions, endExecutions := context.WithCancel(context.Background())
 	s := &stepFunctionsEndpoint{
-		url:      "http://" + listener.Addr().String(),
-		served:   make(chan struct{}),
-		progress: progress,
-		waiting:  map[string]*waitingTask{},
+		url:          "http://" + listener.Addr().String(),
+		served:       make(chan struct{}),
+		progress:     progress,
+		waiting:      map[string]*waitingTask{},
+		machines:     map[string]*stateMachine{},
+		executions:   executions,
+		endExecution: endExecutions,
 	}
 	s.server = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -59,8 +80,26 @@ func startStepFunctionsEndpoint(progress io.Writer) (*stepFunctionsEndpoint, err
 	return s, nil
 }
 
-// stop waits for the requests in progress, which are quick, and closes.
+// requireLoopback refuses an address other interfaces could reach.
+func requireLoopback(address string) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return setupErrorf("the endpoint address %q is not host:port, e.g. 127.0.0.1:8083: %v", address, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return setupErrorf("the endpoint address %q is not a loopback address: the endpoint accepts any credentials, so it listens on 127.0.0.1, ::1 or localhost only", address)
+	}
+	return nil
+}
+
+// stop ends the executions under way, waits for the requests in progress,
+// which are quick, and closes.
 func (s *stepFunctionsEndpoint) stop() {
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
+	s.endExecution()
+	s.running.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	if s.server.Shutdown(ctx) != nil {
@@ -144,43 +183,93 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Type + ": " + e.Message }
 
-// maxReportBytes bounds a request body: Step Functions allows outputs of
-// 256 KiB; JSON escaping may add to that.
-const maxReportBytes = 1 << 20
+func apiErrorf(errorType, format string, args ...any) *apiError {
+	return &apiError{Type: errorType, Message: fmt.Sprintf(format, args...)}
+}
+
+// maxRequestBytes bounds a request body: Step Functions allows inputs and
+// outputs of 256 KiB; JSON escaping may add to that.
+const maxRequestBytes = 1 << 20
+
+// operation answers one API call: it decodes the request body and returns
+// the response, which is marshalled as JSON, or an error.
+type operation func(s *stepFunctionsEndpoint, body []byte) (any, error)
+
+var operations = map[string]operation{
+	"SendTaskSuccess":      sendTaskReport("SendTaskSuccess"),
+	"SendTaskFailure":      sendTaskReport("SendTaskFailure"),
+	"SendTaskHeartbeat":    sendTaskReport("SendTaskHeartbeat"),
+	"ListStateMachines":    (*stepFunctionsEndpoint).listStateMachines,
+	"DescribeStateMachine": (*stepFunctionsEndpoint).describeStateMachine,
+	"StartExecution":       (*stepFunctionsEndpoint).startExecution,
+	"StartSyncExecution":   (*stepFunctionsEndpoint).startSyncExecution,
+	"DescribeExecution":    (*stepFunctionsEndpoint).describeExecution,
+	"ListExecutions":       (*stepFunctionsEndpoint).listExecutions,
+	"StopExecution":        (*stepFunctionsEndpoint).stopExecution,
+	"GetExecutionHistory":  (*stepFunctionsEndpoint).getExecutionHistory,
+}
 
 // ServeHTTP answers one call in the AWS JSON 1.0 protocol: POST / with the
-// operation in X-Amz-Target.
+// operation in X-Amz-Target. Any credentials and signature are accepted.
 func (s *stepFunctionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	operation, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
-	var report taskReport
-	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxReportBytes)).Decode(&report)
-	if err != nil {
-		err = &apiError{Type: "SerializationException", Message: "the request body is not a JSON object of at most 1 MiB: " + err.Error()}
-	} else {
-		err = s.handle(operation, report)
+	name, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+	var response any
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+	op, known := operations[name]
+	switch {
+	case err != nil:
+		err = apiErrorf("SerializationException", "the request body could not be read (at most 1 MiB): %v", err)
+	case !known:
+		err = apiErrorf("UnknownOperationException", "the local Step Functions endpoint does not serve %q; it serves %s", name, strings.Join(slices.Sorted(maps.Keys(operations)), ", "))
+	case !json.Valid(body):
+		err = apiErrorf("SerializationException", "the request body is not JSON")
+	default:
+		response, err = op(s, body)
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	if err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		json.NewEncoder(w).Encode(err)
+		var apiErr *apiError
+		if !errors.As(err, &apiErr) {
+			apiErr = apiErrorf("InternalFailure", "%v", err)
+			w.WriteHeader(http.StatusInternalServerError)
+		} else {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+		json.NewEncoder(w).Encode(apiErr)
 		return
 	}
-	io.WriteString(w, "{}")
+	json.NewEncoder(w).Encode(response)
 }
 
-func (s *stepFunctionsEndpoint) handle(operation string, report taskReport) error {
+// decode reads a request body into request; a field of the wrong type is
+// the client's error.
+func decode(body []byte, request any) error {
+	if err := json.Unmarshal(body, request); err != nil {
+		return apiErrorf("SerializationException", "the request body does not have the operation's shape: %v", err)
+	}
+	return nil
+}
+
+func sendTaskReport(operation string) operation {
+	return func(s *stepFunctionsEndpoint, body []byte) (any, error) {
+		var report taskReport
+		if err := decode(body, &report); err != nil {
+			return nil, err
+		}
+		return struct{}{}, s.report(operation, report)
+	}
+}
+
+func (s *stepFunctionsEndpoint) report(operation string, report taskReport) error {
 	var outcome taskOutcome
 	switch operation {
-	case "SendTaskHeartbeat":
 	case "SendTaskSuccess":
 		if report.Output == nil || !json.Valid([]byte(*report.Output)) {
-			return &apiError{Type: "InvalidOutput", Message: "the output must be JSON text"}
+			return apiErrorf("InvalidOutput", "the output must be JSON text")
 		}
 		outcome.output = json.RawMessage(*report.Output)
 	case "SendTaskFailure":
 		outcome.err = &TaskError{Name: report.Error, Cause: report.Cause}
-	default:
-		return &apiError{Type: "UnknownOperationException", Message: fmt.Sprintf("the local Step Functions endpoint serves SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat, not %q", operation)}
 	}
 	s.mu.Lock()
 	task, ok := s.waiting[report.TaskToken]
@@ -190,7 +279,7 @@ func (s *stepFunctionsEndpoint) handle(operation string, report taskReport) erro
 	s.mu.Unlock()
 	if !ok {
 		fmt.Fprintf(s.progress, "  sfn: %s for a task that is not waiting: TaskDoesNotExist\n", operation)
-		return &apiError{Type: "TaskDoesNotExist", Message: "Task does not exist anymore"}
+		return apiErrorf("TaskDoesNotExist", "Task does not exist anymore")
 	}
 	detail := ""
 	if outcome.err != nil {

@@ -14,10 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
@@ -25,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/infra"
+	"stepfunctions-go/internal/seedcheck"
 	"stepfunctions-go/statemachine"
 )
 
@@ -123,8 +121,10 @@ func TestAcceptance(t *testing.T) {
 	t.Run("example execution", func(t *testing.T) {
 		example, err := statemachine.LoadExample(infra.MainWorkflow)
 		require.NoError(t, err)
-		out := runExecution(t, cloud.sfn, outputs["stateMachineArn"], string(example.Input))
-		assert.JSONEq(t, string(example.Output), out)
+		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+		defer cancel()
+		_, err = seedcheck.Run(ctx, cloud.sfn, outputs["stateMachineArn"], example, 2*time.Second)
+		require.NoError(t, err)
 	})
 
 	again, err := stack.Up(ctx, progress)
@@ -178,30 +178,6 @@ func runIn(t *testing.T, dir, name string, args ...string) {
 	cmd.Dir = dir
 	output, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s %v in %s:\n%s", name, args, dir, output)
-}
-
-// runExecution starts one execution and polls until it ends; it fails the
-// test with the execution's error and cause unless it succeeded.
-func runExecution(t *testing.T, client *sfn.Client, arn, input string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &arn, Input: &input})
-	require.NoError(t, err, "starting an execution of %s", arn)
-	for {
-		desc, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
-		require.NoError(t, err, "describing execution %s", aws.ToString(started.ExecutionArn))
-		if desc.Status != sfntypes.ExecutionStatusRunning {
-			require.Equal(t, sfntypes.ExecutionStatusSucceeded, desc.Status,
-				"execution %s: error %q, cause %q", aws.ToString(started.ExecutionArn), aws.ToString(desc.Error), aws.ToString(desc.Cause))
-			return aws.ToString(desc.Output)
-		}
-		select {
-		case <-ctx.Done():
-			require.FailNow(t, "execution did not end in time", "%s is still %s", aws.ToString(started.ExecutionArn), desc.Status)
-		case <-time.After(2 * time.Second):
-		}
-	}
 }
 
 // assertAllGone polls because deletes in IAM, SQS and Step Functions are

@@ -5,22 +5,29 @@
 //
 // Go → JS:  {"type":"load","definition":{…},"retryIntervalMs":n?,"taskTimeoutSeconds":n?,"taskHeartbeatSeconds":n?}
 //           {"type":"run","run":n,"input":…}
+//           {"type":"stop","run":n}
 //           {"type":"answer","call":n,"result":…} | {"type":"answer","call":n,"error":{"name":…,"cause":…}}
 // JS → Go:  {"type":"loaded","tasks":[{"state":…,"resource":…}]} | {"type":"invalid","errors":…}
-//           {"type":"call","call":n,"state":…,"resource":…,"parameters":…,
+//           {"type":"call","call":n,"run":n,"state":…,"resource":…,"parameters":…,
 //            "timeoutSeconds":n?,"heartbeatSeconds":n?,"taskToken":…?}
-//           {"type":"event","run":n,"event":{"type":…,"state":…,"stateType":…,"error":…,"attempt":…,"next":…}}
+//           {"type":"event","run":n,"event":{"type":…,"timestamp":…,"state":…,"stateType":…,"input":…,"output":…,
+//                                             "error":…,"cause":…,"attempt":…,"next":…,
+//                                             "resource":…,"parameters":…,"timeoutSeconds":…,"heartbeatSeconds":…}}
 //           {"type":"done","run":n,"output":…} | {"type":"done","run":n,"error":…,"cause":…}
+//           | {"type":"done","run":n,"error":…,"cause":…,"timedOut":true} | {"type":"done","run":n,"aborted":true}
+// Runs are independent and may overlap: each has its own Task handlers.
 //           {"type":"fatal","message":…}
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import validateASL from 'asl-validator';
-import { StateMachine, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import { StateMachine, ExecutionError, ExecutionAbortedError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
 
 const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 
 let machine;
-let overrides;
+let tasks;
+let retryIntervalMs;
+const running = new Map(); // run → abort
 const pendingCalls = new Map();
 let lastCall = 0;
 
@@ -59,11 +66,12 @@ function markTaskToken(template) {
 // integration would: with a result, or with an error whose name Retry and
 // Catch match and whose message becomes the Cause. The interpreter enforces
 // TimeoutSeconds; a callback integration needs them too, to expire its token.
-function callGo(name, state, parameters) {
+function callGo(run, name, state, parameters) {
   const call = ++lastCall;
   const message = {
     type: 'call',
     call,
+    run,
     state: name,
     resource: state.Resource,
     parameters,
@@ -78,25 +86,35 @@ function callGo(name, state, parameters) {
     );
   }
   // The events logged so far (this state's StateEntered) reach stdout in
-  // microtasks: send the call after them, so progress reads in order.
-  setImmediate(() => send(message));
-  return new Promise((resolve, reject) => pendingCalls.set(call, { resolve, reject }));
+  // microtasks: send the call after them, so progress and history read in
+  // order. The interpreter logs no events of a Task's own, which the
+  // execution history has: TaskScheduled here, its outcome in answer.
+  const taskEvent = { state: name, stateType: 'Task', resource: state.Resource };
+  setImmediate(() => {
+    send({ type: 'event', run, event: { ...taskEvent, type: 'TaskScheduled', timestamp: Date.now(), parameters: message.parameters,
+      timeoutSeconds: state.TimeoutSeconds, heartbeatSeconds: state.HeartbeatSeconds } });
+    send(message);
+  });
+  return new Promise((resolve, reject) => pendingCalls.set(call, { resolve, reject, run, taskEvent }));
 }
 
 function answer({ call, result, error }) {
   const pending = pendingCalls.get(call);
   if (!pending) return; // the Task already timed out
   pendingCalls.delete(call);
+  const { run, taskEvent } = pending;
   if (error) {
+    send({ type: 'event', run, event: { ...taskEvent, type: 'TaskFailed', timestamp: Date.now(), error: error.name, cause: error.cause } });
     const failure = new Error(error.cause);
     failure.name = error.name;
     pending.reject(failure);
   } else {
+    send({ type: 'event', run, event: { ...taskEvent, type: 'TaskSucceeded', timestamp: Date.now(), output: result } });
     pending.resolve(result);
   }
 }
 
-function load({ definition, retryIntervalMs, taskTimeoutSeconds, taskHeartbeatSeconds }) {
+function load({ definition, retryIntervalMs: retryMs, taskTimeoutSeconds, taskHeartbeatSeconds }) {
   // asl-validator catches what the interpreter would run anyway, such as an
   // unreachable state. It annotates what it checks, hence the copy.
   const validation = validateASL(structuredClone(definition), { checkPaths: true, checkArn: true });
@@ -105,7 +123,7 @@ function load({ definition, retryIntervalMs, taskTimeoutSeconds, taskHeartbeatSe
     return;
   }
   const states = collectStates(definition.States);
-  const tasks = states.filter(({ state }) => state.Type === 'Task');
+  tasks = states.filter(({ state }) => state.Type === 'Task');
   for (const { state } of tasks) {
     if (taskTimeoutSeconds) {
       state.TimeoutSeconds = taskTimeoutSeconds;
@@ -115,26 +133,23 @@ function load({ definition, retryIntervalMs, taskTimeoutSeconds, taskHeartbeatSe
     if (takesTaskToken(state)) state.Parameters = markTaskToken(state.Parameters);
   }
   machine = new StateMachine(definition);
-  overrides = {
-    taskResourceLocalHandlers: Object.fromEntries(
-      tasks.map(({ name, state }) => [name, (parameters) => callGo(name, state, parameters)]),
-    ),
-  };
-  if (retryIntervalMs !== undefined) {
-    overrides.retryIntervalOverrides = Object.fromEntries(
-      states.filter(({ state }) => state.Retry).map(({ name }) => [name, retryIntervalMs]),
-    );
+  if (retryMs !== undefined) {
+    retryIntervalMs = Object.fromEntries(states.filter(({ state }) => state.Retry).map(({ name }) => [name, retryMs]));
   }
   send({ type: 'loaded', tasks: tasks.map(({ name, state }) => ({ state: name, resource: state.Resource })) });
 }
 
-// Only what the progress output needs: inputs and outputs stay on this side.
+// What the progress output and the execution history need.
 function summarize(event) {
   return {
     type: event.type,
+    timestamp: event.timestamp,
     state: event.state?.name,
     stateType: event.state?.type,
+    input: event.state?.input ?? event.input,
+    output: event.state?.output ?? event.output,
     error: event.Error,
+    cause: event.Cause === undefined ? undefined : String(event.Cause),
     attempt: event.retry?.attempt,
     next: event.catch?.catcher?.Next,
   };
@@ -144,14 +159,22 @@ function failureOf(error) {
   if (error instanceof ExecutionError) {
     return { error: error.cause.name, cause: String(error.cause.message ?? '') };
   }
+  if (error instanceof ExecutionAbortedError) return { aborted: true };
   if (error instanceof ExecutionTimeoutError) {
-    return { error: 'States.Timeout', cause: "The execution ran longer than the workflow's TimeoutSeconds." };
+    return { error: 'States.Timeout', cause: "The execution ran longer than the workflow's TimeoutSeconds.", timedOut: true };
   }
   throw error;
 }
 
 async function run({ run, input }) {
+  const overrides = {
+    taskResourceLocalHandlers: Object.fromEntries(
+      tasks.map(({ name, state }) => [name, (parameters) => callGo(run, name, state, parameters)]),
+    ),
+  };
+  if (retryIntervalMs) overrides.retryIntervalOverrides = retryIntervalMs;
   const execution = machine.run(input, { overrides });
+  running.set(run, execution.abort);
   const forwarded = (async () => {
     for await (const event of execution.eventLogs) send({ type: 'event', run, event: summarize(event) });
   })();
@@ -161,11 +184,17 @@ async function run({ run, input }) {
   } catch (error) {
     outcome = failureOf(error);
   }
+  running.delete(run);
   await forwarded;
   send({ type: 'done', run, ...outcome });
 }
 
-const handlers = { load, run, answer };
+// StopExecution: the run ends as aborted; a run already ended is left alone.
+function stop({ run }) {
+  running.get(run)?.();
+}
+
+const handlers = { load, run, stop, answer };
 
 createInterface({ input: process.stdin }).on('line', async (line) => {
   try {

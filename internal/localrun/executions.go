@@ -1,0 +1,417 @@
+package localrun
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The execution API of the local Step Functions endpoint: state machines,
+// each a Session, and their executions, with the names, ARNs, request and
+// response shapes and error codes of Step Functions.
+
+// stateMachine is a workflow served by the endpoint.
+type stateMachine struct {
+	name, arn, roleArn, logGroupArn string
+	kind                            string // STANDARD or EXPRESS
+	definition                      string
+	created                         time.Time
+	session                         *Session
+
+	mu         sync.Mutex
+	executions []*execution // in start order
+}
+
+// execution is one execution of a state machine, running or ended.
+type execution struct {
+	machine *stateMachine
+	name    string
+	arn     string
+	input   json.RawMessage
+	started time.Time
+	stop    context.CancelFunc
+	ended   chan struct{} // closed when status leaves RUNNING
+
+	mu      sync.Mutex
+	status  string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED
+	stopped time.Time
+	output  json.RawMessage
+	failure *Failure
+	history []Event
+}
+
+// register serves session's workflow as a state machine named name.
+func (s *stepFunctionsEndpoint) register(session *Session, name, kind, definition string) *stateMachine {
+	machine := &stateMachine{
+		name:        name,
+		arn:         "arn:aws:states:" + localRegion + ":" + localAccount + ":stateMachine:" + name,
+		roleArn:     "arn:aws:iam::" + localAccount + ":role/" + name,
+		logGroupArn: "arn:aws:logs:" + localRegion + ":" + localAccount + ":log-group:/aws/vendedlogs/states/" + name + ":*",
+		kind:        kind,
+		definition:  definition,
+		created:     time.Now(),
+		session:     session,
+	}
+	s.mu.Lock()
+	s.machines[machine.arn] = machine
+	s.mu.Unlock()
+	return machine
+}
+
+// epochSeconds is a timestamp as the AWS JSON protocols write it.
+func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+// arnPattern matches a state machine ARN (resource stateMachine) or an
+// execution ARN (resource execution or express), capturing the resource
+// type and the names after it.
+var arnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution|express):([^:]+)(?::([^:]+))?(?::([^:]+))?$`)
+
+func (s *stepFunctionsEndpoint) machine(arn string) (*stateMachine, error) {
+	match := arnPattern.FindStringSubmatch(arn)
+	if match == nil || match[1] != "stateMachine" || match[3] != "" {
+		return nil, apiErrorf("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+	}
+	s.mu.Lock()
+	machine, ok := s.machines[arn]
+	s.mu.Unlock()
+	if !ok {
+		return nil, apiErrorf("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	}
+	return machine, nil
+}
+
+func (s *stepFunctionsEndpoint) execution(arn string) (*execution, error) {
+	match := arnPattern.FindStringSubmatch(arn)
+	if match == nil || match[1] == "stateMachine" || match[3] == "" {
+		return nil, apiErrorf("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+	}
+	machineArn := strings.Replace(arn[:strings.LastIndex(arn, ":"+match[3])], ":"+match[1]+":", ":stateMachine:", 1)
+	s.mu.Lock()
+	machine, ok := s.machines[machineArn]
+	s.mu.Unlock()
+	if ok {
+		machine.mu.Lock()
+		defer machine.mu.Unlock()
+		if i := slices.IndexFunc(machine.executions, func(e *execution) bool { return e.arn == arn }); i >= 0 {
+			return machine.executions[i], nil
+		}
+	}
+	return nil, apiErrorf("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+}
+
+// invalidNameCharacters are what Step Functions refuses in a name:
+// whitespace, brackets, wildcards, special characters and control characters.
+var invalidNameCharacters = regexp.MustCompile("[\\s<>{}\\[\\]?*\"#%\\\\^|~`$&,;:/\\x00-\\x1f\\x7f-\\x9f]")
+
+func checkName(name string) error {
+	if n := utf8.RuneCountInString(name); n < 1 || n > 80 {
+		return apiErrorf("InvalidName", "Invalid Name: '%s' (a name has 1 to 80 characters)", name)
+	}
+	if invalidNameCharacters.MatchString(name) {
+		return apiErrorf("InvalidName", "Invalid Name: '%s' (no whitespace, brackets, wildcards, control characters or any of \" # %% \\ ^ | ~ ` $ & , ; : /)", name)
+	}
+	return nil
+}
+
+// checkInput applies StartExecution's rules to an execution input: JSON
+// text of at most payloadLimit bytes; none means {}.
+func checkInput(input *string) (json.RawMessage, error) {
+	if input == nil {
+		return json.RawMessage("{}"), nil
+	}
+	if err := checkPayloadSize("the execution input", []byte(*input)); err != nil {
+		return nil, apiErrorf("InvalidExecutionInput", "%s", err.Cause)
+	}
+	if !json.Valid([]byte(*input)) {
+		return nil, apiErrorf("InvalidExecutionInput", "Invalid State Machine Execution Input: 'the input is not JSON'")
+	}
+	return json.RawMessage(*input), nil
+}
+
+type startRequest struct {
+	StateMachineArn string  `json:"stateMachineArn"`
+	Name            *string `json:"name"`
+	Input           *string `json:"input"`
+}
+
+// start checks request and starts the execution it asks for, or returns the
+// open one of the same name and input, as StartExecution does.
+func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) {
+	machine, err := s.machine(request.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	name := uuid()
+	if request.Name != nil {
+		name = *request.Name
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	input, err := checkInput(request.Input)
+	if err != nil {
+		return nil, err
+	}
+	kind := "execution"
+	if machine.kind == "EXPRESS" {
+		kind = "express"
+	}
+	machine.mu.Lock()
+	defer machine.mu.Unlock()
+	if i := slices.IndexFunc(machine.executions, func(e *execution) bool { return e.name == name }); i >= 0 {
+		existing := machine.executions[i]
+		existing.mu.Lock()
+		defer existing.mu.Unlock()
+		if existing.status == "RUNNING" && string(existing.input) == string(input) {
+			return existing, nil
+		}
+		return nil, apiErrorf("ExecutionAlreadyExists", "Execution Already Exists: '%s'", existing.arn)
+	}
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return nil, apiErrorf("ServiceUnavailable", "the local endpoint is shutting down")
+	}
+	s.running.Add(1)
+	s.mu.Unlock()
+	ctx, stop := context.WithCancel(s.executions)
+	e := &execution{
+		machine: machine,
+		name:    name,
+		arn:     "arn:aws:states:" + localRegion + ":" + localAccount + ":" + kind + ":" + machine.name + ":" + name,
+		input:   input,
+		started: time.Now(),
+		stop:    stop,
+		ended:   make(chan struct{}),
+		status:  "RUNNING",
+	}
+	machine.executions = append(machine.executions, e)
+	go func() {
+		defer s.running.Done()
+		e.run(ctx, s)
+	}()
+	return e, nil
+}
+
+func (e *execution) run(ctx context.Context, s *stepFunctionsEndpoint) {
+	result, err := e.machine.session.execute(ctx, e.input, io.Discard, e.record)
+	e.mu.Lock()
+	defer func() {
+		e.mu.Unlock()
+		close(e.ended)
+		fmt.Fprintf(s.progress, "local: execution %s %s\n", e.arn, e.status)
+	}()
+	if e.status != "RUNNING" { // stopped first
+		return
+	}
+	e.stopped = time.Now()
+	switch {
+	case s.executions.Err() != nil: // the endpoint is stopping
+		e.status = "ABORTED"
+		e.failure = &Failure{Error: "States.Runtime", Cause: "the local endpoint stopped during the execution"}
+	case err != nil:
+		e.status = "FAILED"
+		e.failure = &Failure{Error: "States.Runtime", Cause: "the local runner failed: " + err.Error()}
+	case result.Failure == nil:
+		e.status = "SUCCEEDED"
+		e.output = result.Output
+	case result.TimedOut:
+		e.status = "TIMED_OUT"
+		e.failure = result.Failure
+	default:
+		e.status = "FAILED"
+		e.failure = result.Failure
+	}
+}
+
+func (e *execution) record(event Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.history = append(e.history, event)
+}
+
+func (s *stepFunctionsEndpoint) startExecution(body []byte) (any, error) {
+	var request startRequest
+	if err := decode(body, &request); err != nil {
+		return nil, err
+	}
+	e, err := s.start(request)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"executionArn": e.arn, "startDate": epochSeconds(e.started)}, nil
+}
+
+// startSyncExecution runs an EXPRESS execution and answers when it ends.
+func (s *stepFunctionsEndpoint) startSyncExecution(body []byte) (any, error) {
+	var request startRequest
+	if err := decode(body, &request); err != nil {
+		return nil, err
+	}
+	machine, err := s.machine(request.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	if machine.kind != "EXPRESS" {
+		return nil, apiErrorf("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine: %s is %s; start the server with -workflow-type EXPRESS", machine.arn, machine.kind)
+	}
+	e, err := s.start(request)
+	if err != nil {
+		return nil, err
+	}
+	<-e.ended
+	response := e.describe()
+	response["stateMachineArn"] = machine.arn
+	return response, nil
+}
+
+// describe is DescribeExecution's answer.
+func (e *execution) describe() map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := map[string]any{
+		"executionArn":    e.arn,
+		"stateMachineArn": e.machine.arn,
+		"name":            e.name,
+		"status":          e.status,
+		"startDate":       epochSeconds(e.started),
+		"input":           string(e.input),
+		"inputDetails":    map[string]bool{"included": true},
+	}
+	if e.status != "RUNNING" {
+		d["stopDate"] = epochSeconds(e.stopped)
+	}
+	if e.output != nil {
+		d["output"] = string(e.output)
+		d["outputDetails"] = map[string]bool{"included": true}
+	}
+	if e.failure != nil {
+		d["error"] = e.failure.Error
+		d["cause"] = e.failure.Cause
+	}
+	return d
+}
+
+type executionRequest struct {
+	ExecutionArn string `json:"executionArn"`
+	Error        string `json:"error"`
+	Cause        string `json:"cause"`
+}
+
+func (s *stepFunctionsEndpoint) describeExecution(body []byte) (any, error) {
+	var request executionRequest
+	if err := decode(body, &request); err != nil {
+		return nil, err
+	}
+	e, err := s.execution(request.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	return e.describe(), nil
+}
+
+// stopExecution aborts a running execution; one that has ended keeps its
+// status.
+func (s *stepFunctionsEndpoint) stopExecution(body []byte) (any, error) {
+	var request executionRequest
+	if err := decode(body, &request); err != nil {
+		return nil, err
+	}
+	e, err := s.execution(request.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.status == "RUNNING" {
+		e.status = "ABORTED"
+		e.stopped = time.Now()
+		e.failure = &Failure{Error: request.Error, Cause: request.Cause}
+		e.history = append(e.history, Event{Type: "ExecutionAborted", Error: request.Error, Cause: request.Cause, At: e.stopped})
+	}
+	stopped := e.stopped
+	e.mu.Unlock()
+	e.stop()
+	return map[string]any{"stopDate": epochSeconds(stopped)}, nil
+}
+
+func (s *stepFunctionsEndpoint) listExecutions(body []byte) (any, error) {
+	var request struct {
+		StateMachineArn string `json:"stateMachineArn"`
+		StatusFilter    string `json:"statusFilter"`
+	}
+	if err := decode(body, &request); err != nil {
+		return nil, err
+	}
+	statuses := []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+	if request.StatusFilter != "" && !slices.Contains(statuses, request.StatusFilter) {
+		return nil, apiErrorf("ValidationException", "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [%s]", request.StatusFilter, strings.Join(statuses, ", "))
+	}
+	machine, err := s.machine(request.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	machine.mu.Lock()
+	executions := slices.Clone(machine.executions)
+	machine.mu.Unlock()
+	list := []map[string]any{}
+	for _, e := range slices.Backward(executions) { // newest first, as AWS lists them
+		d := e.describe()
+		if request.StatusFilter != "" && d["status"] != request.StatusFilter {
+			continue
+		}
+		for _, detail := range []string{"input", "inputDetails", "output", "outputDetails", "error", "cause"} {
+			delete(d, detail)
+		}
+		list = append(list, d)
+	}
+	return map[string]any{"executions": list}, nil
+}
+
+func (s *stepFunctionsEndpoint) listStateMachines([]byte) (any, error) {
+	s.mu.Lock()
+	machines := slices.SortedFunc(maps.Values(s.machines), func(a, b *stateMachine) int { return strings.Compare(a.name, b.name) })
+	s.mu.Unlock()
+	list := []map[string]any{}
+	for _, m := range machines {
+		list = append(list, map[string]any{"stateMachineArn": m.arn, "name": m.name, "type": m.kind, "creationDate": epochSeconds(m.created)})
+	}
+	return map[string]any{"stateMachines": list}, nil
+}
+
+// describeStateMachine answers with the rendered definition and the stack's
+// default settings: logging at ERROR without execution data, no tracing.
+func (s *stepFunctionsEndpoint) describeStateMachine(body []byte) (any, error) {
+	var request struct {
+		StateMachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &request); err != nil {
+		return nil, err
+	}
+	m, err := s.machine(request.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"stateMachineArn": m.arn,
+		"name":            m.name,
+		"status":          "ACTIVE",
+		"definition":      m.definition,
+		"roleArn":         m.roleArn,
+		"type":            m.kind,
+		"creationDate":    epochSeconds(m.created),
+		"loggingConfiguration": map[string]any{
+			"level":                "ERROR",
+			"includeExecutionData": false,
+			"destinations":         []any{map[string]any{"cloudWatchLogsLogGroup": map[string]string{"logGroupArn": m.logGroupArn}}},
+		},
+		"tracingConfiguration": map[string]bool{"enabled": false},
+	}, nil
+}

@@ -1,0 +1,108 @@
+package localrun
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"stepfunctions-go/statemachine"
+)
+
+// ServeConfig says what the local Step Functions endpoint serves and how.
+type ServeConfig struct {
+	// Address is the loopback host:port to listen on; port 0 picks one.
+	Address string
+	// MainType is the main workflow's type, STANDARD (the default) or
+	// EXPRESS, as the stack's workflowType config. The other workflows are
+	// STANDARD: they wait for task tokens, which EXPRESS cannot.
+	MainType string
+	// Sessions configures every workflow's Session; its Workflow is set
+	// for each.
+	Sessions Config
+}
+
+// Server is the local Step Functions endpoint: every workflow of
+// statemachine/, each a Session, behind one Step Functions API.
+type Server struct {
+	endpoint *stepFunctionsEndpoint
+	sessions []*Session
+	// StateMachineARNs are the ARNs of the workflows served, main first.
+	StateMachineARNs []string
+}
+
+// localStackPrefix stands for the stack's <project>-<stack> in the names
+// of what the endpoint serves.
+const localStackPrefix = "stepfunctions-go-local"
+
+// StartServer starts every workflow and serves the Step Functions API for
+// them on config.Address. On error it leaves nothing running.
+func StartServer(ctx context.Context, config ServeConfig) (server *Server, err error) {
+	if config.MainType == "" {
+		config.MainType = "STANDARD"
+	}
+	if config.MainType != "STANDARD" && config.MainType != "EXPRESS" {
+		return nil, setupErrorf("the main workflow's type %q is not STANDARD or EXPRESS", config.MainType)
+	}
+	progress := config.Sessions.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	endpoint, err := startStepFunctionsEndpoint(config.Address, progress)
+	if err != nil {
+		return nil, err
+	}
+	server = &Server{endpoint: endpoint}
+	defer func() {
+		if err != nil {
+			server.Close()
+		}
+	}()
+	// One after the other: the first provisions the tools the others use.
+	workflows := statemachine.Names()
+	for _, workflow := range workflows {
+		sessionConfig := config.Sessions
+		sessionConfig.Workflow, sessionConfig.endpoint = workflow, endpoint
+		session, err := Start(ctx, sessionConfig)
+		if err != nil {
+			return nil, err
+		}
+		server.sessions = append(server.sessions, session)
+	}
+	// Registered together, once all run: a client never sees some of them.
+	for i, workflow := range workflows {
+		kind, name := "STANDARD", localStackPrefix+"-"+workflow
+		if workflow == "main" {
+			// As the stack names it: the type is part of the name.
+			kind = config.MainType
+			name += "-" + strings.ToLower(kind)
+		}
+		machine := endpoint.register(server.sessions[i], name, kind, server.sessions[i].definition)
+		if workflow == "main" {
+			server.StateMachineARNs = append([]string{machine.arn}, server.StateMachineARNs...)
+		} else {
+			server.StateMachineARNs = append(server.StateMachineARNs, machine.arn)
+		}
+	}
+	fmt.Fprintf(progress, "local: Step Functions endpoint %s (any credentials; loopback only)\n", endpoint.url)
+	for _, arn := range server.StateMachineARNs {
+		fmt.Fprintf(progress, "local: state machine %s\n", arn)
+	}
+	return server, nil
+}
+
+// URL is the endpoint's address for an SDK's BaseEndpoint or the AWS CLI's
+// --endpoint-url.
+func (s *Server) URL() string { return s.endpoint.url }
+
+// Close stops the endpoint and its executions, then every workflow's
+// processes, and removes their files.
+func (s *Server) Close() {
+	s.endpoint.stop()
+	var wg sync.WaitGroup
+	for _, session := range s.sessions {
+		wg.Go(session.Close)
+	}
+	wg.Wait()
+}

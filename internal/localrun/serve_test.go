@@ -1,0 +1,480 @@
+package localrun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/seedcheck"
+	"stepfunctions-go/lambdas"
+	"stepfunctions-go/lambdas/bundle"
+)
+
+// startServer starts the endpoint on a free loopback port and, at cleanup,
+// closes it and checks that nothing it started is left.
+func startServer(t *testing.T, config ServeConfig) (*Server, *sfn.Client) {
+	t.Helper()
+	config.Address = "127.0.0.1:0"
+	if config.Sessions.Arch == "" {
+		config.Sessions.Arch = bundle.HostArch()
+	}
+	config.Sessions.Packages = packagesFor(t, config.Sessions.Arch)
+	config.Sessions.Progress = testWriter{t}
+	server, err := StartServer(t.Context(), config)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		server.Close()
+		for _, session := range server.sessions {
+			groups := []int{session.interpreter.process.cmd.Process.Pid}
+			for _, pool := range session.pools {
+				for _, e := range pool.emulators() {
+					groups = append(groups, e.process.cmd.Process.Pid)
+				}
+			}
+			for _, group := range groups {
+				require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)
+			}
+			_, err := os.Stat(session.tempDir)
+			require.True(t, errors.Is(err, os.ErrNotExist), "Close left %s behind", session.tempDir)
+		}
+		_, err := http.Post(server.URL(), "application/x-amz-json-1.0", strings.NewReader("{}"))
+		require.Error(t, err, "the endpoint still answers after Close")
+	})
+	// Any credentials do: these are not checked.
+	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.NewCredentialsCache(staticCredentials{})})
+	return server, client
+}
+
+// withoutHostPrefix is what a client of a local endpoint needs for
+// StartSyncExecution, whose requests the SDK sends to "sync-" + the
+// endpoint's host, a name that does not resolve for 127.0.0.1.
+func withoutHostPrefix(options *sfn.Options) {
+	options.APIOptions = append(options.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("DisableEndpointHostPrefix",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+			}), middleware.Before)
+	})
+}
+
+type staticCredentials struct{}
+
+func (staticCredentials) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "any", SecretAccessKey: "any"}, nil
+}
+
+// awaitEnd polls DescribeExecution, as an application would, until the
+// execution leaves RUNNING.
+func awaitEnd(t *testing.T, client *sfn.Client, arn *string) *sfn.DescribeExecutionOutput {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	for {
+		described, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: arn})
+		require.NoError(t, err)
+		if described.Status != types.ExecutionStatusRunning {
+			return described
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expectedOutput is the seed's output for another payload: the workflow
+// reverses it and upper-cases it (ASCII here, so byte order will do).
+func expectedOutput(t testing.TB, payload string) string {
+	reversed := []byte(strings.ToUpper(payload))
+	for i, j := 0, len(reversed)-1; i < j; i, j = i+1, j-1 {
+		reversed[i], reversed[j] = reversed[j], reversed[i]
+	}
+	return strings.Replace(seedOutput(t), `"MOM IH"`, `"`+string(reversed)+`"`, 1)
+}
+
+// Every workflow of statemachine/ through the AWS SDK: listed, described,
+// and executed with the seed's input and with bad input.
+func TestServerRunsEveryWorkflow(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	listed, err := client.ListStateMachines(t.Context(), &sfn.ListStateMachinesInput{})
+	require.NoError(t, err)
+	var listedArns []string
+	for _, m := range listed.StateMachines {
+		listedArns = append(listedArns, aws.ToString(m.StateMachineArn))
+		assert.Equal(t, types.StateMachineTypeStandard, m.Type)
+	}
+	assert.ElementsMatch(t, server.StateMachineARNs, listedArns)
+	require.Len(t, server.StateMachineARNs, len(server.sessions), "one state machine per workflow")
+
+	for _, arn := range server.StateMachineARNs {
+		described, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+		require.NoError(t, err)
+		definition := aws.ToString(described.Definition)
+		assert.True(t, json.Valid([]byte(definition)))
+		assert.NotContains(t, definition, "${", "rendered: no placeholder left")
+		assert.Contains(t, definition, "arn:aws:lambda:"+localRegion+":"+localAccount+":function:", "with the local functions' ARNs")
+		assert.Equal(t, "arn:aws:iam::"+localAccount+":role/"+aws.ToString(described.Name), aws.ToString(described.RoleArn))
+		assert.Equal(t, types.LogLevelError, described.LoggingConfiguration.Level, "the stack's default logLevel")
+	}
+
+	tests := []struct {
+		name       string
+		input      string
+		wantStatus types.ExecutionStatus
+		wantOutput string
+		wantError  string
+	}{
+		{name: "the seed's input", input: seedInput(t), wantStatus: types.ExecutionStatusSucceeded, wantOutput: seedOutput(t)},
+		{name: "bad input", input: `{"payload": 42}`, wantStatus: types.ExecutionStatusFailed, wantError: "InvalidInputError"},
+	}
+	for _, arn := range server.StateMachineARNs {
+		for _, test := range tests {
+			t.Run(arn[strings.LastIndex(arn, ":")+1:]+"/"+test.name, func(t *testing.T) {
+				started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(test.input)})
+				require.NoError(t, err)
+				ended := awaitEnd(t, client, started.ExecutionArn)
+				assert.Equal(t, test.wantStatus, ended.Status, "cause: %s", aws.ToString(ended.Cause))
+				assert.Equal(t, test.wantOutput, aws.ToString(ended.Output), "output byte for byte")
+				assert.Equal(t, test.wantError, aws.ToString(ended.Error))
+				assert.Equal(t, test.input, aws.ToString(ended.Input))
+				assert.Equal(t, arn, aws.ToString(ended.StateMachineArn))
+				assert.False(t, ended.StopDate.Before(*ended.StartDate))
+			})
+		}
+	}
+}
+
+// 24 executions of the main workflow and 8 of the callback workflow at
+// once, each with its own payload, all give their own output: nothing is
+// shared between executions, and throttling (4 emulators per function) is
+// absorbed by the workflows' Retry and the queue's mapping.
+func TestServerRunsConcurrentExecutions(t *testing.T) {
+	server, client := startServer(t, ServeConfig{Sessions: Config{RetryInterval: 50 * time.Millisecond}})
+	executions := map[string]int{server.StateMachineARNs[0]: 24, server.StateMachineARNs[1]: 8}
+	var wg sync.WaitGroup
+	for arn, n := range executions {
+		for i := range n {
+			wg.Go(func() {
+				payload := fmt.Sprintf("hi mom %02d", i)
+				input, _ := json.Marshal(map[string]string{"payload": payload})
+				started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(string(input))})
+				if !assert.NoError(t, err) {
+					return
+				}
+				ended := awaitEnd(t, client, started.ExecutionArn)
+				assert.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s: %s", aws.ToString(ended.Error), aws.ToString(ended.Cause))
+				assert.Equal(t, expectedOutput(t, payload), aws.ToString(ended.Output))
+			})
+		}
+	}
+	wg.Wait()
+	for arn, n := range executions {
+		listed, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn), StatusFilter: types.ExecutionStatusSucceeded})
+		require.NoError(t, err)
+		assert.Len(t, listed.Executions, n)
+	}
+}
+
+// The API's rules for names, ARNs and input, and its error codes, as the
+// SDK sees them.
+func TestServerErrors(t *testing.T) {
+	// hello-world stalls, so executions of either workflow stay open until
+	// stopped.
+	server, client := startServer(t, ServeConfig{Sessions: Config{Faults: func(function string, call int) Fault {
+		return Fault{Delay: time.Minute}
+	}}})
+	main := server.StateMachineARNs[0]
+	unknownMachine := strings.Replace(main, "main-standard", "nope", 1)
+	start := func(name, input string) (*sfn.StartExecutionOutput, error) {
+		return client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(main), Name: aws.String(name), Input: aws.String(input)})
+	}
+	open, err := start("open", seedInput(t))
+	require.NoError(t, err)
+	closed, err := start("closed", seedInput(t))
+	require.NoError(t, err)
+	_, err = client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: closed.ExecutionArn, Error: aws.String("Why"), Cause: aws.String("a test")})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		call func() error
+		want any // a pointer to the SDK's error type
+	}{
+		{"the same name and input while open", func() error {
+			again, err := start("open", seedInput(t))
+			if err == nil {
+				assert.Equal(t, aws.ToString(open.ExecutionArn), aws.ToString(again.ExecutionArn), "the open execution's ARN")
+			}
+			return err
+		}, nil},
+		{"the same name, another input", func() error { _, err := start("open", `{"payload":"other"}`); return err }, new(*types.ExecutionAlreadyExists)},
+		{"the name of a closed execution", func() error { _, err := start("closed", seedInput(t)); return err }, new(*types.ExecutionAlreadyExists)},
+		{"a name with a space", func() error { _, err := start("two words", seedInput(t)); return err }, new(*types.InvalidName)},
+		{"a name with a slash", func() error { _, err := start("a/b", seedInput(t)); return err }, new(*types.InvalidName)},
+		{"a name of 81 characters", func() error { _, err := start(strings.Repeat("n", 81), seedInput(t)); return err }, new(*types.InvalidName)},
+		{"input that is not JSON", func() error { _, err := start("bad-input", "{payload"); return err }, new(*types.InvalidExecutionInput)},
+		{"input over 256 KiB", func() error {
+			_, err := start("big-input", `{"payload":"`+strings.Repeat("x", PayloadLimit)+`"}`)
+			return err
+		}, new(*types.InvalidExecutionInput)},
+		{"an unknown state machine", func() error {
+			_, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(unknownMachine)})
+			return err
+		}, new(*types.StateMachineDoesNotExist)},
+		{"a state machine ARN that is not one", func() error {
+			_, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: open.ExecutionArn})
+			return err
+		}, new(*types.InvalidArn)},
+		{"an execution ARN that is not one", func() error {
+			_, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(main)})
+			return err
+		}, new(*types.InvalidArn)},
+		{"an unknown execution", func() error {
+			_, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(strings.Replace(aws.ToString(open.ExecutionArn), ":open", ":nope", 1))})
+			return err
+		}, new(*types.ExecutionDoesNotExist)},
+		{"StartSyncExecution on a STANDARD machine", func() error {
+			_, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main)}, withoutHostPrefix)
+			return err
+		}, new(*types.StateMachineTypeNotSupported)},
+		{"a task token nobody waits for", func() error {
+			_, err := client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String("nope"), Output: aws.String("{}")})
+			return err
+		}, new(*types.TaskDoesNotExist)},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			err := test.call()
+			if test.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorAs(t, err, test.want)
+		})
+	}
+
+	t.Run("stopped execution is ABORTED with its error and cause", func(t *testing.T) {
+		described, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: closed.ExecutionArn})
+		require.NoError(t, err)
+		assert.Equal(t, types.ExecutionStatusAborted, described.Status)
+		assert.Equal(t, "Why", aws.ToString(described.Error))
+		assert.Equal(t, "a test", aws.ToString(described.Cause))
+		history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: closed.ExecutionArn, ReverseOrder: true})
+		require.NoError(t, err)
+		require.NotEmpty(t, history.Events)
+		last := history.Events[0]
+		assert.Equal(t, types.HistoryEventTypeExecutionAborted, last.Type, "the history ends with the abort")
+		assert.Equal(t, "Why", aws.ToString(last.ExecutionAbortedEventDetails.Error))
+	})
+	t.Run("ListExecutions filters by status", func(t *testing.T) {
+		for status, want := range map[types.ExecutionStatus][]string{
+			types.ExecutionStatusRunning:   {"open"},
+			types.ExecutionStatusAborted:   {"closed"},
+			types.ExecutionStatusSucceeded: nil,
+			"":                             {"closed", "open"}, // newest first
+		} {
+			listed, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(main), StatusFilter: status})
+			require.NoError(t, err)
+			var names []string
+			for _, e := range listed.Executions {
+				names = append(names, aws.ToString(e.Name))
+			}
+			assert.Equal(t, want, names, "statusFilter %q", status)
+		}
+	})
+	t.Run("errors are HTTP 400 with __type, as AWS JSON 1.0", func(t *testing.T) {
+		request, err := http.NewRequest(http.MethodPost, server.URL(), strings.NewReader(`{"executionArn":"nope"}`))
+		require.NoError(t, err)
+		request.Header.Set("X-Amz-Target", "AWSStepFunctions.DescribeExecution")
+		request.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		response, err := http.DefaultClient.Do(request)
+		require.NoError(t, err)
+		defer response.Body.Close()
+		body, err := io.ReadAll(response.Body)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusBadRequest, response.StatusCode)
+		assert.Equal(t, "application/x-amz-json-1.0", response.Header.Get("Content-Type"))
+		var apiErr map[string]string
+		require.NoError(t, json.Unmarshal(body, &apiErr))
+		assert.Equal(t, "InvalidArn", apiErr["__type"])
+	})
+}
+
+func TestServerRefusesANonLoopbackAddress(t *testing.T) {
+	for _, address := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:80", "no-port"} {
+		t.Run(address, func(t *testing.T) {
+			_, err := StartServer(t.Context(), ServeConfig{Address: address, Sessions: Config{Arch: bundle.HostArch()}})
+			var setupErr *SetupError
+			require.ErrorAs(t, err, &setupErr)
+			assert.Contains(t, err.Error(), address)
+		})
+	}
+}
+
+// GetExecutionHistory gives the events Step Functions records, in order,
+// numbered, for the workflows' states as statemachine/ defines them.
+func TestServerExecutionHistory(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	main, callback := server.StateMachineARNs[0], server.StateMachineARNs[1]
+	task := func(state string) []string {
+		return []string{"TaskStateEntered " + state, "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited " + state}
+	}
+	concat := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	tests := []struct {
+		name, machine, input string
+		want                 []string
+	}{{
+		name: "main, the seed", machine: main, input: seedInput(t),
+		want: concat([]string{"ExecutionStarted"}, task("Reverse"), task("HelloWorld"), []string{"ExecutionSucceeded"}),
+	}, {
+		name: "main, bad input", machine: main, input: `{"payload": 42}`,
+		want: []string{"ExecutionStarted", "TaskStateEntered Reverse", "TaskScheduled", "TaskStarted", "TaskFailed InvalidInputError", "TaskStateExited Reverse", "FailStateEntered Failed", "ExecutionFailed InvalidInputError"},
+	}, {
+		name: "callback, the seed", machine: callback, input: seedInput(t),
+		want: concat([]string{"ExecutionStarted"}, task("HelloWorld"), task("WaitForWorker"), []string{"ExecutionSucceeded"}),
+	}}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(test.machine), Input: aws.String(test.input)})
+			require.NoError(t, err)
+			ended := awaitEnd(t, client, started.ExecutionArn)
+			history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+			require.NoError(t, err)
+			var got []string
+			for i, event := range history.Events {
+				assert.Equal(t, int64(i+1), event.Id, "ids count from 1")
+				assert.Equal(t, int64(i), event.PreviousEventId, "each event follows the one before")
+				got = append(got, describeEvent(event))
+			}
+			assert.Equal(t, test.want, got)
+			first, last := history.Events[0], history.Events[len(history.Events)-1]
+			assert.Equal(t, test.input, aws.ToString(first.ExecutionStartedEventDetails.Input))
+			if details := last.ExecutionSucceededEventDetails; details != nil {
+				assert.Equal(t, aws.ToString(ended.Output), aws.ToString(details.Output))
+			}
+		})
+	}
+}
+
+// describeEvent is an event's type with the state it enters or leaves, or
+// the error it records.
+func describeEvent(event types.HistoryEvent) string {
+	switch {
+	case event.StateEnteredEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.StateEnteredEventDetails.Name)
+	case event.StateExitedEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.StateExitedEventDetails.Name)
+	case event.TaskFailedEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.TaskFailedEventDetails.Error)
+	case event.TaskTimedOutEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.TaskTimedOutEventDetails.Error)
+	case event.ExecutionFailedEventDetails != nil:
+		return string(event.Type) + " " + aws.ToString(event.ExecutionFailedEventDetails.Error)
+	}
+	return string(event.Type)
+}
+
+// With the main workflow EXPRESS, StartSyncExecution answers with the
+// execution's end; the callback workflow stays STANDARD.
+func TestServerStartSyncExecution(t *testing.T) {
+	server, client := startServer(t, ServeConfig{MainType: "EXPRESS"})
+	main := server.StateMachineARNs[0]
+	assert.True(t, strings.HasSuffix(main, "-main-express"), "named as the stack names it: %s", main)
+	tests := []struct {
+		name, input string
+		wantStatus  types.SyncExecutionStatus
+		wantOutput  string
+		wantError   string
+	}{
+		{name: "the seed's input", input: seedInput(t), wantStatus: types.SyncExecutionStatusSucceeded, wantOutput: seedOutput(t)},
+		{name: "bad input", input: `{"payload": 42}`, wantStatus: types.SyncExecutionStatusFailed, wantError: "InvalidInputError"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			ended, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main), Input: aws.String(test.input)}, withoutHostPrefix)
+			require.NoError(t, err)
+			assert.Equal(t, test.wantStatus, ended.Status)
+			assert.Equal(t, test.wantOutput, aws.ToString(ended.Output))
+			assert.Equal(t, test.wantError, aws.ToString(ended.Error))
+			assert.Contains(t, aws.ToString(ended.ExecutionArn), ":express:")
+		})
+	}
+	described, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(main)})
+	require.NoError(t, err)
+	assert.Equal(t, types.StateMachineTypeExpress, described.Type)
+}
+
+// The acceptance test's own execution code (seedcheck.Run, which it runs
+// against AWS) passes against the endpoint, for every workflow.
+func TestServerPassesTheAcceptanceCheck(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	for _, arn := range server.StateMachineARNs {
+		name := arn[strings.LastIndex(arn, ":")+1:]
+		t.Run(name, func(t *testing.T) {
+			_, example := workflowOf(t, name)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			_, err := seedcheck.Run(ctx, client, arn, example, 10*time.Millisecond)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// A Task that times out is recorded as TaskTimedOut, then caught by the
+// callback workflow's Catch into its Fail state.
+func TestServerHistoryOfATimedOutTask(t *testing.T) {
+	worker := lambdas.CallbackQueue.Consumer
+	server, client := startServer(t, ServeConfig{Sessions: Config{
+		TaskTimeout: time.Second,
+		Faults: func(function string, call int) Fault {
+			if function == worker {
+				return Fault{Delay: time.Minute} // the message never reaches the worker
+			}
+			return Fault{}
+		},
+	}})
+	started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[1]), Input: aws.String(seedInput(t))})
+	require.NoError(t, err)
+	ended := awaitEnd(t, client, started.ExecutionArn)
+	assert.Equal(t, types.ExecutionStatusFailed, ended.Status)
+	history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+	require.NoError(t, err)
+	var got []string
+	for _, event := range history.Events {
+		got = append(got, describeEvent(event))
+	}
+	assert.Equal(t, []string{
+		"ExecutionStarted",
+		"TaskStateEntered HelloWorld", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited HelloWorld",
+		"TaskStateEntered WaitForWorker", "TaskScheduled", "TaskStarted", "TaskTimedOut States.Timeout", "TaskStateExited WaitForWorker",
+		"FailStateEntered Failed", "ExecutionFailed States.Timeout",
+	}, got)
+}
+
+// seedInput and seedOutput are the main workflow's example, which the
+// endpoint must serve byte for byte.
+func seedInput(t testing.TB) string {
+	input, _ := compactExample(t, "main")
+	return input
+}
+
+func seedOutput(t testing.TB) string {
+	_, output := compactExample(t, "main")
+	return output
+}
