@@ -161,13 +161,16 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 // buildArgs are the go command's arguments for a reproducible, small build.
 // -trimpath, -buildvcs=false and an empty build ID keep paths, VCS state and
 // build IDs out of the binary; lambda.norpc drops the legacy RPC mode that
-// provided.al2023 never uses; -s -w drop the symbol table and DWARF. Building
-// without inlining (-l) shrinks the zip by 13% (2.43 MB to 2.13 MB for
-// arm64), which keeps it under our 2.4 MB budget; it costs about 0.05 ms (8%)
-// per warm invoke through the emulator (make bench, x86_64, 2-core EPYC).
+// provided.al2023 never uses; -s -w drop the symbol table and DWARF.
+// nethttpomithttp2 drops net/http's HTTP/2 (about 130 KB of each zip): the
+// Lambda Runtime API is plain HTTP/1.1, and a function's few sequential AWS
+// API calls go over HTTP/1.1, which every AWS endpoint serves, instead.
+// Building without inlining (-l) shrinks the zip by 13% (2.43 MB to 2.13 MB
+// for arm64, before HTTP/2 was dropped); it costs about 0.05 ms (8%) per warm
+// invoke through the emulator (make bench, x86_64, 2-core EPYC).
 func buildArgs(binary string, fn lambdas.Function) []string {
 	return []string{"build", "-o", binary, "-trimpath", "-buildvcs=false",
-		"-tags", "lambda.norpc", "-ldflags", "-s -w -buildid=", "-gcflags", "all=-l",
+		"-tags", "lambda.norpc,nethttpomithttp2", "-ldflags", "-s -w -buildid=", "-gcflags", "all=-l",
 		"./" + filepath.ToSlash(fn.Dir)}
 }
 
