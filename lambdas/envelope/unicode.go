@@ -14,7 +14,7 @@ import (
 // sent. what names data in the message ("the event"); data must be valid
 // JSON, which the scan of its strings relies on.
 func CheckUnicode(what string, data []byte) error {
-	if offset := invalidUTF8(data); offset >= 0 {
+	if offset := InvalidUTF8Offset(data); offset >= 0 {
 		return &InvalidInputError{Reason: fmt.Sprintf("%s is not valid UTF-8: byte 0x%02x at byte offset %d", what, data[offset], offset)}
 	}
 	if offset := unpairedSurrogate(data); offset >= 0 {
@@ -23,9 +23,9 @@ func CheckUnicode(what string, data []byte) error {
 	return nil
 }
 
-// invalidUTF8 is the offset of the first byte of data that does not start
-// a valid UTF-8 sequence, or -1. A literal U+FFFD is valid and passes.
-func invalidUTF8(data []byte) int {
+// InvalidUTF8Offset is the offset of the first byte of data that does not
+// start a valid UTF-8 sequence, or -1. A literal U+FFFD is valid and passes.
+func InvalidUTF8Offset(data []byte) int {
 	for offset := 0; offset < len(data); {
 		r, size := utf8.DecodeRune(data[offset:])
 		if r == utf8.RuneError && size == 1 {
