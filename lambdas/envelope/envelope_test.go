@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -88,4 +89,25 @@ func TestApplyTransformsOnlyValidEvents(t *testing.T) {
 	_, err = Apply(json.RawMessage(`{"payload":1}`), exclaim)
 	require.Error(t, err)
 	assert.Equal(t, 1, calls, "the transform must not run on invalid input")
+}
+
+// FuzzCheckUnicode holds the scanner to an independent judge: for any valid
+// JSON, CheckUnicode accepts exactly what the strict decoder of
+// github.com/go-json-experiment/json accepts (which also rejects invalid
+// UTF-8 and unpaired surrogate escapes, and nothing else that is JSON).
+func FuzzCheckUnicode(f *testing.F) {
+	for _, seed := range []string{
+		`"a\ud800b"`, `"\udc00"`, `"\ud83d\ude00"`, `"\\ud800"`, `"\\\ud800"`, `{"\ud800":1}`,
+		`["\ud83d","\ude00"]`, "\"\xff\"", "\"\xef\xbf\xbd\"", `"\ufffd"`, `{"payload":"hi mom"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		judge := jsontext.Value(data).IsValid(jsontext.AllowDuplicateNames(true))
+		err := CheckUnicode("the data", data)
+		assert.Equal(t, judge, err == nil, "data %q: CheckUnicode says %v", data, err)
+	})
 }
