@@ -106,9 +106,6 @@ func TestFunctions(t *testing.T) {
 			digest := sha256.Sum256(zipBytes)
 			assert.Equal(t, base64.StdEncoding.EncodeToString(digest[:]), fn.str("sourceCodeHash"))
 			bundletest.AssertBootstrapZip(t, zipBytes, bundle.ARM64)
-			if short != "callback-worker" { // it carries the AWS SDK
-				assert.LessOrEqual(t, len(zipBytes), 2_400_000, "zip size budget")
-			}
 		})
 	}
 }

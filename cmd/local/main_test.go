@@ -109,6 +109,10 @@ func example(t *testing.T, name string) (input, output string, progress []string
 	return string(ex.Input), compact.String(), progress
 }
 
+// loneSurrogateFailure is the execution's failure for {"payload":"a\ud800b"}:
+// the first function rejects the escape at its byte offset in the event.
+const loneSurrogateFailure = `{"error":"InvalidInputError","cause":"{\"errorMessage\":\"invalid input: the event has an unpaired UTF-16 surrogate escape \\\\ud800 at byte offset 13; a JSON string must encode Unicode text, with a surrogate only in a high-low pair such as \\\\ud83d\\\\ude00; expected {\\\"payload\\\": \\u003cstring\\u003e}\",\"errorType\":\"InvalidInputError\"}"}`
+
 func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 	input, output, progress := example(t, "main")
 	callbackInput, callbackOutput, _ := example(t, "callback")
@@ -151,6 +155,23 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		want:       1,
 		wantStdout: `{"error":"InvalidInputError","cause":"{\"errorMessage\":\"invalid input: field \\\"payload\\\" must be a string, got a number; expected {\\\"payload\\\": \\u003cstring\\u003e}\",\"errorType\":\"InvalidInputError\"}"}`,
 		wantStderr: []string{"⤷ " + firstState + " caught, next Failed", "execution failed with InvalidInputError"},
+	}, {
+		name:       "a lone surrogate fails the execution instead of being repaired",
+		args:       []string{"-input", `{"payload":"a\ud800b"}`},
+		want:       1,
+		wantStdout: loneSurrogateFailure,
+		wantStderr: []string{"✗ " + firstState + " failed with InvalidInputError", "execution failed with InvalidInputError"},
+	}, {
+		name:       "a lone surrogate fails the callback workflow the same way",
+		args:       []string{"-workflow", "callback", "-input", `{"payload":"a\ud800b"}`},
+		want:       1,
+		wantStdout: loneSurrogateFailure,
+		wantStderr: []string{"✗ " + project.Workflows["callback"].Path[0].Name + " failed with InvalidInputError", "execution failed with InvalidInputError"},
+	}, {
+		name:       "input that is not UTF-8",
+		args:       []string{"-input", "{\"payload\":\"a\xffb\"}"},
+		want:       2,
+		wantStderr: []string{"the input is not valid UTF-8: byte 0xff at byte offset 13"},
 	}, {
 		name:       "input that is not JSON",
 		args:       []string{"-input", `{payload: hi}`},

@@ -37,8 +37,8 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		input  string
 		config Config
 		plan   FaultPlan
-		// want is the execution's error.
-		want            string
+		// want is the execution's error; wantCause is in its cause.
+		want, wantCause string
 		wantWorkerCalls int
 		wantProgress    []string
 		maxDuration     time.Duration
@@ -57,6 +57,15 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		want:            "InvalidInputError",
 		wantWorkerCalls: 1,
 		wantProgress:    []string{"sfn: SendTaskHeartbeat for WaitForWorker", "sfn: SendTaskFailure for WaitForWorker: InvalidInputError", "⤷ WaitForWorker caught, next Failed"},
+		maxDuration:     2 * time.Second,
+	}, {
+		name:            "a lone surrogate the worker is handed ends in its SendTaskFailure",
+		input:           seed.Input,
+		plan:            faultOf(lambdas.HelloWorld.Name, Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":"a\ud800b"}}`)}),
+		want:            "InvalidInputError",
+		wantCause:       `the message body has an unpaired UTF-16 surrogate escape \ud800 at byte offset 13`,
+		wantWorkerCalls: 1,
+		wantProgress:    []string{"sfn: SendTaskFailure for WaitForWorker: InvalidInputError", "⤷ WaitForWorker caught, next Failed"},
 		maxDuration:     2 * time.Second,
 	}, {
 		name:            "a worker that never answers misses the heartbeat",
@@ -98,6 +107,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 			require.NoError(t, err)
 			require.NotNil(t, execution.Failure, "output %s", execution.Output)
 			assert.Equal(t, test.want, execution.Failure.Error)
+			assert.Contains(t, execution.Failure.Cause, test.wantCause)
 			assert.Equal(t, test.wantWorkerCalls, log.count(worker))
 			for _, line := range test.wantProgress {
 				assert.Contains(t, progress.String(), line)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-
 )
 
 // Each invocation runs in an emulator of its own, up to Concurrency per

@@ -108,19 +108,19 @@ func functionEnvironment(fn lambdas.Function, taskRoot string) []string {
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=" + strconv.Itoa(int(functionTimeout.Seconds())),
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + fn.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME=local",
-	}
-}
-
-// localAWSEnvironment points the functions' AWS SDKs at the local Step
-// Functions endpoint, with the kind of credentials a Lambda execution role
-// provides (the endpoint does not check them).
-func localAWSEnvironment(stepFunctionsURL string) []string {
-	return []string{
-		"AWS_ENDPOINT_URL_SFN=" + stepFunctionsURL,
+		// Lambda gives every function its execution role's temporary
+		// credentials, and the worker needs them to start. Only the local
+		// Step Functions endpoint sees these, and it does not check them.
 		"AWS_ACCESS_KEY_ID=local",
 		"AWS_SECRET_ACCESS_KEY=local",
 		"AWS_SESSION_TOKEN=local",
 	}
+}
+
+// localAWSEnvironment points the functions' AWS SDKs at the local Step
+// Functions endpoint.
+func localAWSEnvironment(stepFunctionsURL string) []string {
+	return []string{"AWS_ENDPOINT_URL_SFN=" + stepFunctionsURL}
 }
 
 // portsTaken are the ports given to this process's emulators, which bind

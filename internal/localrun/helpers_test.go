@@ -2,8 +2,8 @@ package localrun
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"

@@ -4,20 +4,16 @@
 package main
 
 import (
-	"context"
 	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 )
 
 func main() {
-	// LoadDefaultConfig honours AWS_ENDPOINT_URL_SFN, which the local runner
-	// uses to point the worker at its own Step Functions endpoint.
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	tasks, err := newStepFunctions(os.Getenv)
 	if err != nil {
-		log.Fatalf("loading the AWS SDK configuration: %v", err)
+		log.Fatalf("creating the Step Functions client: %v", err)
 	}
-	lambda.Start(worker{tasks: sfn.NewFromConfig(cfg)}.handle)
+	lambda.Start(worker{tasks: tasks}.handle)
 }

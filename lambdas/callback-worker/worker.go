@@ -63,7 +63,7 @@ func (w worker) process(ctx context.Context, body string) error {
 	if done, err := settled(err); done {
 		return err
 	}
-	response, err := envelope.Apply(event, unicodetext.Reverse)
+	response, err := reverse(body, event)
 	if err != nil {
 		_, err = w.tasks.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
 			TaskToken: aws.String(token),
@@ -99,6 +99,16 @@ func settled(err error) (done bool, retry error) {
 	default:
 		return true, fmt.Errorf("reporting to Step Functions: %w", err)
 	}
+}
+
+// reverse is the reverse function's work on the message's event. The whole
+// body is checked for invalid Unicode first, because taking the token out
+// re-encodes the field names, which would repair them.
+func reverse(body string, event json.RawMessage) (envelope.Response, error) {
+	if err := envelope.CheckUnicode("the message body", []byte(body)); err != nil {
+		return envelope.Response{}, err
+	}
+	return envelope.Apply(event, unicodetext.Reverse)
 }
 
 // splitTaskToken separates the task token from the event it came with.

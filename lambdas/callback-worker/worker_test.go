@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/lambdas/envelope"
+	"stepfunctions-go/lambdas/envelope/envelopetest"
+	"stepfunctions-go/lambdas/unicodetext"
 )
 
 // report is one call the worker made to Step Functions.
@@ -81,6 +83,37 @@ func TestWorkerReportsEachMessage(t *testing.T) {
 			name: "an unexpected field fails the task too", body: `{"payload":"x","extra":true,"taskToken":"t3"}`,
 			wantReports: []string{"heartbeat", "failure"},
 		},
+		{
+			name: "a lone surrogate fails the task, naming where", body: `{"payload":"a\ud800b","taskToken":"t7"}`,
+			wantReports: []string{"heartbeat", "failure"},
+			check: func(t *testing.T, reports []report) {
+				assert.Equal(t, "InvalidInputError", reports[1].Error)
+				assert.Contains(t, reports[1].Cause, `the message body has an unpaired UTF-16 surrogate escape \ud800 at byte offset 13`)
+			},
+		},
+		{
+			name: "invalid UTF-8 fails the task, naming where", body: "{\"payload\":\"a\xffb\",\"taskToken\":\"t8\"}",
+			wantReports: []string{"heartbeat", "failure"},
+			check: func(t *testing.T, reports []report) {
+				assert.Equal(t, "InvalidInputError", reports[1].Error)
+				assert.Contains(t, reports[1].Cause, `the message body is not valid UTF-8: byte 0xff at byte offset 13`)
+			},
+		},
+		{
+			name: "a surrogate in a field name is not repaired into the message", body: `{"payload":"x","\udc00":1,"taskToken":"t9"}`,
+			wantReports: []string{"heartbeat", "failure"},
+			check: func(t *testing.T, reports []report) {
+				assert.Contains(t, reports[1].Cause, `unpaired UTF-16 surrogate escape \udc00 at byte offset 16`)
+				assert.NotContains(t, reports[1].Cause, "\ufffd")
+			},
+		},
+		{
+			name: "a surrogate pair is text like any other", body: `{"payload":"\ud83d\ude00x","taskToken":"t10"}`,
+			wantReports: []string{"heartbeat", "success"},
+			check: func(t *testing.T, reports []report) {
+				assert.JSONEq(t, envelopeJSON(t, "x😀"), reports[1].Output)
+			},
+		},
 		{name: "no token: nobody to tell, so the queue keeps it", body: `{"payload":"x"}`, wantRetry: true},
 		{name: "empty token", body: `{"payload":"x","taskToken":""}`, wantRetry: true},
 		{name: "not JSON", body: `hello`, wantRetry: true},
@@ -95,6 +128,26 @@ func TestWorkerReportsEachMessage(t *testing.T) {
 		{
 			name: "an ended execution will never take a report", body: `{"payload":"x","taskToken":"t6"}`,
 			fail: map[string]error{"success": &types.TaskDoesNotExist{}}, wantReports: []string{"heartbeat", "success"},
+		},
+		{
+			name: "a token Step Functions does not know will never be accepted", body: `{"payload":"x","taskToken":"forged"}`,
+			fail: map[string]error{"heartbeat": &types.InvalidToken{}}, wantReports: []string{"heartbeat"},
+		},
+		{
+			name: "an invalid token is settled when reporting success", body: `{"payload":"x","taskToken":"forged"}`,
+			fail: map[string]error{"success": &types.InvalidToken{}}, wantReports: []string{"heartbeat", "success"},
+		},
+		{
+			name: "an invalid token is settled when reporting failure", body: `{"payload":1,"taskToken":"forged"}`,
+			fail: map[string]error{"failure": &types.InvalidToken{}}, wantReports: []string{"heartbeat", "failure"},
+		},
+		{
+			name: "a task that timed out is settled when reporting failure", body: `{"payload":1,"taskToken":"t11"}`,
+			fail: map[string]error{"failure": &types.TaskTimedOut{}}, wantReports: []string{"heartbeat", "failure"},
+		},
+		{
+			name: "an ended execution is settled at the heartbeat", body: `{"payload":"x","taskToken":"t12"}`,
+			fail: map[string]error{"heartbeat": &types.TaskDoesNotExist{}}, wantReports: []string{"heartbeat"},
 		},
 	}
 	for _, tt := range tests {
@@ -131,9 +184,14 @@ func TestWorkerReturnsOnlyTheFailedMessagesOfABatch(t *testing.T) {
 }
 
 // FuzzWorker: any message body ends in exactly one of a completed task,
-// a failed task or a message handed back to the queue; never a panic.
+// a failed task or a message handed back to the queue; never a panic. A
+// completed task carries the reverse of the payload exactly as an
+// independent strict decoder reads it: nothing repaired on the way.
 func FuzzWorker(f *testing.F) {
-	for _, seed := range []string{`{"payload":"hi","taskToken":"t"}`, `{"payload":null,"taskToken":"t"}`, `{"taskToken":7}`, `[]`, `{`} {
+	for _, seed := range []string{
+		`{"payload":"hi","taskToken":"t"}`, `{"payload":null,"taskToken":"t"}`, `{"taskToken":7}`, `[]`, `{`,
+		`{"payload":"a\ud800b","taskToken":"t"}`, `{"payload":"\ud83d\ude00","taskToken":"t"}`, "{\"payload\":\"\xff\",\"taskToken\":\"t\"}",
+	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
@@ -144,6 +202,11 @@ func FuzzWorker(f *testing.F) {
 		for _, r := range fake.reports {
 			if r.Kind == "success" || r.Kind == "failure" {
 				outcomes++
+			}
+			if r.Kind == "success" {
+				payload, err := envelopetest.StrictPayload([]byte(body))
+				require.NoError(t, err, "completed a task for a body the strict decoder rejects: %q", body)
+				assert.JSONEq(t, envelopeJSON(t, unicodetext.Reverse(payload)), r.Output, "body %q", body)
 			}
 		}
 		assert.Equal(t, 1, outcomes, "body %q", body)

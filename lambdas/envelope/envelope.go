@@ -55,13 +55,16 @@ func OK(payload string) Response {
 }
 
 // DecodePayload returns the "payload" string of event. Anything else is an
-// *InvalidInputError: a non-object event, a missing, null or non-string
-// payload, or any other field, because silently dropping a field would lose
-// what the caller meant.
+// *InvalidInputError: a non-object event, text that is not valid Unicode
+// (see CheckUnicode), a missing, null or non-string payload, or any other
+// field, because silently dropping a field would lose what the caller meant.
 func DecodePayload(event json.RawMessage) (string, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(event, &fields); err != nil || fields == nil {
 		return "", &InvalidInputError{Reason: "the event must be a JSON object, got " + jsonKind(event)}
+	}
+	if err := CheckUnicode("the event", event); err != nil {
+		return "", err
 	}
 	raw, ok := fields["payload"]
 	if !ok {

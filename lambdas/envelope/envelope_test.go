@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -33,6 +34,27 @@ func TestDecodePayload(t *testing.T) {
 		{name: "empty event", event: ``, wantError: `must be a JSON object, got nothing`},
 		{name: "malformed event", event: `{"payload": `, wantError: `must be a JSON object, got malformed JSON`},
 		{name: "malformed payload value", event: `{"payload": tru}`, wantError: `must be a JSON object, got malformed JSON`},
+
+		// Unicode: text that is not valid Unicode is rejected, never repaired.
+		{name: "valid surrogate pair", event: `{"payload":"\ud83d\ude00"}`, want: "😀"},
+		{name: "upper-case hex pair", event: `{"payload":"\uD83D\uDE00"}`, want: "😀"},
+		{name: "an escaped backslash is not an escape", event: `{"payload":"\\ud800"}`, want: `\ud800`},
+		{name: "escaped backslash then a pair", event: `{"payload":"\\\ud83d\ude00"}`, want: `\😀`},
+		{name: "literal U+FFFD passes unchanged", event: "{\"payload\":\"a\ufffdb\"}", want: "a\ufffdb"},
+		{name: "escaped U+FFFD passes unchanged", event: `{"payload":"a\ufffdb"}`, want: "a\ufffdb"},
+		{name: "lone high surrogate", event: `{"payload":"a\ud800b"}`, wantError: `the event has an unpaired UTF-16 surrogate escape \ud800 at byte offset 13`},
+		{name: "lone low surrogate", event: `{"payload":"\udc00"}`, wantError: `unpaired UTF-16 surrogate escape \udc00 at byte offset 12`},
+		{name: "high surrogate then another escape", event: `{"payload":"\ud800\u0041"}`, wantError: `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
+		{name: "high surrogate then a simple escape", event: `{"payload":"\ud800\n"}`, wantError: `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
+		{name: "high surrogate ends the string", event: `{"payload":"x\uD800"}`, wantError: `unpaired UTF-16 surrogate escape \uD800 at byte offset 13`},
+		{name: "two high surrogates", event: `{"payload":"\ud800\ud83d\ude00"}`, wantError: `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
+		{name: "halves split by a character", event: `{"payload":"\ud83da\ude00"}`, wantError: `unpaired UTF-16 surrogate escape \ud83d at byte offset 12`},
+		{name: "halves in two strings", event: `{"payload":"\ud83d","x":"\ude00"}`, wantError: `unpaired UTF-16 surrogate escape \ud83d at byte offset 12`},
+		{name: "pair in the wrong order", event: `{"payload":"\ude00\ud83d"}`, wantError: `unpaired UTF-16 surrogate escape \ude00 at byte offset 12`},
+		{name: "surrogate in a field name", event: `{"payload":"x","\ud800":1}`, wantError: `unpaired UTF-16 surrogate escape \ud800 at byte offset 16`},
+		{name: "invalid UTF-8 byte", event: "{\"payload\":\"a\xffb\"}", wantError: `the event is not valid UTF-8: byte 0xff at byte offset 13`},
+		{name: "truncated UTF-8 sequence", event: "{\"payload\":\"\xe2\x82\"}", wantError: `not valid UTF-8: byte 0xe2 at byte offset 12`},
+		{name: "surrogate encoded as UTF-8", event: "{\"payload\":\"\xed\xa0\x80\"}", wantError: `not valid UTF-8: byte 0xed at byte offset 12`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,4 +89,25 @@ func TestApplyTransformsOnlyValidEvents(t *testing.T) {
 	_, err = Apply(json.RawMessage(`{"payload":1}`), exclaim)
 	require.Error(t, err)
 	assert.Equal(t, 1, calls, "the transform must not run on invalid input")
+}
+
+// FuzzCheckUnicode holds the scanner to an independent judge: for any valid
+// JSON, CheckUnicode accepts exactly what the strict decoder of
+// github.com/go-json-experiment/json accepts (which also rejects invalid
+// UTF-8 and unpaired surrogate escapes, and nothing else that is JSON).
+func FuzzCheckUnicode(f *testing.F) {
+	for _, seed := range []string{
+		`"a\ud800b"`, `"\udc00"`, `"\ud83d\ude00"`, `"\\ud800"`, `"\\\ud800"`, `{"\ud800":1}`,
+		`["\ud83d","\ude00"]`, "\"\xff\"", "\"\xef\xbf\xbd\"", `"\ufffd"`, `{"payload":"hi mom"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		judge := jsontext.Value(data).IsValid(jsontext.AllowDuplicateNames(true))
+		err := CheckUnicode("the data", data)
+		assert.Equal(t, judge, err == nil, "data %q: CheckUnicode says %v", data, err)
+	})
 }

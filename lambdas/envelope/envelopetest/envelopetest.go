@@ -5,9 +5,12 @@ package envelopetest
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -35,25 +38,37 @@ func Check(t *testing.T, handle Handler, transformations []Transformation) {
 			assert.Equal(t, envelope.OK(tt.Want), got)
 		})
 	}
-	for name, event := range map[string]string{
-		"missing payload":    `{}`,
-		"null payload":       `{"payload":null}`,
-		"non-string payload": `{"payload":7}`,
-		"extra field":        `{"payload":"x","statusCode":200}`,
-		"array event":        `["x"]`,
+	for _, tt := range []struct{ name, event, wantError string }{
+		{"missing payload", `{}`, `field "payload" is missing`},
+		{"null payload", `{"payload":null}`, `must be a string, got null`},
+		{"non-string payload", `{"payload":7}`, `must be a string, got a number`},
+		{"extra field", `{"payload":"x","statusCode":200}`, `unexpected field(s) "statusCode"`},
+		{"array event", `["x"]`, `must be a JSON object, got an array`},
+		{"lone high surrogate", `{"payload":"a\ud800b"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 13`},
+		{"lone low surrogate", `{"payload":"\udc00"}`, `unpaired UTF-16 surrogate escape \udc00 at byte offset 12`},
+		{"high surrogate then a letter escape", `{"payload":"\ud800\u0041"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
+		{"invalid UTF-8", "{\"payload\":\"a\xffb\"}", `not valid UTF-8: byte 0xff at byte offset 13`},
 	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := handle(context.Background(), json.RawMessage(event))
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := handle(context.Background(), json.RawMessage(tt.event))
 			var invalid *envelope.InvalidInputError
 			require.ErrorAs(t, err, &invalid)
+			assert.Contains(t, err.Error(), tt.wantError)
+			assert.NotContains(t, err.Error(), "\ufffd", "the message must not show repaired text")
 		})
 	}
 }
 
 // Fuzz feeds arbitrary bytes as the event: handle must answer each with an
-// envelope or an *envelope.InvalidInputError, never a panic.
+// envelope or an *envelope.InvalidInputError, never a panic; and an event
+// it accepts must be valid Unicode text by the judgement of an independent
+// strict decoder (github.com/go-json-experiment/json, the proposed
+// encoding/json/v2), whose payload the shared envelope decodes unchanged.
 func Fuzz(f *testing.F, handle Handler) {
-	for _, seed := range []string{`{"payload":"hi mom"}`, `{"payload":null}`, `[]`, `{"payload":"ß","x":1}`, `{`, `{"payload":"🇫🇷e\u0301"}`} {
+	for _, seed := range []string{
+		`{"payload":"hi mom"}`, `{"payload":null}`, `[]`, `{"payload":"ß","x":1}`, `{`, `{"payload":"🇫🇷e\u0301"}`,
+		`{"payload":"a\ud800b"}`, `{"payload":"\ud83d\ude00"}`, `{"payload":"\\ud800"}`, "{\"payload\":\"\xff\ufffd\"}",
+	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, event []byte) {
@@ -61,9 +76,28 @@ func Fuzz(f *testing.F, handle Handler) {
 		if err != nil {
 			var invalid *envelope.InvalidInputError
 			require.ErrorAs(t, err, &invalid)
+			if strings.HasPrefix(invalid.Reason, "the event is not valid UTF-8") || strings.HasPrefix(invalid.Reason, "the event has an unpaired UTF-16 surrogate") {
+				assert.False(t, jsontext.Value(event).IsValid(jsontext.AllowDuplicateNames(true)), "rejected as not Unicode an event the strict decoder takes: %q", event)
+			}
 			return
 		}
 		assert.Equal(t, 200, got.StatusCode)
 		assert.True(t, utf8.ValidString(got.Body.Payload))
+		strict, err := StrictPayload(event)
+		require.NoError(t, err, "accepted an event the strict decoder rejects: %q", event)
+		payload, err := envelope.DecodePayload(event)
+		require.NoError(t, err)
+		assert.Equal(t, strict, payload, "the payload changed on the way in: %q", event)
 	})
+}
+
+// StrictPayload decodes the payload of an event the way the envelope
+// promises to, with an independent decoder that rejects invalid UTF-8 and
+// unpaired surrogate escapes instead of repairing them.
+func StrictPayload(event []byte) (string, error) {
+	var fields struct {
+		Payload string `json:"payload"`
+	}
+	err := jsonv2.Unmarshal(event, &fields, jsontext.AllowDuplicateNames(true))
+	return fields.Payload, err
 }
