@@ -60,8 +60,8 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		maxDuration:     2 * time.Second,
 	}, {
 		name:            "a lone surrogate the worker is handed ends in its SendTaskFailure",
-		input:           seed.Input,
-		plan:            faultOf(lambdas.HelloWorld.Name, Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":"a\ud800b"}}`)}),
+		input:           input,
+		plan:            faultOf(stepFunction(t, workflow, 0), Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":"a\ud800b"}}`)}),
 		want:            "InvalidInputError",
 		wantCause:       `the message body has an unpaired UTF-16 surrogate escape \ud800 at byte offset 13`,
 		wantWorkerCalls: 1,
