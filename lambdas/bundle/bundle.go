@@ -188,7 +188,7 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 // API calls go over HTTP/1.1, which every AWS endpoint serves, instead.
 // Building without inlining (-l) shrinks the zip by 13% (2.43 MB to 2.13 MB
 // for arm64, before HTTP/2 was dropped); it costs about 0.05 ms (8%) per warm
-// invoke through the emulator (make bench, x86_64, 2-core EPYC).
+// invoke through the emulator (make bench, x86_64, 2-core machine of the CI size).
 func buildArgs(binary string, fn lambdas.Function) []string {
 	return []string{"build", "-o", binary, "-trimpath", "-buildvcs=false",
 		"-tags", "lambda.norpc,nethttpomithttp2", "-ldflags", "-s -w -buildid=", "-gcflags", "all=-l",
