@@ -28,8 +28,9 @@ type ServeConfig struct {
 type Server struct {
 	endpoint *stepFunctionsEndpoint
 	sessions []*Session
-	// StateMachineARNs are the ARNs of the workflows served, main first.
-	StateMachineARNs []string
+	// StateMachineARNs are the ARNs of the workflows served, main first;
+	// Workflows names the workflow in statemachine/ of each.
+	StateMachineARNs, Workflows []string
 }
 
 // localStackPrefix stands for the stack's <project>-<stack> in the names
@@ -81,8 +82,10 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 		machine := endpoint.register(server.sessions[i], name, kind, server.sessions[i].definition)
 		if workflow == "main" {
 			server.StateMachineARNs = append([]string{machine.arn}, server.StateMachineARNs...)
+			server.Workflows = append([]string{workflow}, server.Workflows...)
 		} else {
 			server.StateMachineARNs = append(server.StateMachineARNs, machine.arn)
+			server.Workflows = append(server.Workflows, workflow)
 		}
 	}
 	fmt.Fprintf(progress, "local: Step Functions endpoint %s (any credentials; loopback only)\n", endpoint.url)

@@ -424,8 +424,8 @@ func TestServerStartSyncExecution(t *testing.T) {
 // against AWS) passes against the endpoint, for every workflow.
 func TestServerPassesTheAcceptanceCheck(t *testing.T) {
 	server, client := startServer(t, ServeConfig{})
-	for _, arn := range server.StateMachineARNs {
-		name := arn[strings.LastIndex(arn, ":")+1:]
+	for i, arn := range server.StateMachineARNs {
+		name := server.Workflows[i]
 		t.Run(name, func(t *testing.T) {
 			_, example := workflowOf(t, name)
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
