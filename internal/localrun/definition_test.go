@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/internal/judges"
 	"stepfunctions-go/statemachine"
 )
 
@@ -23,6 +24,23 @@ func TestEveryDefinitionPassesASLValidator(t *testing.T) {
 			defer in.stop()
 			require.NoError(t, in.checkIntegrations())
 		})
+	}
+}
+
+// AWS's own ASL service (internal/judges) finds nothing in any definition
+// as the local runner renders it, beside asl-validator above.
+func TestEveryLocalDefinitionPassesAWSsASLValidator(t *testing.T) {
+	var definitions []judges.Definition
+	for _, name := range statemachine.Names() {
+		workflow, _ := workflowOf(t, name)
+		definition, err := workflow.Render(localResourcesOf(workflow, nil).values)
+		require.NoError(t, err)
+		definitions = append(definitions, judges.Definition{Name: "local " + name, JSON: definition})
+	}
+	diagnostics, err := judges.ValidateASL(t.Context(), definitions)
+	require.NoError(t, err)
+	for _, diagnostic := range diagnostics {
+		t.Error(diagnostic)
 	}
 }
 
