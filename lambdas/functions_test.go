@@ -3,6 +3,7 @@ package lambdas
 import (
 	"go/build"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -32,6 +33,19 @@ func TestAllIsEveryMainPackage(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 	assert.NotEmpty(t, got)
+}
+
+// TestNoFunctionLinksThisPackage: this package embeds every function's
+// source, so a function that linked it would change whenever any other
+// function did, and `pulumi up` would redeploy it for nothing.
+func TestNoFunctionLinksThisPackage(t *testing.T) {
+	functions, err := All()
+	require.NoError(t, err)
+	for _, fn := range functions {
+		deps, err := exec.Command("go", "list", "-deps", "./"+fn.Name).Output()
+		require.NoError(t, err, "go list -deps ./%s", fn.Name)
+		assert.NotContains(t, strings.Fields(string(deps)), "stepfunctions-go/lambdas", "%s links package lambdas", fn.Dir)
+	}
 }
 
 func TestDiscover(t *testing.T) {
