@@ -54,19 +54,26 @@ func startSession(t *testing.T, config Config) *Session {
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		session.Close()
-		groups := []int{session.interpreter.process.cmd.Process.Pid}
-		for _, pool := range session.pools {
-			for _, e := range pool.emulators() {
-				groups = append(groups, e.process.cmd.Process.Pid)
-			}
-		}
-		for _, group := range groups {
-			require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)
-		}
-		_, err := os.Stat(session.tempDir)
-		require.True(t, errors.Is(err, os.ErrNotExist), "Close left %s behind", session.tempDir)
+		requireNothingLeft(t, session)
 	})
 	return session
+}
+
+// requireNothingLeft checks that a closed session left no process in the
+// groups of its children and no temporary files.
+func requireNothingLeft(t *testing.T, session *Session) {
+	t.Helper()
+	groups := []int{session.interpreter.process.cmd.Process.Pid}
+	for _, pool := range session.pools {
+		for _, e := range pool.emulators() {
+			groups = append(groups, e.process.cmd.Process.Pid)
+		}
+	}
+	for _, group := range groups {
+		require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)
+	}
+	_, err := os.Stat(session.tempDir)
+	require.True(t, errors.Is(err, os.ErrNotExist), "Close left %s behind", session.tempDir)
 }
 
 // syncBuffer collects progress written from several goroutines.

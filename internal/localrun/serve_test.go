@@ -3,15 +3,12 @@ package localrun
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,17 +40,7 @@ func startServer(t *testing.T, config ServeConfig) (*Server, *sfn.Client) {
 	t.Cleanup(func() {
 		server.Close()
 		for _, session := range server.sessions {
-			groups := []int{session.interpreter.process.cmd.Process.Pid}
-			for _, pool := range session.pools {
-				for _, e := range pool.emulators() {
-					groups = append(groups, e.process.cmd.Process.Pid)
-				}
-			}
-			for _, group := range groups {
-				require.ErrorIs(t, syscall.Kill(-group, 0), syscall.ESRCH, "process group %d outlived Close", group)
-			}
-			_, err := os.Stat(session.tempDir)
-			require.True(t, errors.Is(err, os.ErrNotExist), "Close left %s behind", session.tempDir)
+			requireNothingLeft(t, session)
 		}
 		_, err := http.Post(server.URL(), "application/x-amz-json-1.0", strings.NewReader("{}"))
 		require.Error(t, err, "the endpoint still answers after Close")
