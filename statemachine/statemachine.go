@@ -72,18 +72,30 @@ func Load(name string) (*Template, error) {
 	return parse(name, source)
 }
 
+// states is a list of states: the whole machine, a Parallel branch, or the
+// states a Map runs for each item.
+type states struct {
+	StartAt string
+	States  map[string]state
+}
+
+type state struct {
+	Type           string
+	Resource       string
+	Next           string
+	TimeoutSeconds int
+	Parameters     struct{ FunctionName string }
+	Retry          []Retrier
+	// Branches are a Parallel's; ItemProcessor (or Iterator, its older
+	// name) is a Map's.
+	Branches                []states
+	ItemProcessor, Iterator *states
+}
+
 func parse(name string, source []byte) (*Template, error) {
 	var definition struct {
-		StartAt        string
+		states
 		TimeoutSeconds int
-		States         map[string]struct {
-			Type           string
-			Resource       string
-			Next           string
-			TimeoutSeconds int
-			Parameters     struct{ FunctionName string }
-			Retry          []Retrier
-		}
 	}
 	if err := json.Unmarshal(source, &definition); err != nil {
 		return nil, fmt.Errorf("statemachine/%s%s is not valid JSON: %w", name, extension, err)
@@ -92,19 +104,8 @@ func parse(name string, source []byte) (*Template, error) {
 		return nil, fmt.Errorf("statemachine/%s%s: set a top-level TimeoutSeconds so no execution runs for a year", name, extension)
 	}
 	template := &Template{Name: name, source: string(source)}
-	for stateName, state := range definition.States {
-		if state.Type != "Task" {
-			continue
-		}
-		if state.TimeoutSeconds <= 0 {
-			return nil, fmt.Errorf("statemachine/%s%s: Task %q needs a TimeoutSeconds so a hung task cannot stall the execution", name, extension, stateName)
-		}
-		if err := checkRetry(name, stateName, state.Resource, state.Retry); err != nil {
-			return nil, err
-		}
-		if template.ShortestTaskTimeout == 0 || state.TimeoutSeconds < template.ShortestTaskTimeout {
-			template.ShortestTaskTimeout = state.TimeoutSeconds
-		}
+	if err := template.checkTasks(definition.states); err != nil {
+		return nil, err
 	}
 	for name := definition.StartAt; name != "" && len(template.Path) < len(definition.States); name = definition.States[name].Next {
 		state := definition.States[name]
@@ -120,6 +121,39 @@ func parse(name string, source []byte) (*Template, error) {
 		return nil, fmt.Errorf("statemachine/%s%s: a placeholder is not of the form ${Name} (letters and digits)", name, extension)
 	}
 	return template, nil
+}
+
+// checkTasks holds every Task, however deeply it sits in Parallel branches
+// and Maps, to the rules a Task at the top is held to, and finds the
+// shortest Task timeout. State names are unique across a whole state
+// machine, so the name alone says which Task an error is about.
+func (t *Template) checkTasks(list states) error {
+	for stateName, state := range list.States {
+		nested := state.Branches
+		for _, items := range []*states{state.ItemProcessor, state.Iterator} {
+			if items != nil {
+				nested = append(nested, *items)
+			}
+		}
+		for _, inner := range nested {
+			if err := t.checkTasks(inner); err != nil {
+				return err
+			}
+		}
+		if state.Type != "Task" {
+			continue
+		}
+		if state.TimeoutSeconds <= 0 {
+			return fmt.Errorf("statemachine/%s%s: Task %q needs a TimeoutSeconds so a hung task cannot stall the execution", t.Name, extension, stateName)
+		}
+		if err := checkRetry(t.Name, stateName, state.Resource, state.Retry); err != nil {
+			return err
+		}
+		if t.ShortestTaskTimeout == 0 || state.TimeoutSeconds < t.ShortestTaskTimeout {
+			t.ShortestTaskTimeout = state.TimeoutSeconds
+		}
+	}
+	return nil
 }
 
 // Placeholders lists the names the workflow asks for, sorted.

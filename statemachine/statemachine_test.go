@@ -94,3 +94,53 @@ func TestShortestTaskTimeoutIsTheSmallestOfEveryTask(t *testing.T) {
 		})
 	}
 }
+
+// A Task inside a Parallel branch or a Map is held to the same rules as one
+// at the top, however deep it sits.
+func TestRulesReachNestedTasks(t *testing.T) {
+	lambdaTask := func(timeout int, retry bool) map[string]any {
+		task := map[string]any{"Type": "Task", "Resource": "arn:${Partition}:states:::lambda:invoke", "End": true}
+		if timeout > 0 {
+			task["TimeoutSeconds"] = timeout
+		}
+		if retry {
+			task["Retry"] = []Retrier{LambdaRetry}
+		}
+		return task
+	}
+	branch := func(task map[string]any) map[string]any {
+		return map[string]any{"StartAt": "Inner", "States": map[string]any{"Inner": task}}
+	}
+	parallel := func(task map[string]any) map[string]any {
+		return map[string]any{"Type": "Parallel", "End": true, "Branches": []any{branch(lambdaTask(9, true)), branch(task)}}
+	}
+	mapOf := func(field string, task map[string]any) map[string]any {
+		return map[string]any{"Type": "Map", "End": true, field: branch(task)}
+	}
+	tests := []struct {
+		name         string
+		outer        map[string]any
+		wantErr      string
+		wantShortest int
+	}{
+		{"Parallel branch, a Task as at the top", parallel(lambdaTask(7, true)), "", 7},
+		{"Parallel branch, no Retry", parallel(lambdaTask(7, false)), `Task "Inner" invokes Lambda without the stack's retry policy`, 0},
+		{"Map ItemProcessor, no TimeoutSeconds", mapOf("ItemProcessor", lambdaTask(0, true)), `Task "Inner" needs a TimeoutSeconds`, 0},
+		{"Map Iterator, no Retry", mapOf("Iterator", lambdaTask(5, false)), `Task "Inner" invokes Lambda without the stack's retry policy`, 0},
+		{"Map in a Parallel branch, no Retry", parallel(mapOf("ItemProcessor", lambdaTask(5, false))), `Task "Inner" invokes Lambda without the stack's retry policy`, 0},
+		{"Map ItemProcessor, a Task as at the top", mapOf("ItemProcessor", lambdaTask(3, true)), "", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			source, err := json.Marshal(map[string]any{"TimeoutSeconds": 60, "StartAt": "Outer", "States": map[string]any{"Outer": tt.outer}})
+			require.NoError(t, err)
+			template, err := parse("t", source)
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, "statemachine/t.asl.json: "+tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantShortest, template.ShortestTaskTimeout)
+		})
+	}
+}
