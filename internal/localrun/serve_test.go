@@ -84,14 +84,16 @@ func awaitEnd(t *testing.T, client *sfn.Client, arn *string) *sfn.DescribeExecut
 	}
 }
 
-// expectedOutput is the seed's output for another payload: the workflow
-// reverses it and upper-cases it (ASCII here, so byte order will do).
-func expectedOutput(t testing.TB, payload string) string {
-	reversed := []byte(strings.ToUpper(payload))
-	for i, j := 0, len(reversed)-1; i < j; i, j = i+1, j-1 {
-		reversed[i], reversed[j] = reversed[j], reversed[i]
-	}
-	return strings.Replace(seedOutput(t), `"MOM IH"`, `"`+string(reversed)+`"`, 1)
+// aloneOutput is what the workflow behind arn gives for input when nothing
+// else runs: one execution straight through its Session, without the API.
+func aloneOutput(t *testing.T, server *Server, arn, input string) string {
+	t.Helper()
+	machine, err := server.endpoint.machine(arn)
+	require.NoError(t, err)
+	execution, err := machine.session.execute(t.Context(), json.RawMessage(input), io.Discard, nil)
+	require.NoError(t, err)
+	require.Nil(t, execution.Failure, "input %s", input)
+	return string(execution.Output)
 }
 
 // Every workflow of statemachine/ through the AWS SDK: listed, described,
@@ -146,31 +148,45 @@ func TestServerRunsEveryWorkflow(t *testing.T) {
 	}
 }
 
-// 24 executions of the main workflow and 8 of the callback workflow at
-// once, each with its own payload, all give their own output: nothing is
-// shared between executions, and throttling (4 emulators per function) is
-// absorbed by the workflows' Retry and the queue's mapping.
+// 24 executions of the main workflow and 8 of each other workflow at once,
+// each with its own payload, each give what its input gives alone: nothing
+// is shared between executions, and throttling (4 emulators per function)
+// is absorbed by the workflows' Retry and the queue's mapping.
 func TestServerRunsConcurrentExecutions(t *testing.T) {
 	server, client := startServer(t, ServeConfig{Sessions: Config{RetryInterval: 50 * time.Millisecond}})
-	executions := map[string]int{server.StateMachineARNs[0]: 24, server.StateMachineARNs[1]: 8}
-	var wg sync.WaitGroup
-	for arn, n := range executions {
-		for i := range n {
-			wg.Go(func() {
-				payload := fmt.Sprintf("hi mom %02d", i)
-				input, _ := json.Marshal(map[string]string{"payload": payload})
-				started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(string(input))})
-				if !assert.NoError(t, err) {
-					return
-				}
-				ended := awaitEnd(t, client, started.ExecutionArn)
-				assert.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s: %s", aws.ToString(ended.Error), aws.ToString(ended.Cause))
-				assert.Equal(t, expectedOutput(t, payload), aws.ToString(ended.Output))
-			})
+	type run struct{ arn, input, want string }
+	var runs []run
+	perMachine := map[string]int{}
+	for i, arn := range server.StateMachineARNs {
+		n := 8
+		if i == 0 {
+			n = 24
+		}
+		perMachine[arn] = n
+		wanted := map[string]bool{}
+		for j := range n {
+			input, err := json.Marshal(map[string]string{"payload": fmt.Sprintf("hi mom %02d", j)})
+			require.NoError(t, err)
+			want := aloneOutput(t, server, arn, string(input))
+			require.False(t, wanted[want], "%s gives %s for two payloads: a mixed-up output would go unnoticed", arn, want)
+			wanted[want] = true
+			runs = append(runs, run{arn, string(input), want})
 		}
 	}
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		wg.Go(func() {
+			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(r.arn), Input: aws.String(r.input)})
+			if !assert.NoError(t, err) {
+				return
+			}
+			ended := awaitEnd(t, client, started.ExecutionArn)
+			assert.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s: %s", aws.ToString(ended.Error), aws.ToString(ended.Cause))
+			assert.Equal(t, r.want, aws.ToString(ended.Output), "input %s", r.input)
+		})
+	}
 	wg.Wait()
-	for arn, n := range executions {
+	for arn, n := range perMachine {
 		listed, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(arn), StatusFilter: types.ExecutionStatusSucceeded})
 		require.NoError(t, err)
 		assert.Len(t, listed.Executions, n)
