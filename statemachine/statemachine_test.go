@@ -27,19 +27,32 @@ func TestLoadUnknownWorkflowNamesTheChoices(t *testing.T) {
 func TestRenderRejectsMissingAndUnknownValues(t *testing.T) {
 	template, err := Load("main")
 	require.NoError(t, err)
+	every := func() map[string]string {
+		values := map[string]string{}
+		for _, placeholder := range template.Placeholders() {
+			values[placeholder] = "x"
+		}
+		return values
+	}
+	_, err = template.Render(every())
+	require.NoError(t, err, "a value for every placeholder renders")
+	left := template.Placeholders()[0]
+	missing := every()
+	delete(missing, left)
+	unknown := every()
+	unknown["Typo"] = "x"
 	tests := []struct {
 		name   string
 		values map[string]string
 		want   string
 	}{
-		{"missing", map[string]string{"ReverseFunctionArn": "a"}, `no value for ${HelloWorldFunctionArn}`},
-		{"unknown", map[string]string{"Partition": "aws", "ReverseFunctionArn": "a", "HelloWorldFunctionArn": "b", "Typo": "c"}, `no placeholder for Typo`},
+		{"missing", missing, "no value for ${" + left + "}"},
+		{"unknown", unknown, "no placeholder for Typo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := template.Render(tt.values)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
+			assert.ErrorContains(t, err, tt.want)
 		})
 	}
 }

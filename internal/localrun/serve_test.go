@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"stepfunctions-go/internal/seedcheck"
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
+	"stepfunctions-go/statemachine"
 )
 
 // startServer starts the endpoint on a free loopback port and, at cleanup,
@@ -97,7 +97,7 @@ func aloneOutput(t *testing.T, server *Server, arn, input string) string {
 }
 
 // Every workflow of statemachine/ through the AWS SDK: listed, described,
-// and executed with the seed's input and with bad input.
+// and executed with its example's input and with bad input.
 func TestServerRunsEveryWorkflow(t *testing.T) {
 	server, client := startServer(t, ServeConfig{})
 	listed, err := client.ListStateMachines(t.Context(), &sfn.ListStateMachinesInput{})
@@ -121,17 +121,19 @@ func TestServerRunsEveryWorkflow(t *testing.T) {
 		assert.Equal(t, types.LogLevelError, described.LoggingConfiguration.Level, "the stack's default logLevel")
 	}
 
-	tests := []struct {
+	type executionTest struct {
 		name       string
 		input      string
 		wantStatus types.ExecutionStatus
 		wantOutput string
 		wantError  string
-	}{
-		{name: "the seed's input", input: seedInput(t), wantStatus: types.ExecutionStatusSucceeded, wantOutput: seedOutput(t)},
-		{name: "bad input", input: `{"payload": 42}`, wantStatus: types.ExecutionStatusFailed, wantError: "InvalidInputError"},
 	}
-	for _, arn := range server.StateMachineARNs {
+	for i, arn := range server.StateMachineARNs {
+		input, output := compactExample(t, server.Workflows[i])
+		tests := []executionTest{
+			{name: "its example", input: input, wantStatus: types.ExecutionStatusSucceeded, wantOutput: output},
+			{name: "bad input", input: `{"payload": 42}`, wantStatus: types.ExecutionStatusFailed, wantError: "InvalidInputError"},
+		}
 		for _, test := range tests {
 			t.Run(arn[strings.LastIndex(arn, ":")+1:]+"/"+test.name, func(t *testing.T) {
 				started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(test.input)})
@@ -332,26 +334,37 @@ func TestServerRefusesANonLoopbackAddress(t *testing.T) {
 
 // GetExecutionHistory gives the events Step Functions records, in order,
 // numbered, for the workflows' states as statemachine/ defines them.
+// Each workflow's history, derived from its path: its example passes
+// through every state in order; bad input fails in the first state.
 func TestServerExecutionHistory(t *testing.T) {
 	server, client := startServer(t, ServeConfig{})
-	main, callback := server.StateMachineARNs[0], server.StateMachineARNs[1]
-	task := func(state string) []string {
-		return []string{"TaskStateEntered " + state, "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited " + state}
+	events := func(state statemachine.State) []string {
+		if state.Type == "Task" {
+			return []string{"TaskStateEntered " + state.Name, "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited " + state.Name}
+		}
+		return []string{state.Type + "StateEntered " + state.Name, state.Type + "StateExited " + state.Name}
 	}
-	concat := func(parts ...[]string) []string { return slices.Concat(parts...) }
-	tests := []struct {
+	type historyTest struct {
 		name, machine, input string
 		want                 []string
-	}{{
-		name: "main, the seed", machine: main, input: seedInput(t),
-		want: concat([]string{"ExecutionStarted"}, task("Reverse"), task("HelloWorld"), []string{"ExecutionSucceeded"}),
-	}, {
-		name: "main, bad input", machine: main, input: `{"payload": 42}`,
-		want: []string{"ExecutionStarted", "TaskStateEntered Reverse", "TaskScheduled", "TaskStarted", "TaskFailed InvalidInputError", "TaskStateExited Reverse", "FailStateEntered Failed", "ExecutionFailed InvalidInputError"},
-	}, {
-		name: "callback, the seed", machine: callback, input: seedInput(t),
-		want: concat([]string{"ExecutionStarted"}, task("HelloWorld"), task("WaitForWorker"), []string{"ExecutionSucceeded"}),
-	}}
+	}
+	var tests []historyTest
+	for i, arn := range server.StateMachineARNs {
+		workflow, _ := workflowOf(t, server.Workflows[i])
+		input, _ := compactExample(t, server.Workflows[i])
+		succeeded := []string{"ExecutionStarted"}
+		for _, state := range workflow.Path {
+			succeeded = append(succeeded, events(state)...)
+		}
+		first := workflow.Path[0].Name
+		tests = append(tests, historyTest{
+			name: server.Workflows[i] + ", its example", machine: arn, input: input,
+			want: append(succeeded, "ExecutionSucceeded"),
+		}, historyTest{
+			name: server.Workflows[i] + ", bad input", machine: arn, input: `{"payload": 42}`,
+			want: []string{"ExecutionStarted", "TaskStateEntered " + first, "TaskScheduled", "TaskStarted", "TaskFailed InvalidInputError", "TaskStateExited " + first, "FailStateEntered Failed", "ExecutionFailed InvalidInputError"},
+		})
+	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
 			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(test.machine), Input: aws.String(test.input)})
