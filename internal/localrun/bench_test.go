@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 
 	"stepfunctions-go/internal/seed"
@@ -35,8 +36,15 @@ func benchArches(b *testing.B) []bundle.Arch {
 }
 
 // BenchmarkFunction is the per-function table: zip size, emulator start to
-// first answer (cold, a fresh emulator each time) and warm invoke latency.
+// first answer (cold, a fresh emulator each time) and warm invoke latency,
+// each invoke doing a function's real work (benchInvoke).
 func BenchmarkFunction(b *testing.B) {
+	stepFunctions, err := startStepFunctionsEndpoint("127.0.0.1:0", io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stepFunctions.stop()
+	awsEnvironment := localAWSEnvironment(stepFunctions.url)
 	for _, arch := range benchArches(b) {
 		tools, err := provisionTools(b.Context(), arch, io.Discard)
 		if err != nil {
@@ -47,16 +55,16 @@ func BenchmarkFunction(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			event := []byte(seed.Input)
+			invoke := benchInvoke(pkg.Function, stepFunctions)
 			b.Run(fmt.Sprintf("fn=%s/arch=%s/cold", pkg.Function.Name, arch), func(b *testing.B) {
 				var total time.Duration
 				for b.Loop() {
 					started := time.Now()
-					e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, nil)
+					e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, awsEnvironment)
 					if err != nil {
 						b.Fatal(err)
 					}
-					_, err = e.invoke(b.Context(), event)
+					err = invoke(b.Context(), e)
 					total += time.Since(started)
 					e.stop()
 					if err != nil {
@@ -68,21 +76,72 @@ func BenchmarkFunction(b *testing.B) {
 				b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-first-answer")
 			})
 			b.Run(fmt.Sprintf("fn=%s/arch=%s/warm", pkg.Function.Name, arch), func(b *testing.B) {
-				e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, nil)
+				e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, awsEnvironment)
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer e.stop()
-				if _, err := e.invoke(b.Context(), event); err != nil {
+				if err := invoke(b.Context(), e); err != nil {
 					b.Fatal(err)
 				}
 				for b.Loop() {
-					if _, err := e.invoke(b.Context(), event); err != nil {
+					if err := invoke(b.Context(), e); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
 		}
+	}
+}
+
+// benchInvoke is one invoke of fn doing its real work, checked. A workflow's
+// function gets the seed's input. A queue's consumer gets it as one SQS
+// message with a task token the local Step Functions endpoint waits on, so
+// the invoke includes the consumer's reports through the AWS SDK (for the
+// worker, SendTaskHeartbeat and SendTaskSuccess), and it must report the task.
+func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func(context.Context, *emulator) error {
+	for _, queue := range lambdas.Queues() {
+		if queue.Consumer != fn.Name {
+			continue
+		}
+		sqs := &localQueue{Queue: queue}
+		return func(ctx context.Context, e *emulator) error {
+			token := uuid()
+			task := stepFunctions.expect(token, "benchmark")
+			defer stepFunctions.forget(token)
+			var body map[string]any
+			if err := json.Unmarshal([]byte(seed.Input), &body); err != nil {
+				return err
+			}
+			body["taskToken"] = token
+			text, err := json.Marshal(body)
+			if err != nil {
+				return err
+			}
+			message := sqs.newMessage(string(text))
+			answer, err := e.invoke(ctx, deliveryEvent(message, 1))
+			if failure := deliveryFailure(answer, err, message.MessageId); failure != "" {
+				return fmt.Errorf("%s: %s", fn.Name, failure)
+			}
+			select {
+			case outcome := <-task.reported:
+				if outcome.err != nil {
+					return fmt.Errorf("%s reported a failure: %w", fn.Name, outcome.err)
+				}
+				return nil
+			default:
+				return fmt.Errorf("%s processed the message without reporting its task", fn.Name)
+			}
+		}
+	}
+	return func(ctx context.Context, e *emulator) error {
+		answer, err := e.invoke(ctx, []byte(seed.Input))
+		if err == nil {
+			if taskErr := functionError(answer); taskErr != nil {
+				err = fmt.Errorf("%s failed: %w", fn.Name, taskErr)
+			}
+		}
+		return err
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -84,9 +85,20 @@ func (q *localQueue) arn() string {
 // send enqueues body and delivers it in the background until the consumer
 // processes it, it goes to the dead-letter queue, or ctx ends.
 func (q *localQueue) send(ctx context.Context, body string) {
+	message := q.newMessage(body)
+	fmt.Fprintf(q.progress, "  sqs: message %s sent to %s\n", message.MessageId, q.Name)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.deliveries.Go(func() { q.deliver(ctx, message) })
+	}
+}
+
+// newMessage is body as SQS holds it once sent to the queue.
+func (q *localQueue) newMessage(body string) events.SQSMessage {
 	sum := md5.Sum([]byte(body))
 	sent := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	message := events.SQSMessage{
+	return events.SQSMessage{
 		MessageId: uuid(),
 		Body:      body,
 		Md5OfBody: hex.EncodeToString(sum[:]),
@@ -100,12 +112,16 @@ func (q *localQueue) send(ctx context.Context, body string) {
 		EventSourceARN:    q.arn(),
 		AWSRegion:         localRegion,
 	}
-	fmt.Fprintf(q.progress, "  sqs: message %s sent to %s\n", message.MessageId, q.Name)
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if !q.closed {
-		q.deliveries.Go(func() { q.deliver(ctx, message) })
-	}
+}
+
+// deliveryEvent is the event the mapping invokes the consumer with for the
+// receive-th delivery of message: a batch of that one message.
+func deliveryEvent(message events.SQSMessage, receive int) []byte {
+	message.Attributes = maps.Clone(message.Attributes)
+	message.Attributes["ApproximateReceiveCount"] = strconv.Itoa(receive)
+	message.ReceiptHandle = rand.Text()
+	event, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{message}}) // strings and maps of strings
+	return event
 }
 
 // deliver invokes the consumer with message until it is processed. A failed
@@ -113,11 +129,8 @@ func (q *localQueue) send(ctx context.Context, body string) {
 // times the function timeout) would only slow the run down.
 func (q *localQueue) deliver(ctx context.Context, message events.SQSMessage) {
 	for receive := 1; receive <= q.MaxReceiveCount; receive++ {
-		message.Attributes["ApproximateReceiveCount"] = strconv.Itoa(receive)
-		message.ReceiptHandle = rand.Text()
-		event, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{message}}) // strings and maps of strings
 		fmt.Fprintf(q.progress, "  sqs: message %s delivered to %s (receive %d of %d)\n", message.MessageId, q.Consumer, receive, q.MaxReceiveCount)
-		answer, err := q.invokeWhenFree(ctx, event)
+		answer, err := q.invokeWhenFree(ctx, deliveryEvent(message, receive))
 		if err != nil && ctx.Err() != nil {
 			return // the session is closing
 		}
