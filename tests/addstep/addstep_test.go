@@ -67,6 +67,11 @@ func TestAddAStep(t *testing.T) {
 			failedNames = append(failedNames, match[1])
 		}
 		require.Equal(t, []string{"TestREADMEResourceCounts"}, failedNames, "the tests that failed after the step was added:\n%s", output)
+		var failedPackages []string
+		for _, match := range regexp.MustCompile(`(?m)^FAIL\t(\S+)`).FindAllStringSubmatch(output, -1) {
+			failedPackages = append(failedPackages, match[1])
+		}
+		require.Equal(t, []string{"stepfunctions-go/tests"}, failedPackages, "a package that fails to build fails without a test failing:\n%s", output)
 		assert.Contains(t, output, "update the README")
 		for _, covered := range []string{
 			"TestFunctions/exclaim", "TestFunctionRolesWriteOnlyTheirOwnLogs/exclaim",
