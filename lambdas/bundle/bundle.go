@@ -172,7 +172,7 @@ func Build(ctx context.Context, fn lambdas.Function, arch Arch) (Package, error)
 	if err != nil {
 		return Package{}, fmt.Errorf("building %s: %w", fn.Name, err)
 	}
-	archive, err := Zip(executable)
+	archive, err := zipOnce(executable)
 	if err != nil {
 		return Package{}, fmt.Errorf("zipping %s: %w", fn.Name, err)
 	}
@@ -193,6 +193,18 @@ func buildArgs(binary string, fn lambdas.Function) []string {
 	return []string{"build", "-o", binary, "-trimpath", "-buildvcs=false",
 		"-tags", "lambda.norpc,nethttpomithttp2", "-ldflags", "-s -w -buildid=", "-gcflags", "all=-l",
 		"./" + filepath.ToSlash(fn.Dir)}
+}
+
+// zipped remembers each executable's zip, keyed by the executable's digest:
+// compressing a bootstrap at the highest level takes about half a second,
+// and a process that builds the same unchanged function again (every run
+// of the program under test mocks, every local session) gets the same bytes.
+var zipped sync.Map // [sha256.Size]byte → func() ([]byte, error)
+
+// zipOnce is Zip, computed once per distinct executable in this process.
+func zipOnce(executable []byte) ([]byte, error) {
+	compute, _ := zipped.LoadOrStore(sha256.Sum256(executable), sync.OnceValues(func() ([]byte, error) { return Zip(executable) }))
+	return compute.(func() ([]byte, error))()
 }
 
 // Zip returns a zip holding executable as bootstrap, mode 0755, with a fixed
