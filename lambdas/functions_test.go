@@ -102,9 +102,9 @@ func TestNamingDerivesFromTheShortName(t *testing.T) {
 	tests := []struct {
 		name, pascal, arnPlaceholder string
 	}{
-		{"hello-world", "HelloWorld", "HelloWorldFunctionArn"},
-		{"reverse", "Reverse", "ReverseFunctionArn"},
-		{"callback-worker", "CallbackWorker", "CallbackWorkerFunctionArn"},
+		{"shout", "Shout", "ShoutFunctionArn"},
+		{"exclaim-loudly", "ExclaimLoudly", "ExclaimLoudlyFunctionArn"},
+		{"queue-consumer-2", "QueueConsumer2", "QueueConsumer2FunctionArn"},
 		{"a2b-c", "A2bC", "A2bCFunctionArn"},
 	}
 	for _, tt := range tests {

@@ -63,7 +63,7 @@ func TestEveryWorkflowInvokesWhatItNames(t *testing.T) {
 }
 
 func TestWireResolvesPlaceholders(t *testing.T) {
-	reverse := lambdas.Function{Name: "reverse", Dir: "lambdas/reverse"}
+	shout := lambdas.Function{Name: "shout", Dir: "lambdas/shout"}
 	worker := lambdas.Function{Name: lambdas.CallbackQueue.Consumer}
 	tests := []struct {
 		name       string
@@ -74,18 +74,18 @@ func TestWireResolvesPlaceholders(t *testing.T) {
 		wantErr    string
 	}{{
 		name:      "functions, queues and the partition",
-		source:    `{"TimeoutSeconds":9,"States":{},"A":"arn:${Partition}:x","B":"${ReverseFunctionArn}","C":"${CallbackQueueUrl}"}`,
-		functions: []lambdas.Function{reverse, worker},
-		wantFns:   []lambdas.Function{reverse}, wantQueues: []lambdas.Queue{lambdas.CallbackQueue},
+		source:    `{"TimeoutSeconds":9,"States":{},"A":"arn:${Partition}:x","B":"${ShoutFunctionArn}","C":"${CallbackQueueUrl}"}`,
+		functions: []lambdas.Function{shout, worker},
+		wantFns:   []lambdas.Function{shout}, wantQueues: []lambdas.Queue{lambdas.CallbackQueue},
 	}, {
 		name:      "a function placeholder without a package names the package to create",
 		source:    `{"TimeoutSeconds":9,"States":{},"B":"${ExclaimLoudlyFunctionArn}"}`,
-		functions: []lambdas.Function{reverse},
-		wantErr:   "statemachine/t.asl.json names ${ExclaimLoudlyFunctionArn}, but there is no function for it: create lambdas/exclaim-loudly/ (a main package that calls lambda.Start), or fix the placeholder to one of ${ReverseFunctionArn}",
+		functions: []lambdas.Function{shout},
+		wantErr:   "statemachine/t.asl.json names ${ExclaimLoudlyFunctionArn}, but there is no function for it: create lambdas/exclaim-loudly/ (a main package that calls lambda.Start), or fix the placeholder to one of ${ShoutFunctionArn}",
 	}, {
 		name:    "a queue whose consumer is missing",
 		source:  `{"TimeoutSeconds":9,"States":{},"C":"${CallbackQueueUrl}"}`,
-		wantErr: "sends to the callback queue, whose consumer lambdas/callback-worker is not a main package",
+		wantErr: "sends to the callback queue, whose consumer lambdas/" + lambdas.CallbackQueue.Consumer + " is not a main package",
 	}, {
 		name:    "anything else",
 		source:  `{"TimeoutSeconds":9,"States":{},"C":"${Region}"}`,
@@ -112,13 +112,13 @@ func TestWireResolvesPlaceholders(t *testing.T) {
 // of its queues; a function no workflow needs is reported, by directory and
 // by the placeholder that would use it.
 func TestDeployedAndUnused(t *testing.T) {
-	reverse, upper, worker, spare := lambdas.Function{Name: "reverse", Dir: "lambdas/reverse"}, lambdas.Function{Name: "upper"},
+	shout, upper, worker, spare := lambdas.Function{Name: "shout", Dir: "lambdas/shout"}, lambdas.Function{Name: "upper"},
 		lambdas.Function{Name: lambdas.CallbackQueue.Consumer}, lambdas.Function{Name: "spare", Dir: "lambdas/spare"}
-	first := &Workflow{Functions: []lambdas.Function{reverse}}
+	first := &Workflow{Functions: []lambdas.Function{shout}}
 	second := &Workflow{Functions: []lambdas.Function{upper}, Queues: []lambdas.Queue{lambdas.CallbackQueue}}
-	project := &Project{Functions: []lambdas.Function{reverse, upper, worker, spare}, Workflows: map[string]*Workflow{}}
-	assert.Equal(t, []lambdas.Function{reverse}, project.Deployed(first, nil))
-	assert.Equal(t, []lambdas.Function{reverse, upper, worker}, project.Deployed(first, second))
+	project := &Project{Functions: []lambdas.Function{shout, upper, worker, spare}, Workflows: map[string]*Workflow{}}
+	assert.Equal(t, []lambdas.Function{shout}, project.Deployed(first, nil))
+	assert.Equal(t, []lambdas.Function{shout, upper, worker}, project.Deployed(first, second))
 
 	project.Workflows["callback"], project.Workflows["main"] = second, first
 	assert.Equal(t, []lambdas.Function{spare}, project.Unused())

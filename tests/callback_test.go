@@ -2,12 +2,15 @@ package tests
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/infra"
+	"stepfunctions-go/lambdas"
+	"stepfunctions-go/statemachine"
 )
 
 const (
@@ -37,6 +40,21 @@ func TestCallbackQueues(t *testing.T) {
 	assert.Equal(t, float64(150), timeout.Inputs["visibilityTimeoutSeconds"].NumberValue())
 }
 
+// waitingState is the state on a workflow's path that waits for a task
+// token, read from the workflow so that renaming it breaks no test.
+func waitingState(t *testing.T, workflow string) string {
+	t.Helper()
+	template, err := statemachine.Load(workflow)
+	require.NoError(t, err)
+	for _, state := range template.Path {
+		if strings.HasSuffix(state.Resource, ".waitForTaskToken") {
+			return state.Name
+		}
+	}
+	require.FailNow(t, "no state waits for a task token", "workflow %s", workflow)
+	return ""
+}
+
 func lastPathSegment(url string) string {
 	for i := len(url) - 1; i >= 0; i-- {
 		if url[i] == '/' {
@@ -48,13 +66,14 @@ func lastPathSegment(url string) string {
 
 func TestCallbackWorkerConsumesOnlyItsQueue(t *testing.T) {
 	d := deployDefault(t)
-	mapping := d.one(t, eventSourceMappingType, "callback-worker")
+	worker := lambdas.CallbackQueue.Consumer
+	mapping := d.one(t, eventSourceMappingType, worker)
 	assert.Equal(t, callbackQueueArn, mapping.str("eventSourceArn"))
-	assert.Equal(t, functionArn("callback-worker")+":7", mapping.str("functionName"), "the mapping invokes the published version")
+	assert.Equal(t, functionArn(worker)+":7", mapping.str("functionName"), "the mapping invokes the published version")
 	assert.Equal(t, []any{"ReportBatchItemFailures"}, mapping.Inputs["functionResponseTypes"].Mappable())
 
-	consume := d.one(t, rolePolicyType, "callback-worker-consume")
-	assert.Equal(t, "callback-worker-id", consume.str("role"))
+	consume := d.one(t, rolePolicyType, worker+"-consume")
+	assert.Equal(t, worker+"-id", consume.str("role"))
 	assert.Equal(t, []infra.Statement{
 		{Sid: "ReportTaskResults", Effect: "Allow", Action: []string{"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}, Resource: []string{"*"}},
 		{Sid: "ConsumeCallbackQueue", Effect: "Allow", Action: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, Resource: []string{callbackQueueArn}},
@@ -76,7 +95,7 @@ func TestCallbackStateMachine(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(machine.str("definition")), &definition))
-	wait := definition.States["WaitForWorker"]
+	wait := definition.States[waitingState(t, "callback")]
 	assert.Equal(t, "arn:aws:states:::sqs:sendMessage.waitForTaskToken", wait.Resource)
 	assert.Equal(t, callbackQueueURL, wait.Parameters["QueueUrl"])
 	assert.Equal(t, map[string]any{"payload.$": "$.payload", "taskToken.$": "$$.Task.Token"}, wait.Parameters["MessageBody"])
