@@ -365,26 +365,101 @@ func freePort(t *testing.T) string {
 	return port
 }
 
-// debianAWSCLI is the AWS CLI .ci/run installs; other installs on PATH (a
-// pyenv shim, for one) may be another CLI.
-const debianAWSCLI = "/usr/bin/aws"
+// endpointDoc documents the local endpoint; its AWS CLI blocks are run as
+// they stand.
+const endpointDoc = "../../docs/endpoint.md"
 
-// The README's AWS CLI block, run as it stands against the endpoint (on a
-// free port in place of the README's 8083), prints what the README says.
-func TestReadmeAWSCLICommands(t *testing.T) {
-	if _, err := os.Stat(debianAWSCLI); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI must run the AWS CLI test: %v; .ci/run installs it (apt-get install -y --no-install-recommends awscli)", err)
+// awsCLI is an AWS CLI found on this machine. Its directory goes first on
+// PATH for the run that uses it, so the block's plain `aws` is that CLI.
+type awsCLI struct {
+	dir, version string
+}
+
+// awsCLIs finds the AWS CLIs on this machine: every `aws` in a directory of
+// PATH, and in /usr/bin (where Debian's awscli package puts v2), by major
+// version ("v1", "v2") as `aws --version` reports it; the first of each in
+// that order.
+func awsCLIs(t *testing.T) map[string]awsCLI {
+	t.Helper()
+	found := map[string]awsCLI{}
+	seen := map[string]bool{}
+	for _, dir := range append(filepath.SplitList(os.Getenv("PATH")), "/usr/bin") {
+		if dir == "" {
+			continue
 		}
-		t.Skipf("the AWS CLI is not installed (%v): apt-get install -y --no-install-recommends awscli", err)
+		path := filepath.Join(dir, "aws")
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil || seen[real] {
+			continue
+		}
+		seen[real] = true
+		if info, err := os.Stat(real); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+			continue
+		}
+		output, err := exec.Command(path, "--version").CombinedOutput()
+		version := strings.TrimSpace(string(output))
+		if err != nil {
+			t.Logf("%s --version: %v: %s", path, err, version)
+			continue
+		}
+		for major, prefix := range map[string]string{"v1": "aws-cli/1.", "v2": "aws-cli/2."} {
+			if _, ok := found[major]; !ok && strings.HasPrefix(version, prefix) {
+				found[major] = awsCLI{dir: dir, version: version}
+				t.Logf("AWS CLI %s: %s (%s)", major, path, version)
+			}
+		}
 	}
-	readme, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
-	block := codeBlockAfter(t, string(readme), "### With the AWS CLI")
-	require.Contains(t, block, "127.0.0.1:8083", "the README's block names the endpoint")
+	return found
+}
 
+// installAWSCLI says how to get each major version of the AWS CLI.
+var installAWSCLI = map[string]string{
+	"v1": "pip install awscli (the AWS CLI v1; the machine image has it under pyenv)",
+	"v2": "apt-get install -y --no-install-recommends awscli (Debian's AWS CLI v2, /usr/bin/aws)",
+}
+
+// requireAWSCLI is the CLI of that major version, or the end of the test:
+// a failure in CI, which must run the documented commands with both CLIs,
+// and a skip elsewhere, saying how to install it.
+func requireAWSCLI(t *testing.T, clis map[string]awsCLI, major string) awsCLI {
+	t.Helper()
+	cli, ok := clis[major]
+	if !ok {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI must run the documented AWS CLI commands with the AWS CLI %s, and there is none on PATH or in /usr/bin: %s", major, installAWSCLI[major])
+		}
+		t.Skipf("no AWS CLI %s on PATH or in /usr/bin: %s", major, installAWSCLI[major])
+	}
+	return cli
+}
+
+// runWithAWSCLI runs a documented shell block with cli first on PATH, and
+// no AWS setting, profile or config of the user's: only what the block
+// sets counts.
+func runWithAWSCLI(t *testing.T, cli awsCLI, block string) (string, error) {
+	t.Helper()
+	var env []string
+	for _, variable := range os.Environ() {
+		if !strings.HasPrefix(variable, "AWS_") && !strings.HasPrefix(variable, "PATH=") {
+			env = append(env, variable)
+		}
+	}
+	env = append(env, "PATH="+cli.dir+string(filepath.ListSeparator)+os.Getenv("PATH"),
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	shell := exec.Command("bash", "-euo", "pipefail", "-c", block)
+	shell.Env = env
+	output, err := shell.CombinedOutput()
+	t.Logf("%s:\n%s", cli.version, output)
+	return string(output), err
+}
+
+// startEndpoint serves the Step Functions API on a free loopback port, with
+// extra flags, until the test ends; it returns the address once the
+// endpoint has named both state machines.
+func startEndpoint(t *testing.T, flags ...string) string {
+	t.Helper()
 	address := "127.0.0.1:" + freePort(t)
-	cmd := exec.Command(binary, "-serve", address)
+	cmd := exec.Command(binary, append([]string{"-serve", address}, flags...)...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -402,32 +477,75 @@ func TestReadmeAWSCLICommands(t *testing.T) {
 	}
 	require.Equal(t, 2, machines, "the endpoint names both state machines")
 	go io.Copy(io.Discard, stderr) // the per-execution lines
+	return address
+}
 
-	shell := exec.Command("bash", "-euo", "pipefail", "-c", strings.ReplaceAll(block, "127.0.0.1:8083", address))
-	// The Debian CLI first on PATH, and no profile or config of the user's.
-	shell.Env = append(os.Environ(), "PATH=/usr/bin:"+os.Getenv("PATH"), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-	output, err := shell.CombinedOutput()
-	t.Logf("%s", output)
+// The endpoint page's AWS CLI block, run as it stands against the endpoint
+// (on a free port in place of the page's 8083) with each AWS CLI, prints
+// what the page says.
+func TestReadmeAWSCLICommands(t *testing.T) {
+	doc, err := os.ReadFile(endpointDoc)
 	require.NoError(t, err)
+	block := codeBlockAfter(t, string(doc), "### With the AWS CLI")
+	require.Contains(t, block, "127.0.0.1:8083", "the block names the endpoint")
 
 	// Each workflow's example output, then one Task's events per state on its path.
 	project, err := statemachine.LoadProject()
 	require.NoError(t, err)
 	task := "\tTaskStateEntered\tTaskScheduled\tTaskStarted\tTaskSucceeded\tTaskStateExited"
 	var want strings.Builder
-	for _, name := range []string{"main", "callback"} { // the README's order
+	for _, name := range []string{"main", "callback"} { // the block's order
 		_, output, _ := example(t, name)
 		history := "ExecutionStarted" + strings.Repeat(task, len(project.Workflows[name].Path)) + "\tExecutionSucceeded"
 		want.WriteString("SUCCEEDED\t" + output + "\n" + history + "\n")
 	}
-	assert.Equal(t, want.String(), string(output))
+
+	clis := awsCLIs(t)
+	address := startEndpoint(t)
+	for _, major := range []string{"v1", "v2"} {
+		t.Run(major, func(t *testing.T) {
+			cli := requireAWSCLI(t, clis, major)
+			output, err := runWithAWSCLI(t, cli, strings.ReplaceAll(block, "127.0.0.1:8083", address))
+			require.NoError(t, err)
+			assert.Equal(t, want.String(), output)
+		})
+	}
+}
+
+// The endpoint page's start-sync-execution block against the EXPRESS main
+// workflow: the AWS CLI v1 honours AWS_DISABLE_HOST_PREFIX_INJECTION and
+// prints the example's output; Debian's v2 does not, and fails on the
+// sync- host, as the page says.
+func TestReadmeStartSyncExecution(t *testing.T) {
+	doc, err := os.ReadFile(endpointDoc)
+	require.NoError(t, err)
+	block := codeBlockAfter(t, string(doc), "### StartSyncExecution with the AWS CLI")
+	for _, want := range []string{"127.0.0.1:8083", "AWS_DISABLE_HOST_PREFIX_INJECTION=true", "start-sync-execution", "stepfunctions-go-local-main-express"} {
+		require.Contains(t, block, want)
+	}
+	_, output, _ := example(t, "main")
+
+	clis := awsCLIs(t)
+	address := startEndpoint(t, "-workflow-type", "EXPRESS")
+	block = strings.ReplaceAll(block, "127.0.0.1:8083", address)
+	t.Run("v1", func(t *testing.T) {
+		got, err := runWithAWSCLI(t, requireAWSCLI(t, clis, "v1"), block)
+		require.NoError(t, err)
+		assert.Equal(t, "SUCCEEDED\t"+output+"\n", got)
+	})
+	t.Run("v2", func(t *testing.T) {
+		cli := requireAWSCLI(t, clis, "v2")
+		got, err := runWithAWSCLI(t, cli, block)
+		require.Error(t, err, "%s now reaches the local endpoint with start-sync-execution: docs/endpoint.md says v2 does not; update it", cli.version)
+		assert.Contains(t, got, `Could not connect to the endpoint URL: "http://sync-`+address+`/"`, "the failure docs/endpoint.md describes")
+	})
 }
 
 // codeBlockAfter is the body of the first fenced code block after heading.
 func codeBlockAfter(t *testing.T, markdown, heading string) string {
 	t.Helper()
 	_, after, found := strings.Cut(markdown, "\n"+heading+"\n")
-	require.True(t, found, "README has no %q", heading)
+	require.True(t, found, "the document has no %q", heading)
 	_, after, found = strings.Cut(after, "```sh\n")
 	require.True(t, found, "no code block after %q", heading)
 	block, _, found := strings.Cut(after, "```")

@@ -245,7 +245,7 @@ var moduleRoot struct {
 func ModuleRoot(ctx context.Context) (string, error) {
 	moduleRoot.once.Do(func() {
 		if _, err := exec.LookPath("go"); err != nil {
-			moduleRoot.err = errors.New("the go command is not on PATH: the functions are built from source at deploy time; install Go 1.26 or newer")
+			moduleRoot.err = errors.New("the go command is not on PATH: the functions are built from source at deploy time; install Go 1.26.6 or newer (the go line of go.mod)")
 			return
 		}
 		values, err := goEnv(ctx, "", "GOMOD")

@@ -34,7 +34,7 @@ func TestAddAStep(t *testing.T) {
 	for _, fn := range project.Functions {
 		require.NotEqual(t, "exclaim", fn.Name, "the guide adds a function the repo does not have yet")
 	}
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/add-a-step.md")
 	require.NoError(t, err)
 	section := readmeSection(t, string(readme), "## Add a step")
 	copyDir := copyRepo(t)
