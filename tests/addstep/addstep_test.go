@@ -1,5 +1,6 @@
-// Package addstep performs the README's "Add a step" section in a copy of
-// the repo, so the guide cannot drift from what the code does.
+// Package addstep performs docs/add-a-step.md in a copy of the repo, and
+// removes and renames a step there, so the guide cannot drift from what the
+// code does and no test can depend on which steps the workflows have.
 package addstep
 
 import (
@@ -9,12 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/statemachine"
 )
 
@@ -25,18 +28,21 @@ const (
 )
 
 // TestAddAStep adds the README's function and state to a copy of the repo,
-// then runs the workflow locally and the whole test suite there: the new
-// function must run, be declared, be invoked by its published version, be
-// granted and be served, with no other file and no test touched.
+// then runs the workflow locally there and the tests that read the
+// workflow files: the new function must run, be declared, be invoked by its
+// published version and be granted, with no other file and no test touched.
+// The tests that run the functions (internal/localrun, cmd/local) are not
+// run again in the copy: tests/names_test.go holds every test to naming no
+// step, which is what a new step could break there.
 func TestAddAStep(t *testing.T) {
 	project, err := statemachine.LoadProject()
 	require.NoError(t, err)
 	for _, fn := range project.Functions {
 		require.NotEqual(t, "exclaim", fn.Name, "the guide adds a function the repo does not have yet")
 	}
-	readme, err := os.ReadFile("../../docs/add-a-step.md")
+	guide, err := os.ReadFile("../../docs/add-a-step.md")
 	require.NoError(t, err)
-	section := readmeSection(t, string(readme), "## Add a step")
+	section := guideSection(t, string(guide), "## Add a step")
 	copyDir := copyRepo(t)
 
 	// Edit 1: the function, as the README shows it.
@@ -55,40 +61,128 @@ func TestAddAStep(t *testing.T) {
 		assert.Contains(t, stdout, `"body":{"payload":"MOM IH!"}`, "stderr:\n%s", stderr)
 		assert.Contains(t, stderr, "→ Exclaim")
 	})
-	t.Run("every test passes without an edit", func(t *testing.T) {
-		// The whole suite but this test, which would add the step again;
-		// the one failure allowed is the README's planned-resource count,
+	t.Run("the workflow-derived tests cover it without an edit", func(t *testing.T) {
+		// The one failure allowed is the README's planned-resource count,
 		// which describes the repo as shipped and must say what to update.
-		output, err := runAllowingFailure(copyDir, "go", "test", "-count=1", "-v", "-skip", "^TestAddAStep$", "./...")
-		require.Error(t, err, "the README's resource count cannot still hold after a step is added")
-		failed := regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`).FindAllStringSubmatch(output, -1)
-		var failedNames []string
-		for _, match := range failed {
-			failedNames = append(failedNames, match[1])
-		}
-		require.Equal(t, []string{"TestREADMEResourceCounts"}, failedNames, "the tests that failed after the step was added:\n%s", output)
-		var failedPackages []string
-		for _, match := range regexp.MustCompile(`(?m)^FAIL\t(\S+)`).FindAllStringSubmatch(output, -1) {
-			failedPackages = append(failedPackages, match[1])
-		}
-		require.Equal(t, []string{"stepfunctions-go/tests"}, failedPackages, "a package that fails to build fails without a test failing:\n%s", output)
+		output := requireOnlyFailures(t, copyDir, "TestREADMEResourceCounts")
 		assert.Contains(t, output, "update the README")
 		for _, covered := range []string{
 			"TestFunctions/exclaim", "TestFunctionRolesWriteOnlyTheirOwnLogs/exclaim",
 			"TestStateMachineRolesInvokeExactlyTheirFunctions/main", "TestDefinitionsInvokeThePublishedVersions/main",
 			"TestOutputsMatchTheREADME", "TestEveryWorkflowInvokesWhatItNames/main",
-			"TestServerRunsEveryWorkflow", "TestServerRunsConcurrentExecutions", "TestServerExecutionHistory",
 		} {
 			assert.Contains(t, output, "--- PASS: "+covered+" ")
 		}
 	})
 }
 
-// readmeSection is the text from heading to the next heading of its level.
-func readmeSection(t *testing.T, readme, heading string) string {
+// TestRemoveAStep removes the main workflow's first step, and its function,
+// from a copy of the repo: only the README's planned-resource count may
+// fail, since the count is the user's to update.
+func TestRemoveAStep(t *testing.T) {
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	main, err := project.Workflow("main")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(main.Path), 2, "the main workflow has a step to remove before its last")
+	first := main.Path[0]
+	fn, ok := main.FunctionOf(first)
+	require.True(t, ok, "the first state invokes a function")
+	copyDir := copyRepo(t)
+
+	editJSON(t, filepath.Join(copyDir, workflowFile), func(definition map[string]any) {
+		states := definition["States"].(map[string]any)
+		definition["StartAt"] = states[first.Name].(map[string]any)["Next"]
+		delete(states, first.Name)
+	})
+	for _, workflow := range project.All() {
+		if workflow.Name != main.Name && slices.Contains(workflow.Functions, fn) {
+			t.Logf("%s stays: the %s workflow uses it too", fn.Dir, workflow.Name)
+			fn.Dir = ""
+		}
+	}
+	if fn.Dir != "" {
+		require.NoError(t, os.RemoveAll(filepath.Join(copyDir, fn.Dir)))
+	}
+	requireOnlyFailures(t, copyDir, "TestREADMEResourceCounts")
+}
+
+// TestRenameAFunction renames the function the main workflow's last step
+// invokes, in its directory and in every workflow's placeholder: nothing
+// may fail, because nothing but the workflow files and lambdas/ names it.
+func TestRenameAFunction(t *testing.T) {
+	project, err := statemachine.LoadProject()
+	require.NoError(t, err)
+	main, err := project.Workflow("main")
+	require.NoError(t, err)
+	fn, ok := main.FunctionOf(main.Path[len(main.Path)-1])
+	require.True(t, ok, "the last state invokes a function")
+	renamed := lambdas.Function{Name: fn.Name + "-renamed", Dir: fn.Dir + "-renamed"}
+	copyDir := copyRepo(t)
+
+	require.NoError(t, os.Rename(filepath.Join(copyDir, fn.Dir), filepath.Join(copyDir, renamed.Dir)))
+	workflows, err := filepath.Glob(filepath.Join(copyDir, "statemachine", "*.asl.json"))
+	require.NoError(t, err)
+	for _, path := range workflows {
+		source, err := os.ReadFile(path)
+		require.NoError(t, err)
+		renamedSource := strings.ReplaceAll(string(source), "${"+fn.ArnPlaceholder()+"}", "${"+renamed.ArnPlaceholder()+"}")
+		require.NoError(t, os.WriteFile(path, []byte(renamedSource), 0o644))
+	}
+	requireOnlyFailures(t, copyDir)
+}
+
+// workflowDerivedPackages are the packages whose tests read the workflow
+// files and lambdas/ to decide what to expect, without running a function.
+var workflowDerivedPackages = []string{"./tests/", "./statemachine/", "./lambdas/", "./infra/"}
+
+// requireOnlyFailures checks that every package of the copy still builds,
+// tests included, and that the workflow-derived tests fail exactly as
+// wanted. It returns their verbose output.
+func requireOnlyFailures(t *testing.T, copyDir string, wantFailed ...string) string {
 	t.Helper()
-	_, section, found := strings.Cut(readme, "\n"+heading+"\n")
-	require.True(t, found, "README.md has no %q section", heading)
+	// go vet type-checks every package and its tests, far cheaper than
+	// building and running them all.
+	run(t, copyDir, "go", "vet", "./...")
+	output, err := runAllowingFailure(copyDir, "go", append([]string{"test", "-count=1", "-v"}, workflowDerivedPackages...)...)
+	var failedNames []string
+	for _, match := range regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`).FindAllStringSubmatch(output, -1) {
+		failedNames = append(failedNames, match[1])
+	}
+	assert.Equal(t, wantFailed, failedNames, "the tests that failed:\n%s", output)
+	if len(wantFailed) == 0 {
+		assert.NoError(t, err, output)
+	}
+	var failedPackages []string
+	for _, match := range regexp.MustCompile(`(?m)^FAIL\t(\S+)`).FindAllStringSubmatch(output, -1) {
+		failedPackages = append(failedPackages, match[1])
+	}
+	wantPackages := []string(nil)
+	if len(wantFailed) > 0 {
+		wantPackages = []string{"stepfunctions-go/tests"}
+	}
+	assert.Equal(t, wantPackages, failedPackages, "a package that fails to build fails without a test failing:\n%s", output)
+	return output
+}
+
+// editJSON rewrites a JSON file through edit.
+func editJSON(t *testing.T, path string, edit func(map[string]any)) {
+	t.Helper()
+	source, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var document map[string]any
+	require.NoError(t, json.Unmarshal(source, &document))
+	edit(document)
+	edited, err := json.MarshalIndent(document, "", "  ")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, edited, 0o644))
+}
+
+// guideSection is the text from heading to the next heading of its level.
+func guideSection(t *testing.T, guide, heading string) string {
+	t.Helper()
+	_, section, found := strings.Cut(guide, "\n"+heading+"\n")
+	require.True(t, found, "docs/add-a-step.md has no %q section", heading)
 	section, _, _ = strings.Cut(section, "\n## ")
 	return section
 }
@@ -112,27 +206,22 @@ func codeBlock(t *testing.T, section, info string) string {
 // ends the workflow.
 func addLastStep(t *testing.T, path, name, stateJSON string) {
 	t.Helper()
-	source, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var definition map[string]any
-	require.NoError(t, json.Unmarshal(source, &definition))
-	states := definition["States"].(map[string]any)
-	last := definition["StartAt"].(string)
-	for states[last].(map[string]any)["Next"] != nil {
-		last = states[last].(map[string]any)["Next"].(string)
-	}
-	previous := states[last].(map[string]any)
-	require.Equal(t, "$.Payload", previous["OutputPath"], "the last Lambda state returns the envelope")
-	delete(previous, "OutputPath")
-	delete(previous, "End")
-	previous["ResultSelector"] = map[string]any{"payload.$": "$.Payload.body.payload"}
-	previous["Next"] = name
 	var state map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stateJSON), &state))
-	states[name] = state
-	edited, err := json.MarshalIndent(definition, "", "  ")
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(path, edited, 0o644))
+	editJSON(t, path, func(definition map[string]any) {
+		states := definition["States"].(map[string]any)
+		last := definition["StartAt"].(string)
+		for states[last].(map[string]any)["Next"] != nil {
+			last = states[last].(map[string]any)["Next"].(string)
+		}
+		previous := states[last].(map[string]any)
+		require.Equal(t, "$.Payload", previous["OutputPath"], "the last Lambda state returns the envelope")
+		delete(previous, "OutputPath")
+		delete(previous, "End")
+		previous["ResultSelector"] = map[string]any{"payload.$": "$.Payload.body.payload"}
+		previous["Next"] = name
+		states[name] = state
+	})
 }
 
 // copyRepo copies the repo's files (tracked and untracked, not ignored)
@@ -169,6 +258,12 @@ func changedFiles(t *testing.T, dir string) []string {
 	return strings.Fields(stdout)
 }
 
+// copyEnvironment builds without the copy's directory in the compiled
+// code, so that every copy, in this run and the next, shares the go
+// command's cache instead of compiling the whole module again; and without
+// the caller's GOFLAGS, which may hold test flags.
+var copyEnvironment = append(os.Environ(), "GOFLAGS=-trimpath")
+
 func writeFile(t *testing.T, dir, name, content string) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
@@ -180,6 +275,7 @@ func writeFile(t *testing.T, dir, name, content string) {
 func runAllowingFailure(dir string, name string, args ...string) (string, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Env = copyEnvironment
 	output, err := cmd.CombinedOutput()
 	return string(output), err
 }
@@ -188,6 +284,7 @@ func run(t *testing.T, dir string, name string, args ...string) (stdout, stderr 
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Env = copyEnvironment
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
