@@ -103,6 +103,12 @@ func example(t *testing.T, name string) (input, output string, progress []string
 	require.NoError(t, err)
 	var compact bytes.Buffer
 	require.NoError(t, json.Compact(&compact, ex.Output))
+	// Each setup step says when it starts and how long it took.
+	progress = append(progress,
+		"local: building the Lambda Runtime Interface Emulator: done in ",
+		" for "+string(bundle.HostArch())+": done in ",
+		"local: starting the ASL interpreter (Node 22): done in ",
+		" functions under the Lambda emulator: done in ")
 	for _, state := range workflow.Path {
 		progress = append(progress, "→ "+state.Name, "← "+state.Name)
 	}

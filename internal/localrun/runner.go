@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"stepfunctions-go/internal/progress"
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/statemachine"
@@ -134,13 +135,13 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if config.Progress == nil {
 		config.Progress = io.Discard
 	}
-	progress := config.Progress
-	tools, err := provisionTools(ctx, config.Arch, progress)
+	out := config.Progress
+	tools, err := provisionTools(ctx, config.Arch, out)
 	if err != nil {
 		return nil, err
 	}
 	if warning := project.UnusedWarning(); warning != "" {
-		fmt.Fprintln(progress, "local: warning:", warning)
+		fmt.Fprintln(out, "local: warning:", warning)
 	}
 	resources := localResourcesOf(workflow, project.Deployed(workflow))
 	definition, err := workflow.Render(resources.values)
@@ -151,7 +152,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}
-	s := &Session{progress: progress, definition: definition, tempDir: tempDir}
+	s := &Session{progress: out, definition: definition, tempDir: tempDir}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -160,7 +161,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	// The functions' environment names the endpoint: it comes first.
 	s.stepFunctions = config.endpoint
 	if s.stepFunctions == nil {
-		if s.stepFunctions, err = startStepFunctionsEndpoint("127.0.0.1:0", progress); err != nil {
+		if s.stepFunctions, err = startStepFunctionsEndpoint("127.0.0.1:0", out); err != nil {
 			return nil, err
 		}
 		s.ownsEndpoint = true
@@ -168,7 +169,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	invoke := newLambdaInvoke(config.Faults)
 	sendAndWait := &sendMessageAndWait{queues: map[string]*localQueue{}, stepFunctions: s.stepFunctions}
 	for _, spec := range resources.queues {
-		queue := &localQueue{Queue: spec, lambda: invoke, progress: progress}
+		queue := &localQueue{Queue: spec, lambda: invoke, progress: out}
 		s.queues = append(s.queues, queue)
 		sendAndWait.queues[localQueueURL(spec.Name)] = queue
 	}
@@ -179,7 +180,9 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	var interpreterErr error
 	var loading sync.WaitGroup
 	loading.Go(func() {
+		step := progress.Start(config.Progress, "local", "starting the ASL interpreter (Node 22)")
 		s.interpreter, interpreterErr = startInterpreter(ctx, tools, definition, overrides, integrations)
+		step.End(interpreterErr)
 	})
 	s.pools, err = startEmulatorPools(ctx, config, resources.functions, tools, tempDir, localAWSEnvironment(s.stepFunctions.url))
 	loading.Wait()
@@ -195,10 +198,10 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 		runsOn = "under " + filepath.Base(tools.qemu)
 	}
 	for _, pool := range s.pools {
-		fmt.Fprintf(progress, "local: %s (%s) on http://%s, %s, up to %d at once\n", pool.function.Name, config.Arch, pool.emulators()[0].address, runsOn, pool.limit)
+		fmt.Fprintf(out, "local: %s (%s) on http://%s, %s, up to %d at once\n", pool.function.Name, config.Arch, pool.emulators()[0].address, runsOn, pool.limit)
 	}
 	for _, queue := range s.queues {
-		fmt.Fprintf(progress, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.Name, localQueueURL(queue.Name), queue.Consumer, s.stepFunctions.url)
+		fmt.Fprintf(out, "local: queue %s (%s) feeds %s; Step Functions endpoint %s\n", queue.Name, localQueueURL(queue.Name), queue.Consumer, s.stepFunctions.url)
 	}
 	return s, nil
 }
@@ -243,6 +246,11 @@ func startEmulatorPools(ctx context.Context, config Config, functions []lambdas.
 	if limit < 0 {
 		return nil, setupErrorf("the concurrency per function must be at least 1, got %d", limit)
 	}
+	runsOn := ""
+	if t.qemu != "" {
+		runsOn = " under " + filepath.Base(t.qemu)
+	}
+	step := progress.Start(config.Progress, "local", fmt.Sprintf("starting %d functions under the Lambda emulator%s", len(packages), runsOn))
 	pools := make([]*emulatorPool, len(packages))
 	errs := make([]error, len(packages))
 	var wg sync.WaitGroup
@@ -263,7 +271,9 @@ func startEmulatorPools(ctx context.Context, config Config, functions []lambdas.
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err = errors.Join(errs...)
+	step.End(err)
+	if err != nil {
 		for _, pool := range pools {
 			if pool != nil {
 				pool.stop()
@@ -280,8 +290,10 @@ func packagesOf(ctx context.Context, config Config, functions []lambdas.Function
 		for i, fn := range functions {
 			names[i] = fn.Name
 		}
-		fmt.Fprintf(config.Progress, "local: building %s for %s\n", strings.Join(names, ", "), config.Arch)
-		return bundle.BuildAll(ctx, functions, config.Arch)
+		step := progress.Start(config.Progress, "local", fmt.Sprintf("building %s for %s", strings.Join(names, ", "), config.Arch))
+		packages, err := bundle.BuildAll(ctx, functions, config.Arch)
+		step.End(err)
+		return packages, err
 	}
 	packages := make([]bundle.Package, len(functions))
 	for i, fn := range functions {

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"stepfunctions-go/internal/npmtools"
+	"stepfunctions-go/internal/progress"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -44,7 +45,7 @@ type tools struct {
 	qemu string
 }
 
-func provisionTools(ctx context.Context, arch bundle.Arch, progress io.Writer) (*tools, error) {
+func provisionTools(ctx context.Context, arch bundle.Arch, out io.Writer) (*tools, error) {
 	if runtime.GOOS != "linux" {
 		return nil, setupErrorf("cmd/local runs the functions' linux bootstraps and the Lambda Runtime Interface Emulator, which need Linux; run it on a Linux machine or VM")
 	}
@@ -53,7 +54,7 @@ func provisionTools(ctx context.Context, arch bundle.Arch, progress io.Writer) (
 		return nil, err
 	}
 	// The quick checks first: a missing npm should not wait for a build.
-	jsDir, runner, err := installJS(ctx, progress)
+	jsDir, runner, err := installJS(ctx, out)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +62,7 @@ func provisionTools(ctx context.Context, arch bundle.Arch, progress io.Writer) (
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
-	rie, err := emulatorBinary(root)
+	rie, err := emulatorBinary(root, out)
 	if err != nil {
 		return nil, err
 	}
@@ -97,9 +98,11 @@ var emulatorBuild struct {
 // and returns the executable's path, so that each emulator starts without
 // the go command in between. The go command caches the build; asking once
 // per process saves its startup for every session after the first.
-func emulatorBinary(moduleRoot string) (string, error) {
+func emulatorBinary(moduleRoot string, out io.Writer) (string, error) {
 	emulatorBuild.once.Do(func() {
+		step := progress.Start(out, "local", "building the Lambda Runtime Interface Emulator")
 		emulatorBuild.path, emulatorBuild.err = buildEmulator(moduleRoot)
+		step.End(emulatorBuild.err)
 	})
 	return emulatorBuild.path, emulatorBuild.err
 }
@@ -121,7 +124,7 @@ func buildEmulator(moduleRoot string) (string, error) {
 
 // installJS installs the embedded lockfile's packages (npmtools.Install)
 // and writes runner.mjs beside them.
-func installJS(ctx context.Context, progress io.Writer) (dir, runner string, err error) {
+func installJS(ctx context.Context, out io.Writer) (dir, runner string, err error) {
 	packageJSON, _ := jsFiles.ReadFile("js/package.json")
 	lockfile, _ := jsFiles.ReadFile("js/package-lock.json")
 	script, _ := jsFiles.ReadFile("js/runner.mjs")
@@ -132,7 +135,7 @@ func installJS(ctx context.Context, progress io.Writer) (dir, runner string, err
 		PackageJSON: packageJSON,
 		Lockfile:    lockfile,
 		Verify:      checkNode,
-	}, progress)
+	}, out)
 	if err != nil {
 		return "", "", &SetupError{msg: err.Error()}
 	}

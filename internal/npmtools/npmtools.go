@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"stepfunctions-go/internal/progress"
 )
 
 // Packages is one package.json and its lockfile.
@@ -71,7 +73,7 @@ func Install(ctx context.Context, packages Packages, progress io.Writer) (dir st
 	return dir, nil
 }
 
-func npmCI(ctx context.Context, dir string, packages Packages, progress io.Writer) error {
+func npmCI(ctx context.Context, dir string, packages Packages, out io.Writer) error {
 	if _, err := exec.LookPath("npm"); err != nil {
 		return fmt.Errorf("npm is not installed: it installs %s; install Node.js 20 or newer with npm (for example `apt-get install -y nodejs npm`, or Node's official packages)", packages.Contents)
 	}
@@ -80,10 +82,12 @@ func npmCI(ctx context.Context, dir string, packages Packages, progress io.Write
 			return fmt.Errorf("writing %s: %v", filepath.Join(dir, name), err)
 		}
 	}
-	fmt.Fprintf(progress, "%s: first run: installing %s with npm ci into %s\n", packages.Tag, packages.Contents, dir)
+	step := progress.Start(out, packages.Tag, fmt.Sprintf("first run: installing %s with npm ci into %s", packages.Contents, dir))
 	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
 	cmd.Dir = dir
-	if output, err := cmd.CombinedOutput(); err != nil {
+	output, err := cmd.CombinedOutput()
+	step.End(err)
+	if err != nil {
 		return fmt.Errorf("`npm ci` in %s failed: %v\n%s\nnpm must reach its registry; Node.js 20 or newer with npm is required", dir, err, strings.TrimSpace(string(output)))
 	}
 	return nil
