@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ARCH ?= arm64
 INPUT ?= {"payload":"hi mom"}
 
-.PHONY: build package local test lint fmt bench ci
+.PHONY: build package local test lint fmt bench stress ci
 
 build: ## compile everything, including the Lambda bootstraps
 	go build ./...
@@ -27,5 +27,8 @@ lint: ## gofmt, go vet and staticcheck must all be clean
 bench: ## local benchmarks: zip sizes, cold start, warm latency, the endpoint's throughput
 	go test -run '^$$' -bench '^Benchmark(Function|Workflow)$$' -benchtime 20x ./internal/localrun/...
 	go test -run '^$$' -bench '^BenchmarkEndpoint$$' -benchtime 400x ./internal/localrun/...
+
+stress: ## go test ./... three times under two busy loops; every run must pass
+	scripts/stress
 
 ci: lint test
