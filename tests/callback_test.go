@@ -105,7 +105,7 @@ func TestCallbackStateMachine(t *testing.T) {
 	role := d.one(t, roleType, "callback")
 	assert.Equal(t, []string{callbackMachineArn, callbackMachineArn + ":*"}, role.policy(t, "assumeRolePolicy").Statement[0].Condition["ArnLike"]["aws:SourceArn"])
 	statements := d.one(t, rolePolicyType, "callback").policy(t, "policy").Statement
-	assert.Equal(t, []string{"DeliverLogs", "InvokeWorkflowFunctions", "SendToCallbackQueue"}, sids(statements))
+	assert.Equal(t, []string{"WriteTraces", "DeliverLogs", "InvokeWorkflowFunctions", "SendToCallbackQueue"}, sids(statements))
 	send := statementBySid(t, statements, "SendToCallbackQueue")
 	assert.Equal(t, []string{"sqs:SendMessage"}, send.Action)
 	assert.Equal(t, []string{callbackQueueArn}, send.Resource)

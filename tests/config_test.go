@@ -43,6 +43,17 @@ func TestConfigChangesTheResources(t *testing.T) {
 			assert.Equal(t, []string{"*"}, traces.Resource)
 		}
 	})
+	t.Run("tracing changes the state machine, not its role", func(t *testing.T) {
+		// Like log delivery, the state machine's X-Ray grant is constant (see NewWorkflow).
+		d := mustDeploy(t, map[string]string{"tracing": "true"})
+		machines := d.ofType(stateMachineType)
+		require.NotEmpty(t, machines)
+		for _, machine := range machines {
+			assert.True(t, machine.Inputs["tracingConfiguration"].ObjectValue()["enabled"].BoolValue(), machine.Name)
+			assert.Equal(t, deployDefault(t).one(t, rolePolicyType, machine.Name).str("policy"), d.one(t, rolePolicyType, machine.Name).str("policy"),
+				"the role policy of state machine %s changes with tracing", machine.Name)
+		}
+	})
 	t.Run("logging off changes the state machine, not its role", func(t *testing.T) {
 		// Switching logging on later must not wait on IAM to propagate a
 		// new grant (see NewWorkflow): the policies stay as they are.

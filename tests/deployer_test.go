@@ -65,6 +65,19 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 		add(true, mapping.Name+": lambda:CreateEventSourceMapping", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": mapping.str("functionName")}))
 		add(false, mapping.Name+": a mapping to another project's function", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": "arn:aws:lambda:" + region + ":" + accountID + ":function:payroll"}))
 	}
+	// The README's walkthrough: start-execution on every machine, and
+	// start-sync-execution on an EXPRESS one.
+	express := mustDeploy(t, map[string]string{"workflowType": "EXPRESS", "callbackWorkflow": "false"})
+	for _, d := range []deployment{d, express} {
+		for _, machine := range d.ofType(stateMachineType) {
+			arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machine.str("name")
+			action := "states:StartExecution"
+			if machine.str("type") == "EXPRESS" {
+				action = "states:StartSyncExecution"
+			}
+			add(true, machine.str("name")+": "+action, request(action, arn, nil))
+		}
+	}
 	add(true, "validates definitions", request("states:ValidateStateMachineDefinition", "*", nil))
 	add(true, "looks up the account", request("sts:GetCallerIdentity", "*", nil))
 	add(false, "another project's function", request("lambda:UpdateFunctionCode", "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))

@@ -107,7 +107,6 @@ type stackView struct {
 
 type machineView struct {
 	name, arn, role string
-	tracing         bool
 	// invokes and sendsTo are what the definition names: function ARNs
 	// and queue ARNs.
 	invokes, sendsTo []string
@@ -152,10 +151,9 @@ func view(t *testing.T, d deployment) stackView {
 	for _, m := range d.ofType(stateMachineType) {
 		name := m.str("name")
 		machine := machineView{
-			name:    name,
-			arn:     arnIn(accountID, "states", "stateMachine:"+name),
-			role:    m.str("roleArn"),
-			tracing: m.Inputs["tracingConfiguration"].ObjectValue()["enabled"].BoolValue(),
+			name: name,
+			arn:  arnIn(accountID, "states", "stateMachine:"+name),
+			role: m.str("roleArn"),
 		}
 		machine.invokes, machine.sendsTo = tasksOf(t, name, m.str("definition"))
 		v.machines = append(v.machines, machine)
@@ -312,7 +310,8 @@ func stackIAMCases(t *testing.T, d deployment) []iamCase {
 		}
 		// Whatever logLevel says, so switching logging on races no IAM change (see NewWorkflow).
 		optional(true, m.name+": log delivery", logDeliveryActions, m.role)
-		optional(m.tracing, m.name+": tracing", tracingActions, m.role)
+		// Constant like log delivery, so switching tracing on races no IAM change either.
+		optional(true, m.name+": tracing", tracingActions, m.role)
 		add(false, m.name+": reports a task result", as(m.role, taskReportActions[0], "*"))
 	}
 

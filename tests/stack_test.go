@@ -257,7 +257,7 @@ func TestLogGroupsBelongToTheStack(t *testing.T) {
 	assert.False(t, logging["includeExecutionData"].BoolValue())
 	assert.Equal(t, logGroupArn("/aws/vendedlogs/states/"+machineName)+":*", logging["logDestination"].StringValue())
 	statements := d.one(t, rolePolicyType, "main").policy(t, "policy").Statement
-	assert.Equal(t, []string{"DeliverLogs", "InvokeWorkflowFunctions"}, sids(statements))
+	assert.Equal(t, []string{"WriteTraces", "DeliverLogs", "InvokeWorkflowFunctions"}, sids(statements))
 }
 
 func TestEveryTaggableResourceIsTagged(t *testing.T) {
