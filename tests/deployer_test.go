@@ -63,6 +63,11 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	}
 	for _, mapping := range d.ofType(eventSourceMappingType) {
 		add(true, mapping.Name+": lambda:CreateEventSourceMapping", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": mapping.str("functionName")}))
+		// A mapping's ARN ends in a UUID AWS picks, so no name narrows it.
+		mappingArn := "arn:aws:lambda:" + region + ":" + accountID + ":event-source-mapping:14e0db71-5d35-4eb5-b481-8945cf9d10c2"
+		for _, action := range []string{"lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"} {
+			add(true, mapping.Name+": "+action, request(action, mappingArn, nil))
+		}
 		add(false, mapping.Name+": a mapping to another project's function", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": "arn:aws:lambda:" + region + ":" + accountID + ":function:payroll"}))
 	}
 	// The README's walkthrough: start-execution on every machine, and
@@ -80,6 +85,9 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	}
 	add(true, "validates definitions", request("states:ValidateStateMachineDefinition", "*", nil))
 	add(true, "looks up the account", request("sts:GetCallerIdentity", "*", nil))
+	for _, action := range []string{"lambda:TagResource", "lambda:UntagResource"} {
+		add(false, "tags another project's function: "+action, request(action, "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))
+	}
 	add(false, "another project's function", request("lambda:UpdateFunctionCode", "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))
 	add(false, "another project's role", request("iam:PutRolePolicy", "arn:aws:iam::"+accountID+":role/admin", nil))
 	add(false, "another project's state machine", request("states:DeleteStateMachine", "arn:aws:states:"+region+":"+accountID+":stateMachine:payroll", nil))
