@@ -51,7 +51,7 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	role, policy, err := newServiceRole(ctx, fn.Name, serviceRoleArgs{
-		Name:        name,
+		Name:        cfg.Names.Role(name),
 		Description: "Runs the " + name + " function: writes to its own log group only.",
 		Service:     "lambda.amazonaws.com",
 		// Not logs:CreateLogGroup: the group is a stack resource already.

@@ -75,7 +75,7 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 	logsOn := cfg.LogLevel != "OFF"
 	machineArn := args.Account.StateMachineArn(args.Name)
 	role, policy, err := newServiceRole(ctx, resourceName, serviceRoleArgs{
-		Name:        args.Name,
+		Name:        cfg.Names.Role(args.Name),
 		Description: "Runs the " + args.Name + " state machine.",
 		Service:     "states.amazonaws.com",
 		// Only this state machine in this account may assume the role (the

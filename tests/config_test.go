@@ -180,6 +180,8 @@ func TestEveryDeclaredKeyIsRead(t *testing.T) {
 func TestStackNamesAWSWouldRejectFailEarly(t *testing.T) {
 	tests := []struct{ stack, want string }{
 		{strings.Repeat("s", 40), "choose a stack name at most 31 characters long"},
+		// IAM role names carry the Region: 22 characters make a 65-character role in us-east-1.
+		{strings.Repeat("s", 22), "choose a stack name at most 21 characters long in " + region},
 		{"dev.eu", "only letters, digits, - and _"},
 	}
 	for _, tt := range tests {
@@ -199,4 +201,21 @@ func yamlScalar(t *testing.T, value any) string {
 	encoded, err := yaml.Marshal(value)
 	require.NoError(t, err)
 	return string(encoded)
+}
+
+// TestRoleNamesAtIAMsLimit deploys the longest stack name that fits and
+// finds its longest role name exactly at IAM's 64 characters.
+func TestRoleNamesAtIAMsLimit(t *testing.T) {
+	m := &mocks{}
+	setConfig(t, nil)
+	require.NoError(t, runStack(strings.Repeat("s", 21), m))
+	longest := ""
+	for _, role := range (deployment{resources: m.resources}).ofType(roleType) {
+		name := role.str("name")
+		assert.True(t, strings.HasSuffix(name, "-"+region), "role %s does not carry the Region", name)
+		if len(name) > len(longest) {
+			longest = name
+		}
+	}
+	assert.Len(t, longest, 64, "the longest role name, %s", longest)
 }

@@ -34,14 +34,14 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 		for _, action := range []string{"lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:TagResource", "lambda:DeleteFunction"} {
 			add(true, fn.Name+": "+action, request(action, arn, nil))
 		}
-		services[prefix+"-"+fn.Name] = "lambda.amazonaws.com"
+		services[roleName(prefix+"-"+fn.Name)] = "lambda.amazonaws.com"
 	}
 	for _, machine := range d.ofType(stateMachineType) {
 		arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machine.str("name")
 		for _, action := range []string{"states:CreateStateMachine", "states:UpdateStateMachine", "states:ListStateMachineVersions", "states:DeleteStateMachine"} {
 			add(true, machine.Name+": "+action, request(action, arn, nil))
 		}
-		services[machine.str("name")] = "states.amazonaws.com"
+		services[roleName(machine.str("name"))] = "states.amazonaws.com"
 	}
 	for _, role := range d.ofType(roleType) {
 		arn := "arn:aws:iam::" + accountID + ":role/" + role.str("name")

@@ -24,6 +24,10 @@ const (
 	stack     = "dev"
 )
 
+// roleName is the IAM role name of the function or state machine called
+// name: IAM is global, so the name carries the Region.
+func roleName(name string) string { return name + "-" + region }
+
 // registered is one resource the program declared.
 type registered struct {
 	Type, Name string
