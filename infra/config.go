@@ -27,6 +27,12 @@ type Config struct {
 	LambdaMemoryMB       int
 	LambdaTimeoutSeconds int
 	CallbackWorkflow     bool
+	// PermissionsBoundary names the customer managed policy every role the
+	// stack creates carries as its permissions boundary; an administrator
+	// creates it once from infra/permissions-boundary.json.
+	// PermissionsBoundaryArn is its ARN, set once the account is known.
+	PermissionsBoundary    string
+	PermissionsBoundaryArn string
 
 	// Names derive from project and stack so stacks can share an account.
 	Names Names
@@ -40,6 +46,9 @@ const (
 	DefaultLogRetentionDays     = 14
 	DefaultLambdaMemoryMB       = lambdas.DefaultMemoryMB
 	DefaultLambdaTimeoutSeconds = lambdas.DefaultTimeoutSeconds
+	// DefaultPermissionsBoundary is the policy the README's one-time
+	// administrator step creates.
+	DefaultPermissionsBoundary = "stepfunctions-go-permissions-boundary"
 )
 
 var (
@@ -80,6 +89,7 @@ func LoadConfig(ctx *pulumi.Context, shortestTaskTimeout int) (Config, error) {
 			fmt.Sprintf("from 1 to %d seconds: below the workflow's shortest Task TimeoutSeconds (%d s in statemachine/), and Lambda allows at most %d", maxTimeout, shortestTaskTimeout, maxLambdaTimeout)),
 	}
 	c.CallbackWorkflow = r.boolean("callbackWorkflow", true)
+	c.PermissionsBoundary = r.boundaryName("permissionsBoundary", DefaultPermissionsBoundary)
 	if c.CallbackWorkflow && c.WorkflowType == "EXPRESS" {
 		r.errs = append(r.errs, fmt.Errorf("config %s:workflowType = EXPRESS cannot run the callback workflow: Express workflows cannot wait for a task token; set %s:callbackWorkflow false, or workflowType STANDARD", r.project, r.project))
 	}
@@ -123,6 +133,24 @@ func (r *reader) integer(key string, fallback int, valid func(int) bool, allowed
 		r.invalid(key, value, allowed)
 	}
 	return number
+}
+
+// policyNamePattern is what IAM allows in a managed policy's name.
+var policyNamePattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,128}$`)
+
+// boundaryName reads the name of the permissions boundary policy. It must
+// begin with "<project>-": the deployer policy lets roles be created only
+// under a boundary named so, and gives the deployer no way to create or
+// change such a policy.
+func (r *reader) boundaryName(key, fallback string) string {
+	value := r.cfg.Get(key)
+	if value == "" {
+		return fallback
+	}
+	if !policyNamePattern.MatchString(value) || !strings.HasPrefix(value, r.project+"-") {
+		r.invalid(key, value, fmt.Sprintf("the name of a customer managed policy that begins with %q (the deployer policy allows no other boundary): letters, digits and +=,.@_- only, at most 128 characters", r.project+"-"))
+	}
+	return value
 }
 
 func (r *reader) boolean(key string, fallback bool) bool {

@@ -42,6 +42,7 @@ func Deploy(ctx *pulumi.Context) error {
 	if cfg.Names, err = cfg.Names.InRegion(account.Region); err != nil {
 		return err
 	}
+	cfg.PermissionsBoundaryArn = account.PolicyArn(cfg.PermissionsBoundary)
 	packages, err := buildPackages(ctx, project.Deployed(mainFlow, callbackFlow), cfg.Architecture)
 	if err != nil {
 		return err

@@ -51,9 +51,10 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	role, policy, err := newServiceRole(ctx, fn.Name, serviceRoleArgs{
-		Name:        cfg.Names.Role(name),
-		Description: "Runs the " + name + " function: writes to its own log group only.",
-		Service:     "lambda.amazonaws.com",
+		Name:                cfg.Names.Role(name),
+		Description:         "Runs the " + name + " function: writes to its own log group only.",
+		Service:             "lambda.amazonaws.com",
+		PermissionsBoundary: cfg.PermissionsBoundaryArn,
 		// Not logs:CreateLogGroup: the group is a stack resource already.
 		Policy: policyOutput(tracingStatements(cfg.Tracing), Grant{
 			Sid:       "WriteOwnLogs",

@@ -75,9 +75,10 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 	logsOn := cfg.LogLevel != "OFF"
 	machineArn := args.Account.StateMachineArn(args.Name)
 	role, policy, err := newServiceRole(ctx, resourceName, serviceRoleArgs{
-		Name:        cfg.Names.Role(args.Name),
-		Description: "Runs the " + args.Name + " state machine.",
-		Service:     "states.amazonaws.com",
+		Name:                cfg.Names.Role(args.Name),
+		Description:         "Runs the " + args.Name + " state machine.",
+		Service:             "states.amazonaws.com",
+		PermissionsBoundary: cfg.PermissionsBoundaryArn,
 		// Only this state machine in this account may assume the role (the
 		// seed trusted every state machine in the account). AWS's guidance
 		// against the confused deputy sets aws:SourceArn and

@@ -74,6 +74,16 @@ func TestConfigChangesTheResources(t *testing.T) {
 			assert.Equal(t, float64(365), group.Inputs["retentionInDays"].NumberValue())
 		}
 	})
+	t.Run("another permissions boundary", func(t *testing.T) {
+		// 128 characters, IAM's longest policy name.
+		name := "stepfunctions-go-" + strings.Repeat("b", 111)
+		d := mustDeploy(t, map[string]string{"permissionsBoundary": name})
+		roles := d.ofType(roleType)
+		require.NotEmpty(t, roles)
+		for _, role := range roles {
+			assert.Equal(t, "arn:aws:iam::"+accountID+":policy/"+name, role.str("permissionsBoundary"), role.Name)
+		}
+	})
 	t.Run("memory and timeout", func(t *testing.T) {
 		d := mustDeploy(t, map[string]string{"lambdaMemoryMb": "1024", "lambdaTimeoutSeconds": "29"})
 		for _, fn := range d.ofType(functionType) {
@@ -100,6 +110,9 @@ func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {
 		{"lambdaTimeoutSeconds", "901", "from 1 to 29 seconds"},
 		{"lambdaTimeoutSeconds", "30", "below the workflow's shortest Task TimeoutSeconds (30 s"},
 		{"lambdaTimeoutSeconds", "0", "from 1 to 29 seconds"},
+		{"permissionsBoundary", "AdministratorAccess", `begins with "stepfunctions-go-"`},
+		{"permissionsBoundary", "stepfunctions-go-" + strings.Repeat("b", 112), "at most 128 characters"},
+		{"permissionsBoundary", "stepfunctions-go-a/b", "letters, digits and +=,.@_- only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/judges"
 )
 
@@ -28,6 +29,11 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 		cases = append(cases, iamCase{name: name, request: r, allow: allow})
 	}
 	d := deployDefault(t)
+	boundaryArn := "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary
+	administrator := map[string]string{"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}
+	for _, action := range []string{"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"} {
+		add(false, "rewrites the boundary: "+action, request(action, boundaryArn, nil))
+	}
 	services := map[string]string{} // role name → the service it is passed to
 	for _, fn := range d.ofType(functionType) {
 		arn := functionArn(fn.Name)
@@ -45,8 +51,19 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	}
 	for _, role := range d.ofType(roleType) {
 		arn := "arn:aws:iam::" + accountID + ":role/" + role.str("name")
-		add(true, role.Name+": iam:CreateRole", request("iam:CreateRole", arn, nil))
-		add(true, role.Name+": iam:PutRolePolicy", request("iam:PutRolePolicy", arn, nil))
+		require.Equal(t, boundaryArn, role.str("permissionsBoundary"), "role %s must carry the permissions boundary", role.Name)
+		bounded := map[string]string{"iam:PermissionsBoundary": role.str("permissionsBoundary")}
+		add(true, role.Name+": iam:CreateRole", request("iam:CreateRole", arn, bounded))
+		add(true, role.Name+": iam:PutRolePolicy", request("iam:PutRolePolicy", arn, bounded))
+		add(true, role.Name+": iam:DeleteRolePolicy", request("iam:DeleteRolePolicy", arn, bounded))
+		// The escalation path: a role without the boundary, or under a
+		// boundary of the deployer's choosing, given any inline policy.
+		add(false, role.Name+": iam:CreateRole without a boundary", request("iam:CreateRole", arn, nil))
+		add(false, role.Name+": iam:CreateRole under AdministratorAccess", request("iam:CreateRole", arn, administrator))
+		add(false, role.Name+": iam:PutRolePolicy on it without a boundary", request("iam:PutRolePolicy", arn, nil))
+		add(false, role.Name+": iam:PutRolePermissionsBoundary AdministratorAccess", request("iam:PutRolePermissionsBoundary", arn, administrator))
+		add(false, role.Name+": iam:DeleteRolePermissionsBoundary", request("iam:DeleteRolePermissionsBoundary", arn, bounded))
+		add(false, role.Name+": iam:AttachRolePolicy AdministratorAccess", request("iam:AttachRolePolicy", arn, map[string]string{"iam:PermissionsBoundary": boundaryArn, "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}))
 		service := services[role.str("name")]
 		require.NotEmpty(t, service, "role %s runs no function or state machine", role.Name)
 		add(true, role.Name+": passed to "+service, request("iam:PassRole", arn, map[string]string{"iam:PassedToService": service}))
