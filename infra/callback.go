@@ -100,7 +100,7 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 	}
 	_, err = lambda.NewEventSourceMapping(ctx, name, &lambda.EventSourceMappingArgs{
 		EventSourceArn:        queues.Queue.Arn,
-		FunctionName:          worker.Function.QualifiedArn,
+		FunctionName:          worker.VerifiedQualifiedArn,
 		BatchSize:             pulumi.Int(10),
 		FunctionResponseTypes: pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
 		// A new account's concurrency quota can be small: the worker takes

@@ -311,3 +311,25 @@ func TestRedeployDeclaresTheSameInputs(t *testing.T) {
 	first, second := deployDefault(t), mustDeploy(t, nil)
 	assert.Equal(t, first.inputs(), second.inputs())
 }
+
+// TestAWrongUploadFailsTheUpdate: when Lambda's CodeSha256 differs from the
+// hash of the zip the program built (the provider uploaded other bytes, see
+// infra/assetmemo.go), the update fails naming the function and both
+// hashes, and no workflow or event source mapping is pointed at that version.
+func TestAWrongUploadFailsTheUpdate(t *testing.T) {
+	wrong := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	m := &mocks{uploaded: wrong}
+	setConfig(t, nil)
+	err := runStack(stack, m)
+	d := deployment{resources: m.resources}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Lambda reports CodeSha256 "+wrong)
+	assert.Contains(t, err.Error(), "No workflow is switched to this version")
+	named := false
+	for _, fn := range d.ofType(functionType) {
+		named = named || strings.Contains(err.Error(), "function "+fn.str("name")+":")
+	}
+	assert.True(t, named, "the error names no declared function: %v", err)
+	assert.Empty(t, d.ofType(stateMachineType), "a state machine was declared on an unverified version")
+	assert.Empty(t, d.ofType(eventSourceMappingType), "an event source mapping was declared on an unverified version")
+}
