@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -30,6 +32,11 @@ type serviceRoleArgs struct {
 
 // newServiceRole declares the role and its inline policy.
 func newServiceRole(ctx *pulumi.Context, resourceName string, args serviceRoleArgs, opts ...pulumi.ResourceOption) (*iam.Role, *iam.RolePolicy, error) {
+	// Names.InRegion checks the longest name it knows of; this holds every
+	// role, whatever its name.
+	if len(args.Name) > maxRoleNameLength {
+		return nil, nil, fmt.Errorf("IAM role name %q has %d characters; IAM allows %d: choose a shorter stack name", args.Name, len(args.Name), maxRoleNameLength)
+	}
 	trust, err := Policy(Statement{
 		Effect:    "Allow",
 		Principal: map[string][]string{"Service": {args.Service}},
