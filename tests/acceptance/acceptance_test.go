@@ -72,7 +72,13 @@ func TestAcceptance(t *testing.T) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
 	require.NoError(t, err, "loading AWS credentials")
 	cloud := newClients(awsCfg)
-	require.NoError(t, boundaryExists(ctx, cloud.iam, infra.DefaultPermissionsBoundary))
+	// The deployer policy does not grant iam:ListPolicies: an identity
+	// without it gets a log line, and CreateRole's own error if it is missing.
+	if err := boundaryExists(ctx, cloud.iam, infra.DefaultPermissionsBoundary); errors.Is(err, errNoBoundary) {
+		require.NoError(t, err)
+	} else if err != nil {
+		t.Logf("could not check for the permissions boundary policy: %v", err)
+	}
 
 	// Not t.TempDir: if destroy fails, this state is all that can still
 	// destroy what was created, so it must outlive the test.
@@ -186,6 +192,10 @@ func TestAcceptance(t *testing.T) {
 	assertAllGone(ctx, t, cloud, left, 3*time.Minute)
 }
 
+// errNoBoundary is boundaryExists's answer when the account has no policy
+// of that name.
+var errNoBoundary = errors.New("no permissions boundary policy")
+
 // boundaryExists says how to create the permissions boundary every role
 // of the stack carries when the account has no customer managed policy of
 // that name: an administrator creates it once (README, Deploy).
@@ -202,8 +212,8 @@ func boundaryExists(ctx context.Context, client *iam.Client, name string) error 
 			}
 		}
 	}
-	return fmt.Errorf("the account has no managed policy %s, the permissions boundary every role of the stack carries; "+
-		"as an administrator, run: aws iam create-policy --policy-name %s --policy-document file://infra/permissions-boundary.json", name, name)
+	return fmt.Errorf("%w: the account has no managed policy %s, the permissions boundary every role of the stack carries; "+
+		"as an administrator, run: aws iam create-policy --policy-name %s --policy-document file://infra/permissions-boundary.json", errNoBoundary, name, name)
 }
 
 // badInput is input every function refuses: payload must be a string.
