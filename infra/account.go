@@ -34,3 +34,9 @@ func LookupAccount(ctx *pulumi.Context) (Account, error) {
 func (a Account) StateMachineArn(name string) string {
 	return fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", a.Partition, a.Region, a.ID, name)
 }
+
+// PolicyArn is the ARN of the customer managed policy called name (IAM is
+// global: no Region).
+func (a Account) PolicyArn(name string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:policy/%s", a.Partition, a.ID, name)
+}

@@ -17,6 +17,8 @@ import (
 type CallbackQueues struct {
 	pulumi.ResourceState
 
+	// Spec is the queue in lambdas/ this deploys.
+	Spec            lambdas.Queue
 	Queue           *sqs.Queue
 	DeadLetterQueue *sqs.Queue
 }
@@ -68,7 +70,7 @@ func NewCallbackQueues(ctx *pulumi.Context, spec lambdas.Queue, cfg Config, opts
 	}, parent); err != nil {
 		return nil, err
 	}
-	component.Queue, component.DeadLetterQueue = queue, deadLetters
+	component.Spec, component.Queue, component.DeadLetterQueue = spec, queue, deadLetters
 	return component, ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"queueUrl":           queue.Url,
 		"deadLetterQueueUrl": deadLetters.Url,
@@ -98,10 +100,13 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 	}
 	_, err = lambda.NewEventSourceMapping(ctx, name, &lambda.EventSourceMappingArgs{
 		EventSourceArn:        queues.Queue.Arn,
-		FunctionName:          worker.Function.QualifiedArn,
+		FunctionName:          worker.VerifiedQualifiedArn,
 		BatchSize:             pulumi.Int(10),
 		FunctionResponseTypes: pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
-		Tags:                  Tags(ctx),
+		// A new account's concurrency quota can be small: the worker takes
+		// at most this many of it (see lambdas.Queue).
+		ScalingConfig: &lambda.EventSourceMappingScalingConfigArgs{MaximumConcurrency: pulumi.Int(queues.Spec.MaximumConcurrency)},
+		Tags:          Tags(ctx),
 	}, pulumi.Parent(worker), pulumi.DependsOn([]pulumi.Resource{policy}))
 	return err
 }
@@ -114,6 +119,9 @@ func newCallbackWorkflow(ctx *pulumi.Context, workflow *statemachine.Workflow, d
 		return nil, nil, fmt.Errorf("workflow %q must send to exactly one queue, ${%s}; it names %d", workflow.Name, lambdas.CallbackQueue.URLPlaceholder, len(workflow.Queues))
 	}
 	spec := workflow.Queues[0]
+	if err := spec.Check(); err != nil {
+		return nil, nil, err
+	}
 	queues, err := NewCallbackQueues(ctx, spec, cfg)
 	if err != nil {
 		return nil, nil, err

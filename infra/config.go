@@ -27,6 +27,12 @@ type Config struct {
 	LambdaMemoryMB       int
 	LambdaTimeoutSeconds int
 	CallbackWorkflow     bool
+	// PermissionsBoundary names the customer managed policy every role the
+	// stack creates carries as its permissions boundary; an administrator
+	// creates it once from infra/permissions-boundary.json.
+	// PermissionsBoundaryArn is its ARN, set once the account is known.
+	PermissionsBoundary    string
+	PermissionsBoundaryArn string
 
 	// Names derive from project and stack so stacks can share an account.
 	Names Names
@@ -40,6 +46,9 @@ const (
 	DefaultLogRetentionDays     = 14
 	DefaultLambdaMemoryMB       = lambdas.DefaultMemoryMB
 	DefaultLambdaTimeoutSeconds = lambdas.DefaultTimeoutSeconds
+	// DefaultPermissionsBoundary is the policy the README's one-time
+	// administrator step creates.
+	DefaultPermissionsBoundary = "stepfunctions-go-permissions-boundary"
 )
 
 var (
@@ -80,6 +89,7 @@ func LoadConfig(ctx *pulumi.Context, shortestTaskTimeout int) (Config, error) {
 			fmt.Sprintf("from 1 to %d seconds: below the workflow's shortest Task TimeoutSeconds (%d s in statemachine/), and Lambda allows at most %d", maxTimeout, shortestTaskTimeout, maxLambdaTimeout)),
 	}
 	c.CallbackWorkflow = r.boolean("callbackWorkflow", true)
+	c.PermissionsBoundary = r.boundaryName("permissionsBoundary", DefaultPermissionsBoundary)
 	if c.CallbackWorkflow && c.WorkflowType == "EXPRESS" {
 		r.errs = append(r.errs, fmt.Errorf("config %s:workflowType = EXPRESS cannot run the callback workflow: Express workflows cannot wait for a task token; set %s:callbackWorkflow false, or workflowType STANDARD", r.project, r.project))
 	}
@@ -125,6 +135,24 @@ func (r *reader) integer(key string, fallback int, valid func(int) bool, allowed
 	return number
 }
 
+// policyNamePattern is what IAM allows in a managed policy's name.
+var policyNamePattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,128}$`)
+
+// boundaryName reads the name of the permissions boundary policy. It must
+// begin with "<project>-": the deployer policy lets roles be created only
+// under a boundary named so, and gives the deployer no way to create or
+// change such a policy.
+func (r *reader) boundaryName(key, fallback string) string {
+	value := r.cfg.Get(key)
+	if value == "" {
+		return fallback
+	}
+	if !policyNamePattern.MatchString(value) || !strings.HasPrefix(value, r.project+"-") {
+		r.invalid(key, value, fmt.Sprintf("the name of a customer managed policy that begins with %q (the deployer policy allows no other boundary): letters, digits and +=,.@_- only, at most 128 characters", r.project+"-"))
+	}
+	return value
+}
+
 func (r *reader) boolean(key string, fallback bool) bool {
 	value := r.cfg.Get(key)
 	if value == "" {
@@ -161,13 +189,19 @@ type Names struct {
 	// replaces the state machine and AWS refuses a new one under a name that
 	// is still being deleted.
 	StateMachine string
+	// Region is where the stack deploys, set by InRegion once the provider
+	// has said. IAM is global: a role name must differ between Regions.
+	Region string
+
+	stack string
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // Limits AWS puts on names.
 const (
-	maxFunctionNameLength     = 64 // also IAM role names
+	maxFunctionNameLength     = 64
+	maxRoleNameLength         = 64
 	maxStateMachineNameLength = 80
 	// longestSuffix is the longest "-<function>" or "-<role>" we append.
 	longestSuffix = "-callback-worker"
@@ -176,7 +210,7 @@ const (
 // NewNames derives names from project and stack, and checks AWS will accept them.
 func NewNames(project, stack, workflowType string) (Names, error) {
 	prefix := project + "-" + stack
-	names := Names{Prefix: prefix, StateMachine: prefix + "-main-" + strings.ToLower(workflowType)}
+	names := Names{Prefix: prefix, StateMachine: prefix + "-main-" + strings.ToLower(workflowType), stack: stack}
 	if !namePattern.MatchString(prefix) {
 		return names, fmt.Errorf("project and stack name %q: Lambda, IAM and Step Functions names allow only letters, digits, - and _; choose a stack name made of those", prefix)
 	}
@@ -185,7 +219,7 @@ func NewNames(project, stack, workflowType string) (Names, error) {
 		if allowed := len(stack) - (len(longest) - maxFunctionNameLength); allowed > 0 {
 			fix = fmt.Sprintf("choose a stack name at most %d characters long", allowed)
 		}
-		return names, fmt.Errorf("project and stack name %q is too long: %q has %d characters and Lambda function and IAM role names allow %d; %s",
+		return names, fmt.Errorf("project and stack name %q is too long: %q has %d characters and Lambda function names allow %d; %s",
 			prefix, longest, len(longest), maxFunctionNameLength, fix)
 	}
 	if len(names.StateMachine) > maxStateMachineNameLength {
@@ -195,5 +229,34 @@ func NewNames(project, stack, workflowType string) (Names, error) {
 }
 
 // Resource is the physical name of the stack's resource called short: a
-// function and its role, a queue, the callback state machine.
+// function, a queue, the callback state machine.
 func (n Names) Resource(short string) string { return n.Prefix + "-" + short }
+
+// InRegion is n for a stack in region, with every role name checked
+// against IAM's limit. IAM role names are global to the account, so the
+// same stack in a second Region (or a stack whose aws:region changes) would
+// fail with EntityAlreadyExists if its role names did not carry the Region.
+func (n Names) InRegion(region string) (Names, error) {
+	n.Region = region
+	if !namePattern.MatchString(region) {
+		return n, fmt.Errorf("region %q: role names carry the Region, which must be letters, digits and - only; set aws:region to a Region name such as us-east-1", region)
+	}
+	// The longest role is that of the longest function or state machine name.
+	longest := n.Role(n.Prefix + longestSuffix)
+	if machine := n.Role(n.StateMachine); len(machine) > len(longest) {
+		longest = machine
+	}
+	if len(longest) > maxRoleNameLength {
+		fix := "choose a shorter project name"
+		if allowed := len(n.stack) - (len(longest) - maxRoleNameLength); allowed > 0 {
+			fix = fmt.Sprintf("choose a stack name at most %d characters long in %s", allowed, region)
+		}
+		return n, fmt.Errorf("project and stack name %q is too long for region %s: IAM role name %q has %d characters and IAM allows %d; %s",
+			n.Prefix, region, longest, len(longest), maxRoleNameLength, fix)
+	}
+	return n, nil
+}
+
+// Role is the IAM role name of the function or state machine called name:
+// the name and the Region.
+func (n Names) Role(name string) string { return name + "-" + n.Region }

@@ -39,6 +39,10 @@ func Deploy(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Names, err = cfg.Names.InRegion(account.Region); err != nil {
+		return err
+	}
+	cfg.PermissionsBoundaryArn = account.PolicyArn(cfg.PermissionsBoundary)
 	packages, err := buildPackages(ctx, project.Deployed(mainFlow, callbackFlow), cfg.Architecture)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package infra
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -23,8 +24,13 @@ type GoFunction struct {
 	// Spec is the function in lambdas/ this deploys.
 	Spec     lambdas.Function
 	Function *lambda.Function
-	Role     *iam.Role
-	LogGroup *cloudwatch.LogGroup
+	// VerifiedQualifiedArn is the published version's ARN once Lambda's
+	// CodeSha256 has been found equal to the hash of the zip this program
+	// built; a mismatch fails the update here, before any workflow or
+	// event source mapping switches to that version.
+	VerifiedQualifiedArn pulumi.StringOutput
+	Role                 *iam.Role
+	LogGroup             *cloudwatch.LogGroup
 }
 
 // GoFunctionArgs describe one function.
@@ -51,9 +57,10 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	role, policy, err := newServiceRole(ctx, fn.Name, serviceRoleArgs{
-		Name:        name,
-		Description: "Runs the " + name + " function: writes to its own log group only.",
-		Service:     "lambda.amazonaws.com",
+		Name:                cfg.Names.Role(name),
+		Description:         "Runs the " + name + " function: writes to its own log group only.",
+		Service:             "lambda.amazonaws.com",
+		PermissionsBoundary: cfg.PermissionsBoundaryArn,
 		// Not logs:CreateLogGroup: the group is a stack resource already.
 		Policy: policyOutput(tracingStatements(cfg.Tracing), Grant{
 			Sid:       "WriteOwnLogs",
@@ -69,6 +76,7 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 		tracingMode = "Active"
 	}
 	zipHash := sha256.Sum256(args.Package.Zip)
+	sourceCodeHash := base64.StdEncoding.EncodeToString(zipHash[:])
 	function, err := lambda.NewFunction(ctx, fn.Name, &lambda.FunctionArgs{
 		Name:          pulumi.String(name),
 		Description:   pulumi.String(fn.Description),
@@ -79,7 +87,7 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 		// A FileArchive of a .zip reaches Lambda byte for byte, keeping the
 		// bootstrap's executable bit; the hash makes the diff exact.
 		Code:           pulumi.NewFileArchive(args.ZipPath),
-		SourceCodeHash: pulumi.String(base64.StdEncoding.EncodeToString(zipHash[:])),
+		SourceCodeHash: pulumi.String(sourceCodeHash),
 		MemorySize:     pulumi.Int(cfg.LambdaMemoryMB),
 		Timeout:        pulumi.Int(cfg.LambdaTimeoutSeconds),
 		Publish:        pulumi.Bool(true),
@@ -94,9 +102,18 @@ func NewGoFunction(ctx *pulumi.Context, args GoFunctionArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	component.Spec, component.Function, component.Role, component.LogGroup = fn, function, role, logGroup
+	// Lambda computes CodeSha256 from the bytes it received, so this is the
+	// one check that what runs is what was built (see seedAssetMemo).
+	component.VerifiedQualifiedArn = pulumi.All(function.CodeSha256, function.QualifiedArn).ApplyT(func(values []any) (string, error) {
+		if got := values[0].(string); got != sourceCodeHash {
+			return "", fmt.Errorf("function %s: Lambda reports CodeSha256 %s for the code it received, but the zip this program built (%s) has SHA-256 %s (base64); the provider uploaded other bytes, such as a stale %s<hash> file in the provider's temporary directory. No workflow is switched to this version. Delete those files and run pulumi up again",
+				name, got, args.ZipPath, sourceCodeHash, assetMemoPrefix)
+		}
+		return values[1].(string), nil
+	}).(pulumi.StringOutput)
 	return component, ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"functionArn":          function.Arn,
-		"functionQualifiedArn": function.QualifiedArn,
+		"functionQualifiedArn": component.VerifiedQualifiedArn,
 		"roleArn":              role.Arn,
 		"logGroupName":         logGroup.Name,
 	})

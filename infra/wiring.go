@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -23,7 +24,7 @@ func (d deployedFunctions) substitutions(workflow *statemachine.Workflow, accoun
 		values[statemachine.PartitionPlaceholder] = pulumi.String(account.Partition).ToStringOutput()
 	}
 	for _, fn := range workflow.Functions {
-		values[fn.ArnPlaceholder()] = d[fn.Name].Function.QualifiedArn
+		values[fn.ArnPlaceholder()] = d[fn.Name].VerifiedQualifiedArn
 	}
 	return values
 }
@@ -60,11 +61,21 @@ func buildPackages(ctx *pulumi.Context, functions []lambdas.Function, arch bundl
 	if err != nil {
 		return nil, err
 	}
+	return writeUploads(built, filepath.Join(root, ".build", string(arch)), workingDir, os.TempDir())
+}
+
+// writeUploads writes each zip into dir, the path Pulumi uploads it from,
+// and the same bytes under the Terraform bridge's memo name for their hash
+// in tempDir (see seedAssetMemo), so the provider uploads exactly them.
+func writeUploads(built []bundle.Package, dir, workingDir, tempDir string) ([]writtenPackage, error) {
 	written := make([]writtenPackage, len(built))
 	for i, pkg := range built {
-		path, err := pkg.WriteTo(filepath.Join(root, ".build", string(arch)))
+		path, err := pkg.WriteTo(dir)
 		if err != nil {
 			return nil, err
+		}
+		if _, err := seedAssetMemo(tempDir, pkg.SHA256(), pkg.Zip); err != nil {
+			return nil, fmt.Errorf("function %s: %w", pkg.Function.Name, err)
 		}
 		// A path relative to the project keeps the state the same on every machine.
 		if relative, err := filepath.Rel(workingDir, path); err == nil {

@@ -64,23 +64,33 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 	// constant grant makes switching logging on or off a change of the state
 	// machine alone. What it allows is configuring log delivery, on "*"
 	// because AWS supports nothing narrower; it reads no log data.
-	static := append(tracingStatements(cfg.Tracing), Allow("DeliverLogs", logDeliveryActions, "*"))
+	//
+	// The X-Ray grant is constant for the same reason: switching tracing on
+	// is then a change of the state machine alone, and its first traces do
+	// not depend on a role policy that IAM may not have propagated yet. It
+	// allows writing trace segments and reading sampling rules, on "*"
+	// because X-Ray has no resource-level permissions; it reads no traces.
+	// (The functions' roles keep theirs conditional on the tracing config.)
+	static := []Statement{Allow("WriteTraces", xrayActions, "*"), Allow("DeliverLogs", logDeliveryActions, "*")}
 	logsOn := cfg.LogLevel != "OFF"
 	machineArn := args.Account.StateMachineArn(args.Name)
 	role, policy, err := newServiceRole(ctx, resourceName, serviceRoleArgs{
-		Name:        args.Name,
-		Description: "Runs the " + args.Name + " state machine.",
-		Service:     "states.amazonaws.com",
+		Name:                cfg.Names.Role(args.Name),
+		Description:         "Runs the " + args.Name + " state machine.",
+		Service:             "states.amazonaws.com",
+		PermissionsBoundary: cfg.PermissionsBoundaryArn,
 		// Only this state machine in this account may assume the role (the
 		// seed trusted every state machine in the account). AWS's guidance
 		// against the confused deputy sets aws:SourceArn and
 		// aws:SourceAccount, its example with ArnLike
 		// (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html,
-		// "Prevent cross-service confused deputy issue"). Versions and
-		// aliases run as "<ARN>:<version or alias>"
-		// (https://docs.aws.amazon.com/step-functions/latest/dg/auth-version-alias.html),
-		// so the role trusts "<ARN>:*" too; a machine whose name only starts
-		// with this one's still does not match.
+		// "Prevent cross-service confused deputy issue"). A version or an
+		// alias is addressed as "<ARN>:<version or alias>"
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/execution-alias-version-associate.html);
+		// AWS does not say whether an execution started on one passes that
+		// qualified ARN as aws:SourceArn, so the role trusts "<ARN>:*" too
+		// (unverified without AWS). A machine whose name only starts with
+		// this one's still does not match.
 		Conditions: map[string]map[string][]string{
 			"ArnLike":      {"aws:SourceArn": {machineArn, machineArn + ":*"}},
 			"StringEquals": {"aws:SourceAccount": {args.Account.ID}},

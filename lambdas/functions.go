@@ -12,6 +12,7 @@ package lambdas
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/doc"
@@ -158,12 +159,43 @@ type Queue struct {
 	// Consumer is the name of the function its messages are delivered to.
 	Consumer string
 	// MaxReceiveCount is how often a message is received without success
-	// before the redrive policy moves it to the dead-letter queue.
+	// before the redrive policy moves it to the dead-letter queue. For a
+	// queue Lambda consumes, AWS says at least 5 (Lambda Developer Guide,
+	// "Configuring an Amazon SQS queue to use with Lambda",
+	// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html):
+	// a batch that Lambda is throttled on counts a receive for every message
+	// in it, so a lower count dead-letters good messages under throttling.
 	MaxReceiveCount int
+	// MaximumConcurrency caps the concurrent invocations the queue's event
+	// source mapping makes (2 to 1000, Lambda Developer Guide, "Configuring
+	// scaling behavior for SQS event source mappings",
+	// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html),
+	// so the consumer cannot take the whole of a new account's small
+	// concurrency quota from the workflows' functions.
+	MaximumConcurrency int
 }
 
+// Lambda's and AWS's bounds for a queue's consumer settings.
+const (
+	MinMaxReceiveCount    = 5
+	MinMaximumConcurrency = 2
+	MaxMaximumConcurrency = 1000
+)
+
 // CallbackQueue carries the callback workflow's task tokens to the worker.
-var CallbackQueue = Queue{Name: "callback", URLPlaceholder: "CallbackQueueUrl", Consumer: "callback-worker", MaxReceiveCount: 3}
+var CallbackQueue = Queue{Name: "callback", URLPlaceholder: "CallbackQueueUrl", Consumer: "callback-worker", MaxReceiveCount: 5, MaximumConcurrency: MinMaximumConcurrency}
+
+// Check says what in q AWS would refuse or advises against, or nil.
+func (q Queue) Check() error {
+	var errs []error
+	if q.MaxReceiveCount < MinMaxReceiveCount {
+		errs = append(errs, fmt.Errorf("queue %q: MaxReceiveCount %d is below %d, the least AWS advises for a queue Lambda consumes", q.Name, q.MaxReceiveCount, MinMaxReceiveCount))
+	}
+	if q.MaximumConcurrency < MinMaximumConcurrency || q.MaximumConcurrency > MaxMaximumConcurrency {
+		errs = append(errs, fmt.Errorf("queue %q: MaximumConcurrency %d is outside %d to %d, what Lambda allows for an SQS event source mapping", q.Name, q.MaximumConcurrency, MinMaximumConcurrency, MaxMaximumConcurrency))
+	}
+	return errors.Join(errs...)
+}
 
 // Queues is every queue a workflow can send to.
 func Queues() []Queue {

@@ -113,3 +113,35 @@ func TestNamingDerivesFromTheShortName(t *testing.T) {
 		assert.Equal(t, tt.arnPlaceholder, fn.ArnPlaceholder())
 	}
 }
+
+// TestQueueCheckAtItsBounds probes Check at AWS's bounds: maxReceiveCount
+// at least 5, MaximumConcurrency 2 to 1000; and every shipped queue passes.
+func TestQueueCheckAtItsBounds(t *testing.T) {
+	tests := []struct {
+		name                         string
+		maxReceiveCount, concurrency int
+		wantErr                      string
+	}{
+		{"the least of both", 5, 2, ""},
+		{"the most concurrency", 5, 1000, ""},
+		{"one receive too few", 4, 2, "MaxReceiveCount 4 is below 5"},
+		{"concurrency one too low", 5, 1, "MaximumConcurrency 1 is outside 2 to 1000"},
+		{"concurrency one too high", 5, 1001, "MaximumConcurrency 1001 is outside 2 to 1000"},
+		{"concurrency unset", 5, 0, "MaximumConcurrency 0 is outside"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Queue{Name: "q", MaxReceiveCount: tt.maxReceiveCount, MaximumConcurrency: tt.concurrency}.Check()
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.Contains(t, err.Error(), `queue "q"`)
+		})
+	}
+	for _, q := range Queues() {
+		assert.NoError(t, q.Check())
+	}
+}

@@ -26,7 +26,14 @@ func TestCallbackQueues(t *testing.T) {
 	assert.Equal(t, prefix+"-callback", queue.str("name"))
 	assert.True(t, queue.Inputs["sqsManagedSseEnabled"].BoolValue(), "encrypted at rest")
 	assert.Equal(t, float64(60), queue.Inputs["visibilityTimeoutSeconds"].NumberValue(), "six times the worker's 10 s timeout")
-	assert.JSONEq(t, `{"deadLetterTargetArn":"`+deadLetterQueueArn+`","maxReceiveCount":3}`, queue.str("redrivePolicy"))
+	var redrive struct {
+		DeadLetterTargetArn string
+		MaxReceiveCount     int
+	}
+	require.NoError(t, json.Unmarshal([]byte(queue.str("redrivePolicy")), &redrive))
+	assert.Equal(t, deadLetterQueueArn, redrive.DeadLetterTargetArn)
+	// AWS: at least 5 for a queue Lambda consumes (services-sqs-configure).
+	assert.GreaterOrEqual(t, redrive.MaxReceiveCount, 5, "the redrive policy's maxReceiveCount")
 
 	deadLetters := d.one(t, queueType, "callback-dlq")
 	assert.True(t, deadLetters.Inputs["sqsManagedSseEnabled"].BoolValue())
@@ -105,8 +112,25 @@ func TestCallbackStateMachine(t *testing.T) {
 	role := d.one(t, roleType, "callback")
 	assert.Equal(t, []string{callbackMachineArn, callbackMachineArn + ":*"}, role.policy(t, "assumeRolePolicy").Statement[0].Condition["ArnLike"]["aws:SourceArn"])
 	statements := d.one(t, rolePolicyType, "callback").policy(t, "policy").Statement
-	assert.Equal(t, []string{"DeliverLogs", "InvokeWorkflowFunctions", "SendToCallbackQueue"}, sids(statements))
+	assert.Equal(t, []string{"WriteTraces", "DeliverLogs", "InvokeWorkflowFunctions", "SendToCallbackQueue"}, sids(statements))
 	send := statementBySid(t, statements, "SendToCallbackQueue")
 	assert.Equal(t, []string{"sqs:SendMessage"}, send.Action)
 	assert.Equal(t, []string{callbackQueueArn}, send.Resource)
+}
+
+// TestEveryQueueConsumerIsCapped holds every event source mapping to a
+// maximum concurrency within what Lambda allows for SQS (2 to 1000,
+// services-sqs-scaling), so no consumer can take a new account's whole
+// concurrency quota.
+func TestEveryQueueConsumerIsCapped(t *testing.T) {
+	mappings := deployDefault(t).ofType(eventSourceMappingType)
+	require.NotEmpty(t, mappings)
+	for _, mapping := range mappings {
+		scaling, ok := mapping.Inputs["scalingConfig"]
+		require.True(t, ok && scaling.IsObject(), "event source mapping %s has no scalingConfig: set MaximumConcurrency (2 to 1000)", mapping.Name)
+		limit := scaling.ObjectValue()["maximumConcurrency"]
+		require.True(t, limit.IsNumber(), "event source mapping %s: scalingConfig.maximumConcurrency is not set; use 2 to 1000", mapping.Name)
+		assert.GreaterOrEqual(t, limit.NumberValue(), float64(2), "event source mapping %s: maximumConcurrency below Lambda's minimum 2", mapping.Name)
+		assert.LessOrEqual(t, limit.NumberValue(), float64(1000), "event source mapping %s: maximumConcurrency above Lambda's maximum 1000", mapping.Name)
+	}
 }

@@ -43,6 +43,17 @@ func TestConfigChangesTheResources(t *testing.T) {
 			assert.Equal(t, []string{"*"}, traces.Resource)
 		}
 	})
+	t.Run("tracing changes the state machine, not its role", func(t *testing.T) {
+		// Like log delivery, the state machine's X-Ray grant is constant (see NewWorkflow).
+		d := mustDeploy(t, map[string]string{"tracing": "true"})
+		machines := d.ofType(stateMachineType)
+		require.NotEmpty(t, machines)
+		for _, machine := range machines {
+			assert.True(t, machine.Inputs["tracingConfiguration"].ObjectValue()["enabled"].BoolValue(), machine.Name)
+			assert.Equal(t, deployDefault(t).one(t, rolePolicyType, machine.Name).str("policy"), d.one(t, rolePolicyType, machine.Name).str("policy"),
+				"the role policy of state machine %s changes with tracing", machine.Name)
+		}
+	})
 	t.Run("logging off changes the state machine, not its role", func(t *testing.T) {
 		// Switching logging on later must not wait on IAM to propagate a
 		// new grant (see NewWorkflow): the policies stay as they are.
@@ -61,6 +72,16 @@ func TestConfigChangesTheResources(t *testing.T) {
 		assert.True(t, logging["includeExecutionData"].BoolValue())
 		for _, group := range d.ofType(logGroupType) {
 			assert.Equal(t, float64(365), group.Inputs["retentionInDays"].NumberValue())
+		}
+	})
+	t.Run("another permissions boundary", func(t *testing.T) {
+		// 128 characters, IAM's longest policy name.
+		name := "stepfunctions-go-" + strings.Repeat("b", 111)
+		d := mustDeploy(t, map[string]string{"permissionsBoundary": name})
+		roles := d.ofType(roleType)
+		require.NotEmpty(t, roles)
+		for _, role := range roles {
+			assert.Equal(t, "arn:aws:iam::"+accountID+":policy/"+name, role.str("permissionsBoundary"), role.Name)
 		}
 	})
 	t.Run("memory and timeout", func(t *testing.T) {
@@ -89,6 +110,9 @@ func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {
 		{"lambdaTimeoutSeconds", "901", "from 1 to 29 seconds"},
 		{"lambdaTimeoutSeconds", "30", "below the workflow's shortest Task TimeoutSeconds (30 s"},
 		{"lambdaTimeoutSeconds", "0", "from 1 to 29 seconds"},
+		{"permissionsBoundary", "AdministratorAccess", `begins with "stepfunctions-go-"`},
+		{"permissionsBoundary", "stepfunctions-go-" + strings.Repeat("b", 112), "at most 128 characters"},
+		{"permissionsBoundary", "stepfunctions-go-a/b", "letters, digits and +=,.@_- only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -169,6 +193,8 @@ func TestEveryDeclaredKeyIsRead(t *testing.T) {
 func TestStackNamesAWSWouldRejectFailEarly(t *testing.T) {
 	tests := []struct{ stack, want string }{
 		{strings.Repeat("s", 40), "choose a stack name at most 31 characters long"},
+		// IAM role names carry the Region: 22 characters make a 65-character role in us-east-1.
+		{strings.Repeat("s", 22), "choose a stack name at most 21 characters long in " + region},
 		{"dev.eu", "only letters, digits, - and _"},
 	}
 	for _, tt := range tests {
@@ -188,4 +214,21 @@ func yamlScalar(t *testing.T, value any) string {
 	encoded, err := yaml.Marshal(value)
 	require.NoError(t, err)
 	return string(encoded)
+}
+
+// TestRoleNamesAtIAMsLimit deploys the longest stack name that fits and
+// finds its longest role name exactly at IAM's 64 characters.
+func TestRoleNamesAtIAMsLimit(t *testing.T) {
+	m := &mocks{}
+	setConfig(t, nil)
+	require.NoError(t, runStack(strings.Repeat("s", 21), m))
+	longest := ""
+	for _, role := range (deployment{resources: m.resources}).ofType(roleType) {
+		name := role.str("name")
+		assert.True(t, strings.HasSuffix(name, "-"+region), "role %s does not carry the Region", name)
+		if len(name) > len(longest) {
+			longest = name
+		}
+	}
+	assert.Len(t, longest, 64, "the longest role name, %s", longest)
 }

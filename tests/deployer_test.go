@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/judges"
 )
 
@@ -28,25 +29,41 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 		cases = append(cases, iamCase{name: name, request: r, allow: allow})
 	}
 	d := deployDefault(t)
+	boundaryArn := "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary
+	administrator := map[string]string{"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}
+	for _, action := range []string{"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"} {
+		add(false, "rewrites the boundary: "+action, request(action, boundaryArn, nil))
+	}
 	services := map[string]string{} // role name → the service it is passed to
 	for _, fn := range d.ofType(functionType) {
 		arn := functionArn(fn.Name)
 		for _, action := range []string{"lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:TagResource", "lambda:DeleteFunction"} {
 			add(true, fn.Name+": "+action, request(action, arn, nil))
 		}
-		services[prefix+"-"+fn.Name] = "lambda.amazonaws.com"
+		services[roleName(prefix+"-"+fn.Name)] = "lambda.amazonaws.com"
 	}
 	for _, machine := range d.ofType(stateMachineType) {
 		arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machine.str("name")
 		for _, action := range []string{"states:CreateStateMachine", "states:UpdateStateMachine", "states:ListStateMachineVersions", "states:DeleteStateMachine"} {
 			add(true, machine.Name+": "+action, request(action, arn, nil))
 		}
-		services[machine.str("name")] = "states.amazonaws.com"
+		services[roleName(machine.str("name"))] = "states.amazonaws.com"
 	}
 	for _, role := range d.ofType(roleType) {
 		arn := "arn:aws:iam::" + accountID + ":role/" + role.str("name")
-		add(true, role.Name+": iam:CreateRole", request("iam:CreateRole", arn, nil))
-		add(true, role.Name+": iam:PutRolePolicy", request("iam:PutRolePolicy", arn, nil))
+		require.Equal(t, boundaryArn, role.str("permissionsBoundary"), "role %s must carry the permissions boundary", role.Name)
+		bounded := map[string]string{"iam:PermissionsBoundary": role.str("permissionsBoundary")}
+		add(true, role.Name+": iam:CreateRole", request("iam:CreateRole", arn, bounded))
+		add(true, role.Name+": iam:PutRolePolicy", request("iam:PutRolePolicy", arn, bounded))
+		add(true, role.Name+": iam:DeleteRolePolicy", request("iam:DeleteRolePolicy", arn, bounded))
+		// The escalation path: a role without the boundary, or under a
+		// boundary of the deployer's choosing, given any inline policy.
+		add(false, role.Name+": iam:CreateRole without a boundary", request("iam:CreateRole", arn, nil))
+		add(false, role.Name+": iam:CreateRole under AdministratorAccess", request("iam:CreateRole", arn, administrator))
+		add(false, role.Name+": iam:PutRolePolicy on it without a boundary", request("iam:PutRolePolicy", arn, nil))
+		add(false, role.Name+": iam:PutRolePermissionsBoundary AdministratorAccess", request("iam:PutRolePermissionsBoundary", arn, administrator))
+		add(false, role.Name+": iam:DeleteRolePermissionsBoundary", request("iam:DeleteRolePermissionsBoundary", arn, bounded))
+		add(false, role.Name+": iam:AttachRolePolicy AdministratorAccess", request("iam:AttachRolePolicy", arn, map[string]string{"iam:PermissionsBoundary": boundaryArn, "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}))
 		service := services[role.str("name")]
 		require.NotEmpty(t, service, "role %s runs no function or state machine", role.Name)
 		add(true, role.Name+": passed to "+service, request("iam:PassRole", arn, map[string]string{"iam:PassedToService": service}))
@@ -63,10 +80,31 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	}
 	for _, mapping := range d.ofType(eventSourceMappingType) {
 		add(true, mapping.Name+": lambda:CreateEventSourceMapping", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": mapping.str("functionName")}))
+		// A mapping's ARN ends in a UUID AWS picks, so no name narrows it.
+		mappingArn := "arn:aws:lambda:" + region + ":" + accountID + ":event-source-mapping:14e0db71-5d35-4eb5-b481-8945cf9d10c2"
+		for _, action := range []string{"lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"} {
+			add(true, mapping.Name+": "+action, request(action, mappingArn, nil))
+		}
 		add(false, mapping.Name+": a mapping to another project's function", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": "arn:aws:lambda:" + region + ":" + accountID + ":function:payroll"}))
+	}
+	// The README's walkthrough: start-execution on every machine, and
+	// start-sync-execution on an EXPRESS one.
+	express := mustDeploy(t, map[string]string{"workflowType": "EXPRESS", "callbackWorkflow": "false"})
+	for _, d := range []deployment{d, express} {
+		for _, machine := range d.ofType(stateMachineType) {
+			arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machine.str("name")
+			action := "states:StartExecution"
+			if machine.str("type") == "EXPRESS" {
+				action = "states:StartSyncExecution"
+			}
+			add(true, machine.str("name")+": "+action, request(action, arn, nil))
+		}
 	}
 	add(true, "validates definitions", request("states:ValidateStateMachineDefinition", "*", nil))
 	add(true, "looks up the account", request("sts:GetCallerIdentity", "*", nil))
+	for _, action := range []string{"lambda:TagResource", "lambda:UntagResource"} {
+		add(false, "tags another project's function: "+action, request(action, "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))
+	}
 	add(false, "another project's function", request("lambda:UpdateFunctionCode", "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))
 	add(false, "another project's role", request("iam:PutRolePolicy", "arn:aws:iam::"+accountID+":role/admin", nil))
 	add(false, "another project's state machine", request("states:DeleteStateMachine", "arn:aws:states:"+region+":"+accountID+":stateMachine:payroll", nil))

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/judges"
 )
 
@@ -107,7 +109,6 @@ type stackView struct {
 
 type machineView struct {
 	name, arn, role string
-	tracing         bool
 	// invokes and sendsTo are what the definition names: function ARNs
 	// and queue ARNs.
 	invokes, sendsTo []string
@@ -127,10 +128,14 @@ func view(t *testing.T, d deployment) stackView {
 	t.Helper()
 	v := stackView{roles: map[string]judges.Request{}}
 	roleArnByID := map[string]string{}
+	boundary := permissionsBoundary(t)
 	for _, r := range d.ofType(roleType) {
 		arn := "arn:aws:iam::" + accountID + ":role/" + r.str("name")
 		roleArnByID[r.Name+"-id"] = arn // the ID the mocks give every resource
-		v.roles[arn] = judges.Request{ResourcePolicy: r.str("assumeRolePolicy")}
+		// Every role runs under the boundary infra/permissions-boundary.json,
+		// so every request below is decided with it.
+		require.Equal(t, boundary.arn, r.str("permissionsBoundary"), "role %s must carry the permissions boundary", r.Name)
+		v.roles[arn] = judges.Request{ResourcePolicy: r.str("assumeRolePolicy"), PermissionsBoundary: boundary.document}
 	}
 	for _, p := range d.ofType(rolePolicyType) {
 		arn, ok := roleArnByID[p.str("role")]
@@ -152,10 +157,9 @@ func view(t *testing.T, d deployment) stackView {
 	for _, m := range d.ofType(stateMachineType) {
 		name := m.str("name")
 		machine := machineView{
-			name:    name,
-			arn:     arnIn(accountID, "states", "stateMachine:"+name),
-			role:    m.str("roleArn"),
-			tracing: m.Inputs["tracingConfiguration"].ObjectValue()["enabled"].BoolValue(),
+			name: name,
+			arn:  arnIn(accountID, "states", "stateMachine:"+name),
+			role: m.str("roleArn"),
 		}
 		machine.invokes, machine.sendsTo = tasksOf(t, name, m.str("definition"))
 		v.machines = append(v.machines, machine)
@@ -254,7 +258,7 @@ func stackIAMCases(t *testing.T, d deployment) []iamCase {
 		}
 		session := strings.Replace(role, ":iam::", ":sts::", 1)
 		session = strings.Replace(session, ":role/", ":assumed-role/", 1) + "/session"
-		return judges.Request{Principal: session, Action: action, Resource: resource, ResourceAccount: account, IdentityPolicies: v.roles[role].IdentityPolicies}
+		return judges.Request{Principal: session, Action: action, Resource: resource, ResourceAccount: account, IdentityPolicies: v.roles[role].IdentityPolicies, PermissionsBoundary: v.roles[role].PermissionsBoundary}
 	}
 	// assume is service assuming role with the given source, decided by
 	// the role's trust policy.
@@ -312,7 +316,8 @@ func stackIAMCases(t *testing.T, d deployment) []iamCase {
 		}
 		// Whatever logLevel says, so switching logging on races no IAM change (see NewWorkflow).
 		optional(true, m.name+": log delivery", logDeliveryActions, m.role)
-		optional(m.tracing, m.name+": tracing", tracingActions, m.role)
+		// Constant like log delivery, so switching tracing on races no IAM change either.
+		optional(true, m.name+": tracing", tracingActions, m.role)
 		add(false, m.name+": reports a task result", as(m.role, taskReportActions[0], "*"))
 	}
 
@@ -353,4 +358,57 @@ func stackIAMCases(t *testing.T, d deployment) []iamCase {
 		}
 	}
 	return cases
+}
+
+// boundary is the permissions boundary the stack's roles carry: the ARN
+// the default config names and the document an administrator creates it from.
+type boundary struct{ arn, document string }
+
+func permissionsBoundary(t *testing.T) boundary {
+	t.Helper()
+	document, err := os.ReadFile("../infra/permissions-boundary.json")
+	require.NoError(t, err)
+	return boundary{arn: "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary, document: string(document)}
+}
+
+// TestBoundaryCapsARoleWithAnyPolicy is the escalation the boundary closes:
+// a deployer that gives a stack role an administrator's inline policy still
+// gets a role that can do only what the workflows need. Each workflow
+// request allowed under the boundary is in TestIAMSimulation; here, with
+// "Action": "*" on "*", the requests a stolen role would make are denied,
+// and one workflow request of each kind stays allowed.
+func TestBoundaryCapsARoleWithAnyPolicy(t *testing.T) {
+	b := permissionsBoundary(t)
+	admin := []judges.Policy{{Name: "admin", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}}
+	const session = "arn:aws:sts::" + accountID + ":assumed-role/" + prefix + "-escalated/session"
+	as := func(action, resource string) judges.Request {
+		return judges.Request{Principal: session, Action: action, Resource: resource, ResourceAccount: accountID, IdentityPolicies: admin, PermissionsBoundary: b.document}
+	}
+	v := view(t, deployDefault(t))
+	var cases []iamCase
+	add := func(allow bool, name string, r judges.Request) {
+		cases = append(cases, iamCase{name: name, request: r, allow: allow})
+	}
+	for _, f := range v.functions {
+		add(true, "invokes "+f.name, as("lambda:InvokeFunction", f.arn+":7"))
+		add(false, "changes the code of "+f.name, as("lambda:UpdateFunctionCode", f.arn))
+		add(true, "writes to "+f.logGroup, as("logs:PutLogEvents", f.logGroup+":log-stream:s"))
+	}
+	for _, m := range v.mappings {
+		add(true, "consumes "+m.queue, as("sqs:ReceiveMessage", m.queue))
+		add(false, "purges "+m.queue, as("sqs:PurgeQueue", m.queue))
+	}
+	for _, m := range v.machines {
+		add(false, "starts "+m.name, as("states:StartExecution", m.arn))
+		add(false, "rewrites "+m.name, as("states:UpdateStateMachine", m.arn))
+	}
+	add(true, "reports a task result", as(taskReportActions[0], "*"))
+	add(false, "invokes another project's function", as("lambda:InvokeFunction", arnIn(accountID, "lambda", "function:payroll")))
+	add(false, "creates a user", as("iam:CreateUser", "arn:aws:iam::"+accountID+":user/backdoor"))
+	add(false, "passes a role", as("iam:PassRole", "arn:aws:iam::"+accountID+":role/admin"))
+	add(false, "lifts its own boundary", as("iam:DeleteRolePermissionsBoundary", "arn:aws:iam::"+accountID+":role/"+prefix+"-escalated"))
+	add(false, "rewrites the boundary", as("iam:CreatePolicyVersion", b.arn))
+	add(false, "reads a bucket", as("s3:GetObject", "arn:aws:s3:::payroll/salaries.csv"))
+	add(false, "reads a secret", as("secretsmanager:GetSecretValue", arnIn(accountID, "secretsmanager", "secret:db-AbCdEf")))
+	judgeIAM(t, cases)
 }

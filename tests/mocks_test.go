@@ -24,6 +24,10 @@ const (
 	stack     = "dev"
 )
 
+// roleName is the IAM role name of the function or state machine called
+// name: IAM is global, so the name carries the Region.
+func roleName(name string) string { return name + "-" + region }
+
 // registered is one resource the program declared.
 type registered struct {
 	Type, Name string
@@ -41,6 +45,10 @@ type mocks struct {
 	// partition is what getPartition answers and every ARN carries; "aws"
 	// when empty.
 	partition string
+	// uploaded, when set, is the CodeSha256 Lambda reports for every
+	// function, as if the provider had uploaded other bytes; otherwise
+	// Lambda reports the hash of what the program built (sourceCodeHash).
+	uploaded string
 }
 
 func (m *mocks) arnPrefix() string {
@@ -70,6 +78,11 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("arn", arn)
 		set("qualifiedArn", arn+":7")
 		set("version", "7")
+		codeSha256 := registered{Inputs: args.Inputs}.str("sourceCodeHash")
+		if m.uploaded != "" {
+			codeSha256 = m.uploaded
+		}
+		set("codeSha256", codeSha256)
 	case "aws:sqs/queue:Queue":
 		set("arn", fmt.Sprintf("%ssqs:%s:%s:%s", m.arnPrefix(), region, accountID, name))
 		set("url", fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, accountID, name))
@@ -165,6 +178,9 @@ func runStack(stackName string, m *mocks) error {
 
 func setConfig(t *testing.T, config map[string]string) {
 	t.Helper()
+	// The program writes the bridge's upload memos (infra/assetmemo.go)
+	// into the temporary directory: one of the test's own.
+	t.Setenv("TMPDIR", t.TempDir())
 	namespaced := map[string]string{"aws:region": region}
 	for key, value := range config {
 		namespaced[project+":"+key] = value

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"io"
 	"testing"
 
@@ -29,6 +30,23 @@ func TestPulumiFilesLoadAsTheCLILoadsThem(t *testing.T) {
 	regionValue, err := region.Value(nil)
 	require.NoError(t, err)
 	assert.Equal(t, "us-east-1", regionValue)
+
+	// Task tokens travel in the callback workflow's state input and output,
+	// and whoever holds one can complete or fail its task: a stack file
+	// that runs the callback workflow must not log execution data.
+	setting := func(key string) string {
+		value, ok := stack.Config[config.MustMakeKey(project.Name.String(), key)]
+		if !ok {
+			return fmt.Sprint(project.Config[key].Default)
+		}
+		text, err := value.Value(nil)
+		require.NoError(t, err)
+		return text
+	}
+	if setting("callbackWorkflow") == "true" {
+		assert.NotEqual(t, "true", setting("includeExecutionData"),
+			"Pulumi.dev.yaml runs the callback workflow with includeExecutionData true, which logs task tokens; set it false")
+	}
 
 	for key, value := range stack.Config {
 		if key.Namespace() != project.Name.String() {

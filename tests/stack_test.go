@@ -97,7 +97,7 @@ func TestFunctions(t *testing.T) {
 			assert.Equal(t, true, fn.Inputs["publish"].BoolValue(), "the workflow invokes published versions")
 			assert.Equal(t, float64(128), fn.Inputs["memorySize"].NumberValue())
 			assert.Equal(t, float64(10), fn.Inputs["timeout"].NumberValue())
-			assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+name, fn.str("role"))
+			assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+roleName(name), fn.str("role"))
 			logging := fn.Inputs["loggingConfig"].ObjectValue()
 			assert.Equal(t, "/aws/lambda/"+name, logging["logGroup"].StringValue())
 			assert.Equal(t, "PassThrough", fn.Inputs["tracingConfig"].ObjectValue()["mode"].StringValue())
@@ -131,7 +131,7 @@ func TestFunctionRolesWriteOnlyTheirOwnLogs(t *testing.T) {
 		t.Run(short, func(t *testing.T) {
 			name := prefix + "-" + short
 			role := d.one(t, roleType, short)
-			assert.Equal(t, name, role.str("name"))
+			assert.Equal(t, roleName(name), role.str("name"))
 			trust := role.policy(t, "assumeRolePolicy")
 			require.Len(t, trust.Statement, 1)
 			assert.Equal(t, map[string][]string{"Service": {"lambda.amazonaws.com"}}, trust.Statement[0].Principal)
@@ -151,7 +151,7 @@ func TestFunctionRolesWriteOnlyTheirOwnLogs(t *testing.T) {
 func TestStateMachineRoleTrustsOnlyThisStateMachine(t *testing.T) {
 	d := deployDefault(t)
 	role := d.one(t, roleType, "main")
-	assert.Equal(t, machineName, role.str("name"))
+	assert.Equal(t, roleName(machineName), role.str("name"))
 	assert.Equal(t, []infra.Statement{{
 		Effect:    "Allow",
 		Principal: map[string][]string{"Service": {"states.amazonaws.com"}},
@@ -215,7 +215,7 @@ func TestDefinitionsInvokeThePublishedVersions(t *testing.T) {
 			machine := d.one(t, stateMachineType, workflow.Name)
 			assert.Equal(t, stateMachineName(workflow.Name), machine.str("name"))
 			assert.Equal(t, "STANDARD", machine.str("type"))
-			assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+stateMachineName(workflow.Name), machine.str("roleArn"))
+			assert.Equal(t, "arn:aws:iam::"+accountID+":role/"+roleName(stateMachineName(workflow.Name)), machine.str("roleArn"))
 			assert.NotContains(t, machine.str("definition"), "${")
 
 			var definition struct {
@@ -257,7 +257,7 @@ func TestLogGroupsBelongToTheStack(t *testing.T) {
 	assert.False(t, logging["includeExecutionData"].BoolValue())
 	assert.Equal(t, logGroupArn("/aws/vendedlogs/states/"+machineName)+":*", logging["logDestination"].StringValue())
 	statements := d.one(t, rolePolicyType, "main").policy(t, "policy").Statement
-	assert.Equal(t, []string{"DeliverLogs", "InvokeWorkflowFunctions"}, sids(statements))
+	assert.Equal(t, []string{"WriteTraces", "DeliverLogs", "InvokeWorkflowFunctions"}, sids(statements))
 }
 
 func TestEveryTaggableResourceIsTagged(t *testing.T) {
@@ -278,7 +278,7 @@ func TestOutputs(t *testing.T) {
 	want := map[string]any{
 		"stateMachineArn":          machineArn,
 		"stateMachineName":         machineName,
-		"stateMachineRoleArn":      "arn:aws:iam::" + accountID + ":role/" + machineName,
+		"stateMachineRoleArn":      "arn:aws:iam::" + accountID + ":role/" + roleName(machineName),
 		"stateMachineLogGroupName": "/aws/vendedlogs/states/" + machineName,
 
 		"callbackStateMachineArn":          callbackMachineArn,
@@ -293,7 +293,7 @@ func TestOutputs(t *testing.T) {
 		want[stem+"FunctionArn"] = functionArn(fn.Name)
 		want[stem+"FunctionName"] = name
 		want[stem+"FunctionVersion"] = "7"
-		want[stem+"FunctionRoleArn"] = "arn:aws:iam::" + accountID + ":role/" + name
+		want[stem+"FunctionRoleArn"] = "arn:aws:iam::" + accountID + ":role/" + roleName(name)
 		want[stem+"LogGroupName"] = "/aws/lambda/" + name
 	}
 	assert.Equal(t, want, deployDefault(t).outputs)
@@ -310,4 +310,26 @@ func outputStem(fn lambdas.Function) string {
 func TestRedeployDeclaresTheSameInputs(t *testing.T) {
 	first, second := deployDefault(t), mustDeploy(t, nil)
 	assert.Equal(t, first.inputs(), second.inputs())
+}
+
+// TestAWrongUploadFailsTheUpdate: when Lambda's CodeSha256 differs from the
+// hash of the zip the program built (the provider uploaded other bytes, see
+// infra/assetmemo.go), the update fails naming the function and both
+// hashes, and no workflow or event source mapping is pointed at that version.
+func TestAWrongUploadFailsTheUpdate(t *testing.T) {
+	wrong := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	m := &mocks{uploaded: wrong}
+	setConfig(t, nil)
+	err := runStack(stack, m)
+	d := deployment{resources: m.resources}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Lambda reports CodeSha256 "+wrong)
+	assert.Contains(t, err.Error(), "No workflow is switched to this version")
+	named := false
+	for _, fn := range d.ofType(functionType) {
+		named = named || strings.Contains(err.Error(), "function "+fn.str("name")+":")
+	}
+	assert.True(t, named, "the error names no declared function: %v", err)
+	assert.Empty(t, d.ofType(stateMachineType), "a state machine was declared on an unverified version")
+	assert.Empty(t, d.ofType(eventSourceMappingType), "an event source mapping was declared on an unverified version")
 }

@@ -56,6 +56,9 @@ type Request struct {
 	// ResourcePolicy is the resource's policy, e.g. a role's trust
 	// policy; "" for none.
 	ResourcePolicy string
+	// PermissionsBoundary is the principal's permissions boundary, a
+	// managed policy that caps its identity policies; "" for none.
+	PermissionsBoundary string
 }
 
 func (r Request) String() string {
@@ -82,13 +85,14 @@ type Decision struct {
 // request, never a denial.
 func SimulateIAM(ctx context.Context, requests []Request) ([]Decision, error) {
 	type input struct {
-		Principal        string            `json:"principal"`
-		Action           string            `json:"action"`
-		Resource         string            `json:"resource"`
-		ResourceAccount  string            `json:"resourceAccount"`
-		Context          map[string]string `json:"context"`
-		IdentityPolicies []Policy          `json:"identityPolicies"`
-		ResourcePolicy   string            `json:"resourcePolicy,omitempty"`
+		Principal           string            `json:"principal"`
+		Action              string            `json:"action"`
+		Resource            string            `json:"resource"`
+		ResourceAccount     string            `json:"resourceAccount"`
+		Context             map[string]string `json:"context"`
+		IdentityPolicies    []Policy          `json:"identityPolicies"`
+		ResourcePolicy      string            `json:"resourcePolicy,omitempty"`
+		PermissionsBoundary string            `json:"permissionsBoundary,omitempty"`
 	}
 	inputs := make([]input, len(requests))
 	for i, r := range requests {
@@ -96,7 +100,7 @@ func SimulateIAM(ctx context.Context, requests []Request) ([]Decision, error) {
 		if policies == nil {
 			policies = []Policy{}
 		}
-		inputs[i] = input{r.Principal, r.Action, r.Resource, r.ResourceAccount, r.Context, policies, r.ResourcePolicy}
+		inputs[i] = input{r.Principal, r.Action, r.Resource, r.ResourceAccount, r.Context, policies, r.ResourcePolicy, r.PermissionsBoundary}
 	}
 	answers, err := run(ctx, "iam", inputs, len(requests))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -129,7 +130,7 @@ func TestAMessageWithoutATaskTokenIsDeadLettered(t *testing.T) {
 	queue.close() // waits for the deliveries
 	assert.Equal(t, lambdas.CallbackQueue.MaxReceiveCount, log.count(lambdas.CallbackQueue.Consumer))
 	assert.Equal(t, lambdas.CallbackQueue.MaxReceiveCount, strings.Count(progress.String(), "the function returned it as a batch item failure"))
-	assert.Contains(t, progress.String(), "received 3 times (the redrive policy's maxReceiveCount): moved to the dead-letter queue")
+	assert.Contains(t, progress.String(), fmt.Sprintf("received %d times (the redrive policy's maxReceiveCount): moved to the dead-letter queue", lambdas.CallbackQueue.MaxReceiveCount))
 }
 
 // The endpoint speaks the protocol of the Go SDK the worker uses: its calls

@@ -4,17 +4,23 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
@@ -23,6 +29,7 @@ import (
 
 	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/seedcheck"
+	"stepfunctions-go/lambdas/envelope"
 	"stepfunctions-go/statemachine"
 )
 
@@ -65,6 +72,13 @@ func TestAcceptance(t *testing.T) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
 	require.NoError(t, err, "loading AWS credentials")
 	cloud := newClients(awsCfg)
+	// The deployer policy does not grant iam:ListPolicies: an identity
+	// without it gets a log line, and CreateRole's own error if it is missing.
+	if err := boundaryExists(ctx, cloud.iam, infra.DefaultPermissionsBoundary); errors.Is(err, errNoBoundary) {
+		require.NoError(t, err)
+	} else if err != nil {
+		t.Logf("could not check for the permissions boundary policy: %v", err)
+	}
 
 	// Not t.TempDir: if destroy fails, this state is all that can still
 	// destroy what was created, so it must outlive the test.
@@ -80,11 +94,12 @@ func TestAcceptance(t *testing.T) {
 	require.NoError(t, err)
 	progress := optup.ProgressStreams(testLog{t})
 
-	workspaceEnv := auto.EnvVars(map[string]string{
+	workspaceVars := map[string]string{
 		"PULUMI_BACKEND_URL":       "file://" + backend,
 		"PULUMI_CONFIG_PASSPHRASE": passphrase,
 		"PULUMI_SKIP_UPDATE_CHECK": "true",
-	})
+	}
+	workspaceEnv := auto.EnvVars(workspaceVars)
 	stack, err := auto.UpsertStackLocalSource(ctx, stackName, root, workspaceEnv)
 	require.NoError(t, err, "creating stack %s in %s", stackName, backend)
 	destroyed := false
@@ -127,6 +142,28 @@ func TestAcceptance(t *testing.T) {
 		require.NoError(t, err)
 	})
 
+	// The callback workflow on AWS: the queue, the event source mapping,
+	// the worker and its task-token report, none of which a local run proves.
+	t.Run("callback example execution", func(t *testing.T) {
+		arn := outputs[infra.CallbackWorkflow+"StateMachineArn"]
+		require.NotEmpty(t, arn, "the default config deploys the callback workflow; stack output %sStateMachineArn", infra.CallbackWorkflow)
+		example, err := statemachine.LoadExample(infra.CallbackWorkflow)
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+		defer cancel()
+		_, err = seedcheck.Run(ctx, cloud.sfn, arn, example, 2*time.Second)
+		require.NoError(t, err)
+	})
+
+	// A failure path on AWS: bad input fails the execution at once with
+	// the function's own error type, through the Catch.
+	t.Run("bad input fails with the function's error", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+		defer cancel()
+		_, err := seedcheck.RunFailing(ctx, cloud.sfn, outputs["stateMachineArn"], json.RawMessage(badInput), invalidInputErrorName(), 2*time.Second)
+		require.NoError(t, err)
+	})
+
 	again, err := stack.Up(ctx, progress)
 	require.NoError(t, err, "second up")
 	require.NotNil(t, again.Summary.ResourceChanges, "second up reported no resource changes at all")
@@ -137,10 +174,14 @@ func TestAcceptance(t *testing.T) {
 	}
 
 	// Destroy as a teammate or a CI job would: from a fresh checkout that
-	// has never run the program, following the README's destroy commands.
+	// has never run the program, following the README's destroy commands,
+	// on a machine without this one's upload memos: a TMPDIR of its own, so
+	// the provider cannot be satisfied by $TMPDIR/pulumi-asset-<hash> files
+	// the deploy left (infra/assetmemo.go) and must read .build/.
 	clean := cleanCheckout(t, root, "Pulumi."+stackName+".yaml")
+	freshTemp := t.TempDir()
 	runIn(t, clean, "go", "run", "./cmd/package", "-arch", "arm64", "-out", ".build/arm64")
-	cleanStack, err := auto.SelectStackLocalSource(ctx, stackName, clean, workspaceEnv)
+	cleanStack, err := auto.SelectStackLocalSource(ctx, stackName, clean, auto.EnvVars(withTempDir(workspaceVars, freshTemp)))
 	require.NoError(t, err, "selecting stack %s from the clean checkout", stackName)
 	_, err = cleanStack.Destroy(ctx, optdestroy.ProgressStreams(testLog{t}))
 	require.NoError(t, err, "destroy from a clean checkout")
@@ -149,6 +190,47 @@ func TestAcceptance(t *testing.T) {
 	left := physicalResources(outputs)
 	require.NotEmpty(t, left)
 	assertAllGone(ctx, t, cloud, left, 3*time.Minute)
+}
+
+// errNoBoundary is boundaryExists's answer when the account has no policy
+// of that name.
+var errNoBoundary = errors.New("no permissions boundary policy")
+
+// boundaryExists says how to create the permissions boundary every role
+// of the stack carries when the account has no customer managed policy of
+// that name: an administrator creates it once (README, Deploy).
+func boundaryExists(ctx context.Context, client *iam.Client, name string) error {
+	pages := iam.NewListPoliciesPaginator(client, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing the account's managed policies to find the permissions boundary %s: %w", name, err)
+		}
+		for _, policy := range page.Policies {
+			if aws.ToString(policy.PolicyName) == name {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%w: the account has no managed policy %s, the permissions boundary every role of the stack carries; "+
+		"as an administrator, run: aws iam create-policy --policy-name %s --policy-document file://infra/permissions-boundary.json", errNoBoundary, name, name)
+}
+
+// badInput is input every function refuses: payload must be a string.
+const badInput = `{"payload": 42}`
+
+// invalidInputErrorName is the error a function's bad-input error reaches
+// Step Functions as: Lambda reports a Go error's type name as errorType.
+func invalidInputErrorName() string {
+	return reflect.TypeOf(envelope.InvalidInputError{}).Name()
+}
+
+// withTempDir is vars with TMPDIR set to dir, for a Pulumi CLI (and the
+// providers it starts) that must not see another run's temporary files.
+func withTempDir(vars map[string]string, dir string) map[string]string {
+	out := maps.Clone(vars)
+	out["TMPDIR"] = dir
+	return out
 }
 
 // cleanCheckout copies the files git tracks, and the named untracked ones

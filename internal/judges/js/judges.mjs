@@ -1,6 +1,6 @@
 // Runs one judge over a whole table, read as JSON from stdin, and writes
 // one JSON answer per entry to stdout, in order. internal/judges starts it.
-//   node judges.mjs iam  <- [{principal, action, resource, resourceAccount, context, identityPolicies, resourcePolicy}]
+//   node judges.mjs iam  <- [{principal, action, resource, resourceAccount, context, identityPolicies, resourcePolicy, permissionsBoundary}]
 //                        -> [{result, decisive} | {error}]
 //   node judges.mjs asl  <- [{name, definition}]
 //                        -> [[{line, character, severity, message}]]
@@ -22,6 +22,9 @@ async function simulate(request) {
   };
   if (request.resourcePolicy) {
     simulation.resourcePolicy = JSON.parse(request.resourcePolicy);
+  }
+  if (request.permissionsBoundary) {
+    simulation.permissionBoundaryPolicies = [{ name: 'boundary', policy: JSON.parse(request.permissionsBoundary) }];
   }
   const answer = await runSimulation(simulation, {});
   if (answer.resultType === 'error') {
