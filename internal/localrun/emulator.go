@@ -8,10 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,14 +47,15 @@ type emulator struct {
 }
 
 // startEmulator runs bootstrap (through qemu when set) under the emulator
-// and returns once the emulator accepts connections. The emulator starts the
-// bootstrap on the first invocation, which is therefore the cold start.
+// and returns once the emulator is ready (awaitReady). The emulator starts
+// the bootstrap on the first invocation, which is therefore the cold start.
 // awsEnvironment is added to the function's environment.
 func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
 	// Free ports are found by binding and releasing them, so another process
-	// can take one in between: retry with fresh ports when the emulator dies.
+	// can take one in between: the emulator then cannot bind it and exits.
+	// Start again on fresh ports.
 	var lastErr error
-	for range 3 {
+	for range emulatorStartAttempts {
 		e, err := tryStartEmulator(ctx, t, fn, bootstrap, awsEnvironment)
 		if err == nil || ctx.Err() != nil {
 			return e, err
@@ -62,10 +65,21 @@ func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap
 	return nil, lastErr
 }
 
+// emulatorStartAttempts bounds the starts on fresh ports.
+const emulatorStartAttempts = 3
+
+// testHookPortsChosen, when set, sees an emulator's ports between their
+// release and the emulator's start: tests take one there, as another process
+// can.
+var testHookPortsChosen func(ports []string)
+
 func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
 	ports, err := takeLoopbackPorts(2)
 	if err != nil {
 		return nil, err
+	}
+	if testHookPortsChosen != nil {
+		testHookPortsChosen(ports)
 	}
 	address := net.JoinHostPort("127.0.0.1", ports[0])
 	args := []string{
@@ -88,7 +102,7 @@ func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootst
 	// connections that close with this emulator.
 	client := &http.Client{Transport: &http.Transport{}}
 	e := &emulator{function: fn, address: address, ports: ports, process: process, client: client}
-	if err := e.awaitListening(ctx); err != nil {
+	if err := e.awaitReady(ctx); err != nil {
 		e.stop()
 		return nil, err
 	}
@@ -163,19 +177,29 @@ func releasePorts(ports []string) {
 	}
 }
 
-func (e *emulator) awaitListening(ctx context.Context) error {
+// awaitReady returns once the emulator process itself listens on both of
+// its ports: the invocation address, and the Runtime API that the bootstrap
+// calls (runtime/invocation/next) as soon as the first invocation starts it.
+// Neither a connection that succeeds nor a process that runs proves that:
+// the emulator binds its Runtime API in a goroutine of its own, and a port
+// taken by another process in the moment between our release and its bind
+// answers for someone else while the emulator dies of the failed bind. So
+// the ports' listening sockets must be the emulator's own.
+func (e *emulator) awaitReady(ctx context.Context) error {
 	deadline := time.Now().Add(emulatorStartTimeout)
 	for {
-		conn, err := net.DialTimeout("tcp", e.address, 100*time.Millisecond)
-		if err == nil {
-			conn.Close()
+		ready, err := listensOn(e.process.cmd.Process.Pid, e.ports)
+		if err != nil {
+			return err
+		}
+		if ready {
 			return nil
 		}
 		if !e.process.running() {
 			return fmt.Errorf("the emulator for %s: %w", e.function.Name, e.process.exitError("aws-lambda-rie"))
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the emulator for %s did not listen on %s within %v; its output:\n%s", e.function.Name, e.address, emulatorStartTimeout, e.process.output.String())
+			return fmt.Errorf("the emulator for %s did not listen on ports %s within %v; its output:\n%s", e.function.Name, strings.Join(e.ports, " and "), emulatorStartTimeout, e.process.output.String())
 		}
 		select {
 		case <-ctx.Done():
@@ -183,6 +207,66 @@ func (e *emulator) awaitListening(ctx context.Context) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// listensOn reports whether process pid holds a listening TCP socket on
+// each of ports (loopback IPv4, where the emulators listen), from the
+// kernel's socket table and the process's descriptors.
+func listensOn(pid int, ports []string) (bool, error) {
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return false, fmt.Errorf("reading the socket table: %w", err)
+	}
+	listening := map[string][]string{} // port → inodes of its listening sockets
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+		fields := strings.Fields(line)
+		if len(fields) < 10 || fields[3] != tcpListen {
+			continue
+		}
+		_, hexPort, _ := strings.Cut(fields[1], ":")
+		port, err := strconv.ParseUint(hexPort, 16, 16)
+		if err != nil {
+			continue
+		}
+		key := strconv.FormatUint(port, 10)
+		listening[key] = append(listening[key], fields[9])
+	}
+	var sockets []string
+	for _, port := range ports {
+		if len(listening[port]) == 0 {
+			return false, nil // not yet, or not at all
+		}
+		if sockets == nil {
+			if sockets, err = socketsOf(pid); err != nil || len(sockets) == 0 {
+				return false, nil // the process is gone or starting; its exit tells
+			}
+		}
+		if !slices.ContainsFunc(listening[port], func(inode string) bool { return slices.Contains(sockets, inode) }) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// tcpListen is the LISTEN state in /proc/net/tcp.
+const tcpListen = "0A"
+
+// socketsOf lists the inodes of the sockets process pid has open.
+func socketsOf(pid int) ([]string, error) {
+	dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var inodes []string
+	for _, entry := range entries {
+		target, err := os.Readlink(filepath.Join(dir, entry.Name()))
+		if inode, ok := strings.CutPrefix(target, "socket:["); err == nil && ok {
+			inodes = append(inodes, strings.TrimSuffix(inode, "]"))
+		}
+	}
+	return inodes, nil
 }
 
 // invoke sends event to the function and returns the emulator's answer: the
