@@ -204,69 +204,55 @@ func (e *emulator) awaitReady(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(time.Millisecond): // a check costs microseconds
 		}
 	}
 }
 
 // listensOn reports whether process pid holds a listening TCP socket on
-// each of ports (loopback IPv4, where the emulators listen), from the
-// kernel's socket table and the process's descriptors.
+// each of ports (IPv4, where the emulators listen): the kernel lists the
+// listening sockets with their inodes (listeningSockets), and the process's
+// descriptors say which are its own.
 func listensOn(pid int, ports []string) (bool, error) {
-	table, err := os.ReadFile("/proc/net/tcp")
+	listening, err := listeningSockets()
 	if err != nil {
-		return false, fmt.Errorf("reading the socket table: %w", err)
+		return false, err
 	}
-	listening := map[string][]string{} // port → inodes of its listening sockets
-	for _, line := range strings.Split(string(table), "\n")[1:] {
-		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-		fields := strings.Fields(line)
-		if len(fields) < 10 || fields[3] != tcpListen {
-			continue
-		}
-		_, hexPort, _ := strings.Cut(fields[1], ":")
-		port, err := strconv.ParseUint(hexPort, 16, 16)
-		if err != nil {
-			continue
-		}
-		key := strconv.FormatUint(port, 10)
-		listening[key] = append(listening[key], fields[9])
-	}
-	var sockets []string
+	var sockets []uint32
 	for _, port := range ports {
-		if len(listening[port]) == 0 {
+		number, err := strconv.ParseUint(port, 10, 16)
+		if err != nil {
+			return false, err
+		}
+		if len(listening[uint16(number)]) == 0 {
 			return false, nil // not yet, or not at all
 		}
 		if sockets == nil {
-			if sockets, err = socketsOf(pid); err != nil || len(sockets) == 0 {
+			if sockets = socketsOf(pid); len(sockets) == 0 {
 				return false, nil // the process is gone or starting; its exit tells
 			}
 		}
-		if !slices.ContainsFunc(listening[port], func(inode string) bool { return slices.Contains(sockets, inode) }) {
+		if !slices.ContainsFunc(listening[uint16(number)], func(inode uint32) bool { return slices.Contains(sockets, inode) }) {
 			return false, nil
 		}
 	}
 	return true, nil
 }
 
-// tcpListen is the LISTEN state in /proc/net/tcp.
-const tcpListen = "0A"
-
 // socketsOf lists the inodes of the sockets process pid has open.
-func socketsOf(pid int) ([]string, error) {
+func socketsOf(pid int) []uint32 {
 	dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var inodes []string
+	entries, _ := os.ReadDir(dir) // none when the process is gone
+	var inodes []uint32
 	for _, entry := range entries {
 		target, err := os.Readlink(filepath.Join(dir, entry.Name()))
 		if inode, ok := strings.CutPrefix(target, "socket:["); err == nil && ok {
-			inodes = append(inodes, strings.TrimSuffix(inode, "]"))
+			if number, err := strconv.ParseUint(strings.TrimSuffix(inode, "]"), 10, 32); err == nil {
+				inodes = append(inodes, uint32(number))
+			}
 		}
 	}
-	return inodes, nil
+	return inodes
 }
 
 // invoke sends event to the function and returns the emulator's answer: the

@@ -3,6 +3,7 @@ package localrun
 import (
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -56,4 +57,23 @@ func TestAnEmulatorWhosePortIsTakenStartsAgain(t *testing.T) {
 			assert.Nil(t, functionError(answer), "the function's own answer: %s", answer)
 		})
 	}
+}
+
+// The readiness check sees a listening socket, on its port, as the
+// listening process's own.
+func TestListensOnKnowsWhoseSocketItIs(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer listener.Close()
+	port := strconv.Itoa(listener.Addr().(*net.TCPAddr).Port)
+	mine, err := listensOn(os.Getpid(), []string{port})
+	require.NoError(t, err)
+	assert.True(t, mine, "this process listens on %s", port)
+	theirs, err := listensOn(os.Getppid(), []string{port})
+	require.NoError(t, err)
+	assert.False(t, theirs, "the parent process does not listen on %s", port)
+	listener.Close()
+	closed, err := listensOn(os.Getpid(), []string{port})
+	require.NoError(t, err)
+	assert.False(t, closed, "nobody listens on %s once it is closed", port)
 }
