@@ -109,6 +109,13 @@ var builds sync.Map // bundle.Arch → func() ([]bundle.Package, error)
 // packagesFor builds every function for arch once per test binary.
 func packagesFor(t testing.TB, arch bundle.Arch) []bundle.Package {
 	t.Helper()
+	packages, err := buildPackages(arch)
+	require.NoError(t, err)
+	return packages
+}
+
+// buildPackages is packagesFor for callers that report the error themselves.
+func buildPackages(arch bundle.Arch) ([]bundle.Package, error) {
 	build, _ := builds.LoadOrStore(arch, sync.OnceValues(func() ([]bundle.Package, error) {
 		functions, err := lambdas.All()
 		if err != nil {
@@ -116,9 +123,7 @@ func packagesFor(t testing.TB, arch bundle.Arch) []bundle.Package {
 		}
 		return bundle.BuildAll(context.Background(), functions, arch)
 	}))
-	packages, err := build.(func() ([]bundle.Package, error))()
-	require.NoError(t, err)
-	return packages
+	return build.(func() ([]bundle.Package, error))()
 }
 
 func testTools(t *testing.T) *tools {
