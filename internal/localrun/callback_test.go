@@ -83,10 +83,12 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
 	}, {
-		// The Task's HeartbeatSeconds stay the definition's 180 s.
+		// The Task's HeartbeatSeconds stay the definition's 180 s. The
+		// override shortens the first step's TimeoutSeconds as well, and its
+		// cold start must end well within it, however loaded the machine.
 		name:            "a worker that never answers, within the heartbeat, reaches the timeout",
 		input:           input,
-		config:          Config{TaskTimeout: 2 * time.Second},
+		config:          Config{TaskTimeout: 4 * time.Second},
 		plan:            faultOf(worker, swallowed),
 		want:            "States.Timeout",
 		wantCaught:      caughtBy(waiting.Name),

@@ -485,7 +485,9 @@ func TestServerHistoryOfATimedOutTask(t *testing.T) {
 	queue := lambdas.CallbackQueue
 	stuck := make(chan struct{}) // never closed: the message never reaches the worker
 	server, client := startServer(t, ServeConfig{Sessions: Config{
-		TaskTimeout: time.Second,
+		// Every Task's TimeoutSeconds: the steps before the wait must end
+		// well within it, cold starts on a loaded machine included.
+		TaskTimeout: 4 * time.Second,
 		Faults: func(function string, call int) Fault {
 			if function == queue.Consumer {
 				return Fault{Hold: stuck}
