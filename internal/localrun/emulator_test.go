@@ -77,3 +77,18 @@ func TestListensOnKnowsWhoseSocketItIs(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, closed, "nobody listens on %s once it is closed", port)
 }
+
+// Where sock_diag is not available, /proc/net/tcp lists the same listening
+// sockets.
+func TestTheTwoWaysToListListeningSocketsAgree(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer listener.Close()
+	port := uint16(listener.Addr().(*net.TCPAddr).Port)
+	byDiag, err := listeningSocketsByDiag()
+	require.NoError(t, err)
+	byProc, err := listeningSocketsByProc()
+	require.NoError(t, err)
+	require.NotEmpty(t, byDiag[port], "sock_diag lists the listener on %d", port)
+	assert.Equal(t, byDiag[port], byProc[port])
+}

@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -11,8 +14,21 @@ import (
 // port, with the inode of each: what /proc/net/tcp shows, through the
 // kernel's sock_diag netlink interface (inet_diag), which walks only the
 // listening sockets. Reading /proc/net/tcp walks the whole connection table
-// and costs milliseconds of kernel time per read, too much to poll.
+// and costs milliseconds of kernel time per read, too much to poll; it is
+// the fallback where sock_diag is not available (some sandboxes).
 func listeningSockets() (map[uint16][]uint32, error) {
+	found, err := listeningSocketsByDiag()
+	if err == nil {
+		return found, nil
+	}
+	found, procErr := listeningSocketsByProc()
+	if procErr != nil {
+		return nil, errors.Join(err, procErr)
+	}
+	return found, nil
+}
+
+func listeningSocketsByDiag() (map[uint16][]uint32, error) {
 	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, syscall.NETLINK_INET_DIAG)
 	if err != nil {
 		return nil, fmt.Errorf("listing listening sockets (sock_diag): %w", err)
@@ -77,4 +93,28 @@ func parseInetDiagMsg(data []byte) (port uint16, inode uint32, ok bool) {
 		return 0, 0, false
 	}
 	return binary.BigEndian.Uint16(data[4:]), binary.NativeEndian.Uint32(data[68:]), true
+}
+
+// listeningSocketsByProc reads the listening sockets from /proc/net/tcp,
+// whose lines are "sl local_address rem_address st … inode …", the local
+// address as hex IP:port and st 0A for LISTEN.
+func listeningSocketsByProc() (map[uint16][]uint32, error) {
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return nil, fmt.Errorf("listing listening sockets: %w", err)
+	}
+	found := map[uint16][]uint32{}
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		fields := strings.Fields(line)
+		if len(fields) < 10 || fields[3] != "0A" {
+			continue
+		}
+		_, hexPort, _ := strings.Cut(fields[1], ":")
+		port, portErr := strconv.ParseUint(hexPort, 16, 16)
+		inode, inodeErr := strconv.ParseUint(fields[9], 10, 32)
+		if portErr == nil && inodeErr == nil {
+			found[uint16(port)] = append(found[uint16(port)], uint32(inode))
+		}
+	}
+	return found, nil
 }
