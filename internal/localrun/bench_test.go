@@ -155,7 +155,7 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 		answer, err := e.invoke(ctx, []byte(seed.Input))
 		if err == nil {
 			if taskErr := functionError(answer); taskErr != nil {
-				err = fmt.Errorf("%s failed: %w", fn.Name, taskErr)
+				err = fmt.Errorf("%s answered with an error: %w", fn.Name, taskErr)
 			}
 		}
 		return err

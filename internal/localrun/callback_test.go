@@ -94,7 +94,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
 	}, {
-		name:            "failed deliveries dead-letter the message, then the heartbeat expires",
+		name:            "deliveries that fail dead-letter the message, then the heartbeat expires",
 		input:           input,
 		config:          Config{TaskHeartbeat: 2 * time.Second},
 		plan:            faultOf(worker, Fault{Err: &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error."}}),
