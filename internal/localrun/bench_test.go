@@ -14,25 +14,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"stepfunctions-go/lambdas"
-	"stepfunctions-go/lambdas/bundle"
-
 	"stepfunctions-go/internal/seed"
 	"stepfunctions-go/internal/seedcheck"
+	"stepfunctions-go/lambdas"
+	"stepfunctions-go/lambdas/bundle"
+	"stepfunctions-go/statemachine"
 )
 
-// benchArches are the architectures this machine can run; the others are
-// left out of the table with a note.
-func benchArches(b *testing.B) []bundle.Arch {
-	var arches []bundle.Arch
+// Each benchmark says what it measured, or why it could not: a row this
+// machine cannot run is skipped with the reason (printed with go test -v,
+// which make bench passes), and a row that fails reports its error while
+// the other rows still run.
+
+// forEachArch runs each architecture's rows under run, and skips the
+// architectures this machine cannot run in a row named prefix+"arch=…",
+// saying why.
+func forEachArch(b *testing.B, prefix string, run func(b *testing.B, arch bundle.Arch)) {
 	for _, arch := range bundle.Arches {
 		if _, err := qemuFor(arch); err != nil {
-			b.Logf("no %s rows: %v", arch, err)
+			b.Run(prefix+"arch="+string(arch), func(b *testing.B) { b.Skipf("no %s rows: %v", arch, err) })
 			continue
 		}
-		arches = append(arches, arch)
+		run(b, arch)
 	}
-	return arches
 }
 
 // BenchmarkFunction is the per-function table: zip size, emulator start to
@@ -41,56 +45,69 @@ func benchArches(b *testing.B) []bundle.Arch {
 func BenchmarkFunction(b *testing.B) {
 	stepFunctions, err := startStepFunctionsEndpoint("127.0.0.1:0", io.Discard)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("no rows: the local Step Functions endpoint did not start: %v", err)
 	}
 	defer stepFunctions.stop()
 	awsEnvironment := localAWSEnvironment(stepFunctions.url)
-	for _, arch := range benchArches(b) {
+	forEachArch(b, "", func(b *testing.B, arch bundle.Arch) {
 		tools, err := provisionTools(b.Context(), arch, io.Discard)
-		if err != nil {
-			b.Fatal(err)
+		if err == nil {
+			var packages []bundle.Package
+			if packages, err = buildPackages(arch); err == nil {
+				benchFunctions(b, arch, tools, packages, awsEnvironment, stepFunctions)
+				return
+			}
 		}
-		for _, pkg := range packagesFor(b, arch) {
-			bootstrap, err := unpack(pkg, b.TempDir())
+		b.Run("arch="+string(arch), func(b *testing.B) { b.Fatalf("no %s rows: %v", arch, err) })
+	})
+}
+
+func benchFunctions(b *testing.B, arch bundle.Arch, tools *tools, packages []bundle.Package, awsEnvironment []string, stepFunctions *stepFunctionsEndpoint) {
+	for _, pkg := range packages {
+		bootstrap, err := unpack(pkg, b.TempDir())
+		invoke := benchInvoke(pkg.Function, stepFunctions)
+		b.Run(fmt.Sprintf("fn=%s/arch=%s/cold", pkg.Function.Name, arch), func(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			invoke := benchInvoke(pkg.Function, stepFunctions)
-			b.Run(fmt.Sprintf("fn=%s/arch=%s/cold", pkg.Function.Name, arch), func(b *testing.B) {
-				var total time.Duration
-				for b.Loop() {
-					started := time.Now()
-					e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, awsEnvironment)
-					if err != nil {
-						b.Fatal(err)
-					}
-					err = invoke(b.Context(), e)
-					total += time.Since(started)
-					e.stop()
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-				// After the loop: b.Loop's first call drops metrics reported before it.
-				b.ReportMetric(float64(len(pkg.Zip)), "zip-bytes")
-				b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-first-answer")
-			})
-			b.Run(fmt.Sprintf("fn=%s/arch=%s/warm", pkg.Function.Name, arch), func(b *testing.B) {
+			var total time.Duration
+			i := 0
+			for b.Loop() {
+				i++
+				started := time.Now()
 				e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, awsEnvironment)
 				if err != nil {
-					b.Fatal(err)
+					b.Fatalf("cold start %d: %v", i, err)
 				}
-				defer e.stop()
+				err = invoke(b.Context(), e)
+				total += time.Since(started)
+				e.stop()
+				if err != nil {
+					b.Fatalf("cold start %d: %v", i, err)
+				}
+			}
+			// After the loop: b.Loop's first call drops metrics reported before it.
+			b.ReportMetric(float64(len(pkg.Zip)), "zip-bytes")
+			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-first-answer")
+		})
+		b.Run(fmt.Sprintf("fn=%s/arch=%s/warm", pkg.Function.Name, arch), func(b *testing.B) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			e, err := startEmulator(b.Context(), tools, pkg.Function, bootstrap, awsEnvironment)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.stop()
+			if err := invoke(b.Context(), e); err != nil {
+				b.Fatalf("the cold start before the warm invokes: %v", err)
+			}
+			for b.Loop() {
 				if err := invoke(b.Context(), e); err != nil {
 					b.Fatal(err)
 				}
-				for b.Loop() {
-					if err := invoke(b.Context(), e); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
+			}
+		})
 	}
 }
 
@@ -138,7 +155,7 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 		answer, err := e.invoke(ctx, []byte(seed.Input))
 		if err == nil {
 			if taskErr := functionError(answer); taskErr != nil {
-				err = fmt.Errorf("%s failed: %w", fn.Name, taskErr)
+				err = fmt.Errorf("%s answered with an error: %w", fn.Name, taskErr)
 			}
 		}
 		return err
@@ -149,28 +166,35 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 // interpreter running, one execution per iteration. For callback, that
 // includes the queue's delivery and the worker's calls to the endpoint.
 func BenchmarkWorkflow(b *testing.B) {
-	for _, workflow := range []string{"main", "callback"} {
-		for _, arch := range benchArches(b) {
+	for _, workflow := range statemachine.Names() {
+		forEachArch(b, "workflow="+workflow+"/", func(b *testing.B, arch bundle.Arch) {
 			b.Run("workflow="+workflow+"/arch="+string(arch), func(b *testing.B) {
-				session, err := Start(b.Context(), Config{Workflow: workflow, Arch: arch, Packages: packagesFor(b, arch)})
+				packages, err := buildPackages(arch)
+				if err != nil {
+					b.Fatal(err)
+				}
+				session, err := Start(b.Context(), Config{Workflow: workflow, Arch: arch, Packages: packages})
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer session.Close()
 				if _, err := session.Execute(b.Context(), json.RawMessage(seed.Input)); err != nil {
-					b.Fatal(err)
+					b.Fatalf("the execution that starts the emulators: %v", err)
 				}
 				transitions := 0
 				for b.Loop() {
 					execution, err := session.Execute(b.Context(), json.RawMessage(seed.Input))
-					if err != nil || execution.Failure != nil {
-						b.Fatalf("execution failed: %v %+v", err, execution)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if execution.Failure != nil {
+						b.Fatalf("the execution ended with %s: %s", execution.Failure.Error, execution.Failure.Cause)
 					}
 					transitions += execution.Transitions
 				}
 				b.ReportMetric(float64(transitions)/float64(b.N), "transitions/op")
 			})
-		}
+		})
 	}
 }
 
@@ -184,41 +208,47 @@ func BenchmarkWorkflow(b *testing.B) {
 func BenchmarkEndpoint(b *testing.B) {
 	const emulatorsPerFunction = 8
 	for _, mainType := range []string{"STANDARD", "EXPRESS"} {
-		server, err := StartServer(b.Context(), ServeConfig{Address: "127.0.0.1:0", MainType: mainType, Sessions: Config{
-			Arch: bundle.HostArch(), Packages: packagesFor(b, bundle.HostArch()), Concurrency: emulatorsPerFunction,
-		}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.AnonymousCredentials{}}, withoutHostPrefix)
-		_, example := workflowOf(b, "main")
-		input, output := compactExample(b, "main")
-		execute := func(ctx context.Context) error {
-			if mainType == "STANDARD" {
-				_, err := seedcheck.Run(ctx, client, server.StateMachineARNs[0], example, time.Millisecond)
+		b.Run("type="+mainType, func(b *testing.B) {
+			packages, err := buildPackages(bundle.HostArch())
+			if err != nil {
+				b.Fatal(err)
+			}
+			server, err := StartServer(b.Context(), ServeConfig{Address: "127.0.0.1:0", MainType: mainType, Sessions: Config{
+				Arch: bundle.HostArch(), Packages: packages, Concurrency: emulatorsPerFunction,
+			}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer server.Close()
+			client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.AnonymousCredentials{}}, withoutHostPrefix)
+			_, example := workflowOf(b, "main")
+			input, output := compactExample(b, "main")
+			execute := func(ctx context.Context) error {
+				if mainType == "STANDARD" {
+					_, err := seedcheck.Run(ctx, client, server.StateMachineARNs[0], example, time.Millisecond)
+					return err
+				}
+				ended, err := client.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[0]), Input: aws.String(input)})
+				if err == nil && aws.ToString(ended.Output) != output {
+					err = fmt.Errorf("%s: %s %s", ended.Status, aws.ToString(ended.Error), aws.ToString(ended.Cause))
+				}
 				return err
 			}
-			ended, err := client.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[0]), Input: aws.String(input)})
-			if err == nil && aws.ToString(ended.Output) != output {
-				err = fmt.Errorf("%s: %s %s", ended.Status, aws.ToString(ended.Error), aws.ToString(ended.Cause))
+			for _, clients := range []int{1, emulatorsPerFunction} {
+				b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+					// Warm: the emulators the clients need are running.
+					if err := runConcurrently(b.Context(), clients, clients, execute); err != nil {
+						b.Fatalf("the executions that start the emulators: %v", err)
+					}
+					b.ResetTimer()
+					started := time.Now()
+					if err := runConcurrently(b.Context(), clients, b.N, execute); err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(b.N)/time.Since(started).Seconds(), "executions/s")
+				})
 			}
-			return err
-		}
-		for _, clients := range []int{1, emulatorsPerFunction} {
-			b.Run(fmt.Sprintf("type=%s/clients=%d", mainType, clients), func(b *testing.B) {
-				// Warm: the emulators the clients need are running.
-				if err := runConcurrently(b.Context(), clients, clients, execute); err != nil {
-					b.Fatal(err)
-				}
-				b.ResetTimer()
-				started := time.Now()
-				if err := runConcurrently(b.Context(), clients, b.N, execute); err != nil {
-					b.Fatal(err)
-				}
-				b.ReportMetric(float64(b.N)/time.Since(started).Seconds(), "executions/s")
-			})
-		}
-		server.Close()
+		})
 	}
 }
 

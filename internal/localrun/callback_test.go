@@ -19,10 +19,15 @@ import (
 )
 
 // The callback workflow's ways to fail, each through the real worker, its
-// real SDK calls and the definition's Catch.
+// real SDK calls and the definition's Catch. What a case waits for is held
+// (a delivery that never reaches the worker) rather than delayed, and its
+// expectations do not depend on how long anything takes.
 func TestCallbackWorkflowFailures(t *testing.T) {
 	workflow, example := workflowOf(t, "callback")
-	first, worker := workflow.Path[0], lambdas.CallbackQueue.Consumer
+	first, waiting, worker := functionSteps(t, workflow)[0], waitingStep(t, workflow), lambdas.CallbackQueue.Consumer
+	caughtBy := func(state string) caught {
+		return caught{state: state, next: afterCatch(t, workflow, state)[0].Name}
+	}
 	input := string(example.Input)
 	faultOf := func(function string, fault Fault) FaultPlan {
 		return func(fn string, call int) Fault {
@@ -32,7 +37,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 			return Fault{}
 		}
 	}
-	swallowed := Fault{Delay: time.Minute} // the delivery never reaches the worker
+	swallowed := Fault{Hold: make(chan struct{})} // never closed: the delivery never reaches the worker
 	tests := []struct {
 		name   string
 		input  string
@@ -40,59 +45,63 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		plan   FaultPlan
 		// want is the execution's error; wantCause is in its cause.
 		want, wantCause string
+		// wantCaught is the state whose Catch caught the error.
+		wantCaught      caught
 		wantWorkerCalls int
 		wantProgress    []string
-		maxDuration     time.Duration
 	}{{
-		name:         "bad execution input stops at the first step",
-		input:        `{"payload": 42}`,
-		want:         "InvalidInputError",
-		wantProgress: []string{"⤷ " + first.Name + " caught, next Failed"},
-		maxDuration:  2 * time.Second,
+		name:       "bad execution input stops at the first step",
+		input:      `{"payload": 42}`,
+		want:       "InvalidInputError",
+		wantCaught: caughtBy(first.State.Name),
 	}, {
 		// The first step validates the input the worker would reject, so
 		// only a misbehaving first step hands the worker a bad payload.
 		name:            "a payload the worker rejects ends in its SendTaskFailure",
 		input:           input,
-		plan:            faultOf(stepFunction(t, workflow, 0), Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":42}}`)}),
+		plan:            faultOf(first.Function, Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":42}}`)}),
 		want:            "InvalidInputError",
+		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
-		wantProgress:    []string{"sfn: SendTaskHeartbeat for WaitForWorker", "sfn: SendTaskFailure for WaitForWorker: InvalidInputError", "⤷ WaitForWorker caught, next Failed"},
-		maxDuration:     2 * time.Second,
+		wantProgress:    []string{"sfn: SendTaskHeartbeat for " + waiting.Name, "sfn: SendTaskFailure for " + waiting.Name + ": InvalidInputError"},
 	}, {
 		name:            "a lone surrogate the worker is handed ends in its SendTaskFailure",
 		input:           input,
-		plan:            faultOf(stepFunction(t, workflow, 0), Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":"a\ud800b"}}`)}),
+		plan:            faultOf(first.Function, Fault{Answer: json.RawMessage(`{"statusCode":200,"body":{"payload":"a\ud800b"}}`)}),
 		want:            "InvalidInputError",
 		wantCause:       `the message body has an unpaired UTF-16 surrogate escape \ud800 at byte offset 13`,
+		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
-		wantProgress:    []string{"sfn: SendTaskFailure for WaitForWorker: InvalidInputError", "⤷ WaitForWorker caught, next Failed"},
-		maxDuration:     2 * time.Second,
+		wantProgress:    []string{"sfn: SendTaskFailure for " + waiting.Name + ": InvalidInputError"},
 	}, {
+		// The Task's TimeoutSeconds stays the definition's 600 s.
 		name:            "a worker that never answers misses the heartbeat",
 		input:           input,
 		config:          Config{TaskHeartbeat: time.Second},
 		plan:            faultOf(worker, swallowed),
 		want:            "States.HeartbeatTimeout",
+		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
-		maxDuration:     3 * time.Second,
 	}, {
+		// The Task's HeartbeatSeconds stay the definition's 180 s. The
+		// override shortens the first step's TimeoutSeconds as well, and its
+		// cold start must end well within it, however loaded the machine.
 		name:            "a worker that never answers, within the heartbeat, reaches the timeout",
 		input:           input,
-		config:          Config{TaskTimeout: 2 * time.Second},
+		config:          Config{TaskTimeout: 4 * time.Second},
 		plan:            faultOf(worker, swallowed),
 		want:            "States.Timeout",
+		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
-		maxDuration:     4 * time.Second,
 	}, {
-		name:            "failed deliveries dead-letter the message, then the heartbeat expires",
+		name:            "deliveries that fail dead-letter the message, then the heartbeat expires",
 		input:           input,
 		config:          Config{TaskHeartbeat: 2 * time.Second},
 		plan:            faultOf(worker, Fault{Err: &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error."}}),
 		want:            "States.HeartbeatTimeout",
+		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: lambdas.CallbackQueue.MaxReceiveCount,
-		wantProgress:    []string{"(receive 3 of 3)", "moved to the dead-letter queue"},
-		maxDuration:     4 * time.Second,
+		wantProgress:    []string{fmt.Sprintf("(receive %[1]d of %[1]d)", lambdas.CallbackQueue.MaxReceiveCount), "moved to the dead-letter queue"},
 	}}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
@@ -102,20 +111,49 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 			test.config.Workflow, test.config.Faults, test.config.Progress = "callback", log.fault, progress
 			session := startSession(t, test.config)
 			// Bounded: a callback that never comes would wait for the Task's 600 s.
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
-			execution, err := session.Execute(ctx, json.RawMessage(test.input))
+			var events []Event
+			execution, err := session.execute(ctx, json.RawMessage(test.input), progress, func(e Event) { events = append(events, e) })
 			require.NoError(t, err)
 			require.NotNil(t, execution.Failure, "output %s", execution.Output)
 			assert.Equal(t, test.want, execution.Failure.Error)
 			assert.Contains(t, execution.Failure.Cause, test.wantCause)
+			assert.Contains(t, caughtIn(events), test.wantCaught)
+			// The queue's deliveries run beside the execution, and may end
+			// after it: wait for what they must have done.
+			assert.Eventually(t, func() bool {
+				return log.count(worker) >= test.wantWorkerCalls && containsAll(progress.String(), test.wantProgress)
+			}, time.Minute, 10*time.Millisecond, "the deliveries did not get there")
 			assert.Equal(t, test.wantWorkerCalls, log.count(worker))
 			for _, line := range test.wantProgress {
 				assert.Contains(t, progress.String(), line)
 			}
-			assert.Less(t, execution.Duration, test.maxDuration)
 		})
 	}
+}
+
+// caught is a StateCaught event: the state whose Catch caught an error,
+// and the state it continues with.
+type caught struct{ state, next string }
+
+func caughtIn(events []Event) []caught {
+	var found []caught
+	for _, e := range events {
+		if e.Type == "StateCaught" {
+			found = append(found, caught{e.State, e.Next})
+		}
+	}
+	return found
+}
+
+func containsAll(text string, parts []string) bool {
+	for _, part := range parts {
+		if !strings.Contains(text, part) {
+			return false
+		}
+	}
+	return true
 }
 
 // The real worker returns a message it cannot act on as a batch item
@@ -226,15 +264,19 @@ func TestHeartbeatsKeepATaskWaiting(t *testing.T) {
 	token := aws.String("token")
 	waiting := endpoint.expect(*token, "Waiting")
 	defer endpoint.forget(*token)
-	const heartbeat = time.Second // leaves a busy machine 750 ms for each heartbeat's round trip
+	// Heartbeats go out every 50 ms until the task has waited half as long
+	// again as HeartbeatSeconds: each has nearly all of HeartbeatSeconds for
+	// its round trip, however loaded the machine.
+	const heartbeat = 2 * time.Second
 	go func() {
-		for range 5 { // 1.25 s in all, beyond one heartbeat
-			time.Sleep(heartbeat / 4)
+		started := time.Now()
+		for time.Since(started) < heartbeat*3/2 {
 			client.SendTaskHeartbeat(t.Context(), &sfn.SendTaskHeartbeatInput{TaskToken: token})
+			time.Sleep(50 * time.Millisecond)
 		}
 		client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`"done"`)})
 	}()
-	result, err := waiting.await(t.Context(), heartbeat, 5*time.Second)
+	result, err := waiting.await(t.Context(), heartbeat, time.Minute)
 	require.NoError(t, err)
 	assert.JSONEq(t, `"done"`, string(result))
 }

@@ -1,59 +1,99 @@
 package localrun
 
 import (
-	"encoding/json"
-	"strings"
+	"context"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/stretchr/testify/assert"
 )
 
 // Each invocation runs in an emulator of its own, up to Concurrency per
 // function; beyond it Lambda throttles with Lambda.TooManyRequestsException,
-// which the workflow's Retry absorbs, as on AWS.
+// which the workflow's Retry absorbs, as on AWS. The first step's calls are
+// held until they overlap as each case needs, not for a time, so the outcome
+// does not depend on how fast the machine is.
 func TestConcurrencyPerFunction(t *testing.T) {
-	// reverse is slow, so that the executions' calls overlap; the retries
-	// (6 at 200 ms) outlast three of its calls one after the other.
-	workflow, _ := workflowOf(t, "main")
-	firstStep := stepFunction(t, workflow, 0)
-	slowReverse := func(function string, call int) Fault {
-		if function == firstStep {
-			return Fault{Delay: 300 * time.Millisecond}
-		}
-		return Fault{}
-	}
+	workflow, example := workflowOf(t, "main")
+	first := functionSteps(t, workflow)[0]
 	tests := []struct {
-		name          string
-		concurrency   int
-		executions    int
+		name        string
+		concurrency int
+		executions  int
+		// wantEmulators is how many emulators the first step's function
+		// ends up with.
 		wantEmulators int
-		wantRetries   bool
+		wantThrottled bool
 	}{
+		// Every call is held until all of them have arrived: they can only
+		// all arrive in emulators of their own.
 		{name: "within the limit: an emulator each, no throttling", concurrency: 3, executions: 3, wantEmulators: 3},
-		{name: "beyond the limit: throttled and retried", concurrency: 1, executions: 3, wantEmulators: 1, wantRetries: true},
+		// The first call holds the only emulator until every other
+		// execution has been throttled; they then get it in turn.
+		{name: "beyond the limit: throttled and retried", concurrency: 1, executions: 3, wantEmulators: 1, wantThrottled: true},
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
-			progress := &syncBuffer{}
-			session := startSession(t, Config{Concurrency: test.concurrency, Faults: slowReverse, RetryInterval: 200 * time.Millisecond, Progress: progress})
+			release := make(chan struct{})
+			releaseOnce := sync.OnceFunc(func() { close(release) })
+			var mu sync.Mutex
+			arrived := 0
+			throttled := map[int]bool{} // executions throttled at least once
+			plan := func(function string, call int) Fault {
+				if function != first.Function {
+					return Fault{}
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				arrived++
+				if !test.wantThrottled && arrived == test.executions {
+					releaseOnce()
+				}
+				return Fault{Hold: release}
+			}
+			session := startSession(t, Config{Concurrency: test.concurrency, Faults: plan,
+				RetryInterval: throttleRetryInterval, RetryMaxAttempts: throttleRetryAttempts})
+			defer releaseOnce() // a failed case must not hold its calls until Close
+			// Bounded: held calls that never overlap would wait for ever.
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
 			var wg sync.WaitGroup
-			for range test.executions {
+			for i := range test.executions {
 				wg.Go(func() {
-					execution, err := session.Execute(t.Context(), json.RawMessage(seedInput(t)))
-					if assert.NoError(t, err) && assert.Nil(t, execution.Failure) {
-						assert.Equal(t, seedOutput(t), string(execution.Output))
+					record := func(e Event) {
+						// The interpreter's Task events are named as the execution history's.
+						if e.Type != string(types.HistoryEventTypeTaskFailed) || e.State != first.State.Name || e.Error != throttledError {
+							return
+						}
+						mu.Lock()
+						defer mu.Unlock()
+						throttled[i] = true
+						// Every execution but the one holding the emulator.
+						if len(throttled) == test.executions-1 {
+							releaseOnce()
+						}
+					}
+					execution, err := session.execute(ctx, example.Input, testWriter{t}, record)
+					if assert.NoError(t, err, "execution %d", i) && assert.Nil(t, execution.Failure, "execution %d", i) {
+						assert.JSONEq(t, string(example.Output), string(execution.Output), "execution %d", i)
 					}
 				})
 			}
 			wg.Wait()
 			for _, pool := range session.pools {
-				if pool.function.Name == firstStep {
+				if pool.function.Name == first.Function {
 					assert.Len(t, pool.emulators(), test.wantEmulators)
 				}
 			}
-			assert.Equal(t, test.wantRetries, strings.Contains(progress.String(), "↻ Reverse retry"), "retries of Reverse")
+			mu.Lock()
+			defer mu.Unlock()
+			wantThrottled := 0
+			if test.wantThrottled {
+				wantThrottled = test.executions - 1
+			}
+			assert.Len(t, throttled, wantThrottled, "executions whose %s calls were throttled, then retried", first.State.Name)
 		})
 	}
 }

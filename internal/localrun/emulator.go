@@ -8,10 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,14 +47,15 @@ type emulator struct {
 }
 
 // startEmulator runs bootstrap (through qemu when set) under the emulator
-// and returns once the emulator accepts connections. The emulator starts the
-// bootstrap on the first invocation, which is therefore the cold start.
+// and returns once the emulator is ready (awaitReady). The emulator starts
+// the bootstrap on the first invocation, which is therefore the cold start.
 // awsEnvironment is added to the function's environment.
 func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
 	// Free ports are found by binding and releasing them, so another process
-	// can take one in between: retry with fresh ports when the emulator dies.
+	// can take one in between: the emulator then cannot bind it and exits.
+	// Start again on fresh ports.
 	var lastErr error
-	for range 3 {
+	for range emulatorStartAttempts {
 		e, err := tryStartEmulator(ctx, t, fn, bootstrap, awsEnvironment)
 		if err == nil || ctx.Err() != nil {
 			return e, err
@@ -62,10 +65,21 @@ func startEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap
 	return nil, lastErr
 }
 
+// emulatorStartAttempts bounds the starts on fresh ports.
+const emulatorStartAttempts = 3
+
+// testHookPortsChosen, when set, sees an emulator's ports between their
+// release and the emulator's start: tests take one there, as another process
+// can.
+var testHookPortsChosen func(ports []string)
+
 func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootstrap string, awsEnvironment []string) (*emulator, error) {
 	ports, err := takeLoopbackPorts(2)
 	if err != nil {
 		return nil, err
+	}
+	if testHookPortsChosen != nil {
+		testHookPortsChosen(ports)
 	}
 	address := net.JoinHostPort("127.0.0.1", ports[0])
 	args := []string{
@@ -88,7 +102,7 @@ func tryStartEmulator(ctx context.Context, t *tools, fn lambdas.Function, bootst
 	// connections that close with this emulator.
 	client := &http.Client{Transport: &http.Transport{}}
 	e := &emulator{function: fn, address: address, ports: ports, process: process, client: client}
-	if err := e.awaitListening(ctx); err != nil {
+	if err := e.awaitReady(ctx); err != nil {
 		e.stop()
 		return nil, err
 	}
@@ -163,26 +177,82 @@ func releasePorts(ports []string) {
 	}
 }
 
-func (e *emulator) awaitListening(ctx context.Context) error {
+// awaitReady returns once the emulator process itself listens on both of
+// its ports: the invocation address, and the Runtime API that the bootstrap
+// calls (runtime/invocation/next) as soon as the first invocation starts it.
+// Neither a connection that succeeds nor a process that runs proves that:
+// the emulator binds its Runtime API in a goroutine of its own, and a port
+// taken by another process in the moment between our release and its bind
+// answers for someone else while the emulator dies of the failed bind. So
+// the ports' listening sockets must be the emulator's own.
+func (e *emulator) awaitReady(ctx context.Context) error {
 	deadline := time.Now().Add(emulatorStartTimeout)
 	for {
-		conn, err := net.DialTimeout("tcp", e.address, 100*time.Millisecond)
-		if err == nil {
-			conn.Close()
+		ready, err := listensOn(e.process.cmd.Process.Pid, e.ports)
+		if err != nil {
+			return err
+		}
+		if ready {
 			return nil
 		}
 		if !e.process.running() {
 			return fmt.Errorf("the emulator for %s: %w", e.function.Name, e.process.exitError("aws-lambda-rie"))
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the emulator for %s did not listen on %s within %v; its output:\n%s", e.function.Name, e.address, emulatorStartTimeout, e.process.output.String())
+			return fmt.Errorf("the emulator for %s did not listen on ports %s within %v; its output:\n%s", e.function.Name, strings.Join(e.ports, " and "), emulatorStartTimeout, e.process.output.String())
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+		case <-time.After(time.Millisecond): // a check costs microseconds
 		}
 	}
+}
+
+// listensOn reports whether process pid holds a listening TCP socket on
+// each of ports (IPv4, where the emulators listen): the kernel lists the
+// listening sockets with their inodes (listeningSockets), and the process's
+// descriptors say which are its own.
+func listensOn(pid int, ports []string) (bool, error) {
+	listening, err := listeningSockets()
+	if err != nil {
+		return false, err
+	}
+	var sockets []uint32
+	for _, port := range ports {
+		number, err := strconv.ParseUint(port, 10, 16)
+		if err != nil {
+			return false, err
+		}
+		if len(listening[uint16(number)]) == 0 {
+			return false, nil // not yet, or not at all
+		}
+		if sockets == nil {
+			if sockets = socketsOf(pid); len(sockets) == 0 {
+				return false, nil // the process is gone or starting; its exit tells
+			}
+		}
+		if !slices.ContainsFunc(listening[uint16(number)], func(inode uint32) bool { return slices.Contains(sockets, inode) }) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// socketsOf lists the inodes of the sockets process pid has open.
+func socketsOf(pid int) []uint32 {
+	dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+	entries, _ := os.ReadDir(dir) // none when the process is gone
+	var inodes []uint32
+	for _, entry := range entries {
+		target, err := os.Readlink(filepath.Join(dir, entry.Name()))
+		if inode, ok := strings.CutPrefix(target, "socket:["); err == nil && ok {
+			if number, err := strconv.ParseUint(strings.TrimSuffix(inode, "]"), 10, 32); err == nil {
+				inodes = append(inodes, uint32(number))
+			}
+		}
+	}
+	return inodes
 }
 
 // invoke sends event to the function and returns the emulator's answer: the

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -108,6 +109,13 @@ var builds sync.Map // bundle.Arch → func() ([]bundle.Package, error)
 // packagesFor builds every function for arch once per test binary.
 func packagesFor(t testing.TB, arch bundle.Arch) []bundle.Package {
 	t.Helper()
+	packages, err := buildPackages(arch)
+	require.NoError(t, err)
+	return packages
+}
+
+// buildPackages is packagesFor for callers that report the error themselves.
+func buildPackages(arch bundle.Arch) ([]bundle.Package, error) {
 	build, _ := builds.LoadOrStore(arch, sync.OnceValues(func() ([]bundle.Package, error) {
 		functions, err := lambdas.All()
 		if err != nil {
@@ -115,9 +123,7 @@ func packagesFor(t testing.TB, arch bundle.Arch) []bundle.Package {
 		}
 		return bundle.BuildAll(context.Background(), functions, arch)
 	}))
-	packages, err := build.(func() ([]bundle.Package, error))()
-	require.NoError(t, err)
-	return packages
+	return build.(func() ([]bundle.Package, error))()
 }
 
 func testTools(t *testing.T) *tools {
@@ -147,6 +153,86 @@ func stepFunction(t testing.TB, workflow *statemachine.Workflow, i int) string {
 	fn, ok := workflow.FunctionOf(workflow.Path[i])
 	require.True(t, ok, "state %q invokes no function", workflow.Path[i].Name)
 	return fn.Name
+}
+
+// Tests that throttle on purpose retry every throttleRetryInterval up to
+// throttleRetryAttempts times (Config.RetryMaxAttempts): 20 s of retries
+// per state, far more than a loaded machine keeps the emulators busy. The
+// definition's own 6 attempts at 50 ms (300 ms) ran out under load.
+const (
+	throttleRetryInterval = 50 * time.Millisecond
+	throttleRetryAttempts = 400
+)
+
+// functionStep is a state on a workflow's path that invokes a function.
+type functionStep struct {
+	State    statemachine.State
+	Function string
+}
+
+// functionSteps are the states on the workflow's path that invoke a
+// function, in order. Tests address steps through them, never by name, so
+// that adding, removing or renaming a step keeps them true.
+func functionSteps(t testing.TB, workflow *statemachine.Workflow) []functionStep {
+	t.Helper()
+	var steps []functionStep
+	for _, state := range workflow.Path {
+		if fn, ok := workflow.FunctionOf(state); ok {
+			steps = append(steps, functionStep{State: state, Function: fn.Name})
+		}
+	}
+	require.NotEmpty(t, steps, "workflow %q invokes no function on its path", workflow.Name)
+	return steps
+}
+
+// invocationsOf counts the states on the workflow's path that invoke fn:
+// the calls of fn in an execution that nothing fails or retries.
+func invocationsOf(t testing.TB, workflow *statemachine.Workflow, fn string) int {
+	t.Helper()
+	n := 0
+	for _, step := range functionSteps(t, workflow) {
+		if step.Function == fn {
+			n++
+		}
+	}
+	return n
+}
+
+// waitingStep is the state on the workflow's path that waits for a task
+// token.
+func waitingStep(t testing.TB, workflow *statemachine.Workflow) statemachine.State {
+	t.Helper()
+	for _, state := range workflow.Path {
+		if strings.HasSuffix(state.Resource, ".waitForTaskToken") {
+			return state
+		}
+	}
+	require.Failf(t, "no task token", "no state on the path of workflow %q waits for a task token", workflow.Name)
+	return statemachine.State{}
+}
+
+// afterCatch is the states an execution passes through once the first Catch
+// of the state called state has caught an error: from the catcher's Next to
+// the end, as the definition says.
+func afterCatch(t testing.TB, workflow *statemachine.Workflow, state string) []statemachine.State {
+	t.Helper()
+	rendered, err := workflow.Render(localResourcesOf(workflow, nil).values)
+	require.NoError(t, err)
+	var definition struct {
+		States map[string]struct {
+			Type  string
+			Next  string
+			Catch []struct{ Next string }
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(rendered), &definition))
+	catch := definition.States[state].Catch
+	require.NotEmpty(t, catch, "state %q of workflow %q has no Catch", state, workflow.Name)
+	var states []statemachine.State
+	for name := catch[0].Next; name != "" && len(states) < len(definition.States); name = definition.States[name].Next {
+		states = append(states, statemachine.State{Name: name, Type: definition.States[name].Type})
+	}
+	return states
 }
 
 // compactExample is a workflow's example as the Step Functions API carries

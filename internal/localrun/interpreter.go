@@ -118,6 +118,9 @@ type interpreterOverrides struct {
 	// RetryInterval replaces every Retry's backoff (the interpreter's
 	// retryIntervalOverrides); zero keeps the definition's.
 	RetryInterval time.Duration
+	// RetryMaxAttempts replaces the MaxAttempts of every retrier of every
+	// state; zero keeps the definition's.
+	RetryMaxAttempts int
 	// TaskTimeout replaces every Task's TimeoutSeconds, in whole seconds;
 	// zero keeps the definition's.
 	TaskTimeout time.Duration
@@ -165,6 +168,9 @@ func (in *interpreter) load(ctx context.Context, definition string, overrides in
 	load := map[string]any{"type": "load", "definition": json.RawMessage(definition)}
 	if overrides.RetryInterval > 0 {
 		load["retryIntervalMs"] = overrides.RetryInterval.Milliseconds()
+	}
+	if overrides.RetryMaxAttempts > 0 {
+		load["retryMaxAttempts"] = overrides.RetryMaxAttempts
 	}
 	if overrides.TaskTimeout > 0 {
 		load["taskTimeoutSeconds"] = max(1, int(overrides.TaskTimeout.Seconds()))

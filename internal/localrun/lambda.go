@@ -60,6 +60,10 @@ func localFunctionARN(fn lambdas.Function) string {
 type Fault struct {
 	// Delay holds the invocation back, as a slow or stuck call would.
 	Delay time.Duration
+	// Hold, when set, holds the invocation back until it is closed, after
+	// Delay: tests that need calls to overlap hold them until they do,
+	// whatever the machine's speed.
+	Hold <-chan struct{}
 	// Err, when set, is the Task's error instead of running the function.
 	Err *TaskError
 	// Answer, when set, is the function's answer instead of running it: a
@@ -136,6 +140,13 @@ func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byt
 	if fault.Delay > 0 {
 		select {
 		case <-time.After(fault.Delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if fault.Hold != nil {
+		select {
+		case <-fault.Hold:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

@@ -10,16 +10,17 @@ import (
 	"stepfunctions-go/lambdas"
 )
 
-// helloWorld stands for any function in the unit tests here.
-var helloWorld = lambdas.Function{Name: "hello-world", Dir: "lambdas/hello-world"}
+// shout stands for any function in the unit tests here: a name no
+// function of the project has.
+var shout = lambdas.Function{Name: "shout", Dir: "lambdas/shout"}
 
 func TestFunctionName(t *testing.T) {
 	for nameOrARN, want := range map[string]string{
-		"hello-world":                       "hello-world",
-		"hello-world:3":                     "hello-world",
-		localFunctionARN(helloWorld):        "hello-world",
-		localFunctionARN(helloWorld) + ":7": "hello-world",
-		"123456789012:function:hello-world": "hello-world",
+		"shout":                        "shout",
+		"shout:3":                      "shout",
+		localFunctionARN(shout):        "shout",
+		localFunctionARN(shout) + ":7": "shout",
+		"123456789012:function:shout":  "shout",
 	} {
 		assert.Equal(t, want, functionName(nameOrARN), nameOrARN)
 	}

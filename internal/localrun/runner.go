@@ -51,6 +51,11 @@ type Config struct {
 	// RetryInterval, when set, replaces every Retry's backoff so that tests
 	// of the retry policy take milliseconds.
 	RetryInterval time.Duration
+	// RetryMaxAttempts, when set, replaces the MaxAttempts of every Retry
+	// rule, in nested states too, so that tests which throttle on purpose
+	// keep retrying however long a busy machine keeps the functions busy.
+	// Tests of the retry policy itself leave it zero.
+	RetryMaxAttempts int
 	// TaskTimeout, when set, replaces every Task's TimeoutSeconds (whole
 	// seconds, at least one) so that tests of timeouts take seconds.
 	TaskTimeout time.Duration
@@ -174,7 +179,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 		sendAndWait.queues[localQueueURL(spec.Name)] = queue
 	}
 	integrations := map[string]integration{lambdaInvokeResource: invoke, sqsSendMessageWaitResource: sendAndWait}
-	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, TaskTimeout: config.TaskTimeout, TaskHeartbeat: config.TaskHeartbeat}
+	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, RetryMaxAttempts: config.RetryMaxAttempts, TaskTimeout: config.TaskTimeout, TaskHeartbeat: config.TaskHeartbeat}
 	// Node takes about as long to load the interpreter as the functions take
 	// to build and start: do both at once.
 	var interpreterErr error

@@ -153,9 +153,11 @@ func TestServerRunsEveryWorkflow(t *testing.T) {
 // 24 executions of the main workflow and 8 of each other workflow at once,
 // each with its own payload, each give what its input gives alone: nothing
 // is shared between executions, and throttling (4 emulators per function)
-// is absorbed by the workflows' Retry and the queue's mapping.
+// is absorbed by the workflows' Retry and the queue's mapping. The retries
+// have a budget a loaded machine does not use up (throttleRetryAttempts):
+// how long the emulators stay busy is not what this test is about.
 func TestServerRunsConcurrentExecutions(t *testing.T) {
-	server, client := startServer(t, ServeConfig{Sessions: Config{RetryInterval: 50 * time.Millisecond}})
+	server, client := startServer(t, ServeConfig{Sessions: Config{RetryInterval: throttleRetryInterval, RetryMaxAttempts: throttleRetryAttempts}})
 	type run struct{ arn, input, want string }
 	var runs []run
 	perMachine := map[string]int{}
@@ -198,10 +200,11 @@ func TestServerRunsConcurrentExecutions(t *testing.T) {
 // The API's rules for names, ARNs and input, and its error codes, as the
 // SDK sees them.
 func TestServerErrors(t *testing.T) {
-	// hello-world stalls, so executions of either workflow stay open until
+	// Every call stalls, so executions of either workflow stay open until
 	// stopped.
+	stuck := make(chan struct{}) // never closed
 	server, client := startServer(t, ServeConfig{Sessions: Config{Faults: func(function string, call int) Fault {
-		return Fault{Delay: time.Minute}
+		return Fault{Hold: stuck}
 	}}})
 	main := server.StateMachineARNs[0]
 	unknownMachine := strings.Replace(main, "main-standard", "nope", 1)
@@ -348,15 +351,17 @@ func TestServerExecutionHistory(t *testing.T) {
 		input, _ := compactExample(t, server.Workflows[i])
 		succeeded := []string{"ExecutionStarted"}
 		for _, state := range workflow.Path {
-			succeeded = append(succeeded, stateEvents(state, "TaskSucceeded")...)
+			succeeded = append(succeeded, stateEvents(state, string(types.HistoryEventTypeTaskSucceeded))...)
 		}
-		first := workflow.Path[0].Name
+		first := workflow.Path[0]
+		failed := append([]string{"ExecutionStarted"}, stateEvents(first, withError(types.HistoryEventTypeTaskFailed, "InvalidInputError"))...)
+		failed = append(failed, caughtEvents(afterCatch(t, workflow, first.Name))...)
 		tests = append(tests, historyTest{
 			name: server.Workflows[i] + ", its example", machine: arn, input: input,
 			want: append(succeeded, "ExecutionSucceeded"),
 		}, historyTest{
 			name: server.Workflows[i] + ", bad input", machine: arn, input: `{"payload": 42}`,
-			want: []string{"ExecutionStarted", "TaskStateEntered " + first, "TaskScheduled", "TaskStarted", "TaskFailed InvalidInputError", "TaskStateExited " + first, "FailStateEntered Failed", "ExecutionFailed InvalidInputError"},
+			want: append(failed, withError(types.HistoryEventTypeExecutionFailed, "InvalidInputError")),
 		})
 	}
 	for _, test := range tests {
@@ -455,15 +460,37 @@ func stateEvents(state statemachine.State, taskOutcome string) []string {
 	return []string{state.Type + "StateEntered " + state.Name, state.Type + "StateExited " + state.Name}
 }
 
+// caughtEvents are the history events of the states after a Catch, up to
+// the Fail state that ends the execution, which is entered and not exited.
+func caughtEvents(states []statemachine.State) []string {
+	var events []string
+	for _, state := range states {
+		if state.Type == "Fail" {
+			return append(events, state.Type+"StateEntered "+state.Name)
+		}
+		events = append(events, stateEvents(state, string(types.HistoryEventTypeTaskSucceeded))...)
+	}
+	return events
+}
+
+// withError is an event type with the error it records, as describeEvent
+// writes it.
+func withError(eventType types.HistoryEventType, err string) string {
+	return string(eventType) + " " + err
+}
+
 // A task-token wait that times out is recorded as TaskTimedOut, then caught
 // by the workflow's Catch into its Fail state.
 func TestServerHistoryOfATimedOutTask(t *testing.T) {
 	queue := lambdas.CallbackQueue
+	stuck := make(chan struct{}) // never closed: the message never reaches the worker
 	server, client := startServer(t, ServeConfig{Sessions: Config{
-		TaskTimeout: time.Second,
+		// Every Task's TimeoutSeconds: the steps before the wait must end
+		// well within it, cold starts on a loaded machine included.
+		TaskTimeout: 4 * time.Second,
 		Faults: func(function string, call int) Fault {
 			if function == queue.Consumer {
-				return Fault{Delay: time.Minute} // the message never reaches the worker
+				return Fault{Hold: stuck}
 			}
 			return Fault{}
 		},
@@ -480,12 +507,13 @@ func TestServerHistoryOfATimedOutTask(t *testing.T) {
 			want := []string{"ExecutionStarted"}
 			for _, state := range workflow.Path {
 				if strings.HasSuffix(state.Resource, ".waitForTaskToken") {
-					want = append(want, stateEvents(state, "TaskTimedOut States.Timeout")...)
+					want = append(want, stateEvents(state, withError(types.HistoryEventTypeTaskTimedOut, "States.Timeout"))...)
+					want = append(want, caughtEvents(afterCatch(t, workflow, state.Name))...)
 					break
 				}
-				want = append(want, stateEvents(state, "TaskSucceeded")...)
+				want = append(want, stateEvents(state, string(types.HistoryEventTypeTaskSucceeded))...)
 			}
-			want = append(want, "FailStateEntered Failed", "ExecutionFailed States.Timeout")
+			want = append(want, withError(types.HistoryEventTypeExecutionFailed, "States.Timeout"))
 
 			started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[i]), Input: aws.String(input)})
 			require.NoError(t, err)

@@ -5,12 +5,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 )
 
@@ -28,7 +28,7 @@ func zipOf(t *testing.T, modes map[string]os.FileMode) bundle.Package {
 		require.NoError(t, err)
 	}
 	require.NoError(t, writer.Close())
-	return bundle.Package{Function: helloWorld, Arch: bundle.HostArch(), Zip: archive.Bytes()}
+	return bundle.Package{Function: shout, Arch: bundle.HostArch(), Zip: archive.Bytes()}
 }
 
 func TestUnpackKeepsTheZipsModes(t *testing.T) {
@@ -41,7 +41,7 @@ func TestUnpackKeepsTheZipsModes(t *testing.T) {
 		pkg: func(t *testing.T) bundle.Package {
 			archive, err := bundle.Zip([]byte("\x7fELF"))
 			require.NoError(t, err)
-			return bundle.Package{Function: helloWorld, Zip: archive}
+			return bundle.Package{Function: shout, Zip: archive}
 		},
 	}, {
 		name: "bootstrap without its executable bit",
@@ -85,7 +85,7 @@ func TestEmulatorRefusesANonExecutableBootstrap(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.Chmod(bootstrap, 0o644))
 
-	e, err := startEmulator(t.Context(), testTools(t), helloWorld, bootstrap, nil)
+	e, err := startEmulator(t.Context(), testTools(t), shout, bootstrap, nil)
 	require.NoError(t, err)
 	t.Cleanup(e.stop)
 	_, err = e.invoke(t.Context(), []byte(`{"payload":"hi"}`))
@@ -93,8 +93,11 @@ func TestEmulatorRefusesANonExecutableBootstrap(t *testing.T) {
 }
 
 func TestANonExecutableBootstrapStopsTheRun(t *testing.T) {
-	packages := slices.Clone(packagesFor(t, bundle.HostArch()))
-	packages[0] = zipOf(t, map[string]os.FileMode{"bootstrap": 0o644})
+	workflow, _ := workflowOf(t, "main")
+	broken := zipOf(t, map[string]os.FileMode{"bootstrap": 0o644})
+	broken.Function = lambdas.Function{Name: functionSteps(t, workflow)[0].Function}
+	// First, so that it is the package the run finds for that function.
+	packages := append([]bundle.Package{broken}, packagesFor(t, bundle.HostArch())...)
 	_, err := Start(t.Context(), Config{Workflow: "main", Arch: bundle.HostArch(), Packages: packages})
-	require.ErrorContains(t, err, "hello-world.zip holds bootstrap with mode -rw-r--r--, not executable")
+	require.ErrorContains(t, err, broken.Function.Name+".zip holds bootstrap with mode -rw-r--r--, not executable")
 }

@@ -3,7 +3,7 @@
 // integration. The two talk in JSON lines: the Go side writes on stdin, this
 // script answers on stdout. stderr is for crashes only.
 //
-// Go → JS:  {"type":"load","definition":{…},"retryIntervalMs":n?,"taskTimeoutSeconds":n?,"taskHeartbeatSeconds":n?}
+// Go → JS:  {"type":"load","definition":{…},"retryIntervalMs":n?,"retryMaxAttempts":n?,"taskTimeoutSeconds":n?,"taskHeartbeatSeconds":n?}
 //           {"type":"run","run":n,"input":…}
 //           {"type":"stop","run":n}
 //           {"type":"answer","call":n,"result":…} | {"type":"answer","call":n,"error":{"name":…,"cause":…}}
@@ -114,7 +114,7 @@ function answer({ call, result, error }) {
   }
 }
 
-function load({ definition, retryIntervalMs: retryMs, taskTimeoutSeconds, taskHeartbeatSeconds }) {
+function load({ definition, retryIntervalMs: retryMs, retryMaxAttempts, taskTimeoutSeconds, taskHeartbeatSeconds }) {
   // asl-validator catches what the interpreter would run anyway, such as an
   // unreachable state. It annotates what it checks, hence the copy.
   const validation = validateASL(structuredClone(definition), { checkPaths: true, checkArn: true });
@@ -131,6 +131,9 @@ function load({ definition, retryIntervalMs: retryMs, taskTimeoutSeconds, taskHe
     }
     if (taskHeartbeatSeconds && state.HeartbeatSeconds) state.HeartbeatSeconds = taskHeartbeatSeconds;
     if (takesTaskToken(state)) state.Parameters = markTaskToken(state.Parameters);
+  }
+  if (retryMaxAttempts) {
+    for (const { state } of states) for (const retrier of state.Retry ?? []) retrier.MaxAttempts = retryMaxAttempts;
   }
   machine = new StateMachine(definition);
   if (retryMs !== undefined) {
