@@ -203,9 +203,24 @@ const (
 	maxFunctionNameLength     = 64
 	maxRoleNameLength         = 64
 	maxStateMachineNameLength = 80
-	// longestSuffix is the longest "-<function>" or "-<role>" we append.
-	longestSuffix = "-callback-worker"
 )
+
+// longestSuffix is the longest "-<function>" a name may get: that of the
+// longest function in lambdas/, so that a new or renamed function is held to
+// the limits without an edit here.
+func longestSuffix() (string, error) {
+	functions, err := lambdas.All()
+	if err != nil {
+		return "", err
+	}
+	longest := ""
+	for _, fn := range functions {
+		if len(fn.Name) > len(longest) {
+			longest = fn.Name
+		}
+	}
+	return "-" + longest, nil
+}
 
 // NewNames derives names from project and stack, and checks AWS will accept them.
 func NewNames(project, stack, workflowType string) (Names, error) {
@@ -214,7 +229,11 @@ func NewNames(project, stack, workflowType string) (Names, error) {
 	if !namePattern.MatchString(prefix) {
 		return names, fmt.Errorf("project and stack name %q: Lambda, IAM and Step Functions names allow only letters, digits, - and _; choose a stack name made of those", prefix)
 	}
-	if longest := prefix + longestSuffix; len(longest) > maxFunctionNameLength {
+	suffix, err := longestSuffix()
+	if err != nil {
+		return names, err
+	}
+	if longest := prefix + suffix; len(longest) > maxFunctionNameLength {
 		fix := "choose a shorter project name"
 		if allowed := len(stack) - (len(longest) - maxFunctionNameLength); allowed > 0 {
 			fix = fmt.Sprintf("choose a stack name at most %d characters long", allowed)
@@ -242,7 +261,11 @@ func (n Names) InRegion(region string) (Names, error) {
 		return n, fmt.Errorf("region %q: role names carry the Region, which must be letters, digits and - only; set aws:region to a Region name such as us-east-1", region)
 	}
 	// The longest role is that of the longest function or state machine name.
-	longest := n.Role(n.Prefix + longestSuffix)
+	suffix, err := longestSuffix()
+	if err != nil {
+		return n, err
+	}
+	longest := n.Role(n.Prefix + suffix)
 	if machine := n.Role(n.StateMachine); len(machine) > len(longest) {
 		longest = machine
 	}

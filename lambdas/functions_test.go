@@ -60,17 +60,17 @@ func TestDiscover(t *testing.T) {
 	}{{
 		name: "a main package is a function, its comment's first sentence the description",
 		files: fstest.MapFS{
-			"exclaim/main.go":      mainFile("// Command exclaim appends \"!\". It is short.\n"),
-			"exclaim/main_test.go": {Data: []byte("package main\n")},
+			"whisper/main.go":      mainFile("// Command whisper lower-cases the payload. It is short.\n"),
+			"whisper/main_test.go": {Data: []byte("package main\n")},
 			"envelope/envelope.go": {Data: []byte("// Package envelope is a library.\npackage envelope\n")},
 			"functions.go":         {Data: []byte("package lambdas\n")},
 			"empty/README.md":      {Data: []byte("no Go here")},
 		},
-		want: []Function{{Name: "exclaim", Dir: "lambdas/exclaim", Description: `Command exclaim appends "!".`}},
+		want: []Function{{Name: "whisper", Dir: "lambdas/whisper", Description: `Command whisper lower-cases the payload.`}},
 	}, {
 		name:    "no package comment",
-		files:   fstest.MapFS{"exclaim/main.go": mainFile("")},
-		wantErr: `lambdas/exclaim has no package comment: it is the function's description in the Lambda console; start main.go with "// Command exclaim ..."`,
+		files:   fstest.MapFS{"whisper/main.go": mainFile("")},
+		wantErr: `lambdas/whisper has no package comment: it is the function's description in the Lambda console; start main.go with "// Command whisper ..."`,
 	}, {
 		name:    "a name AWS resource names cannot carry",
 		files:   fstest.MapFS{"Ex_claim/main.go": mainFile("// Command x.\n")},
@@ -103,7 +103,7 @@ func TestNamingDerivesFromTheShortName(t *testing.T) {
 		name, pascal, arnPlaceholder string
 	}{
 		{"shout", "Shout", "ShoutFunctionArn"},
-		{"exclaim-loudly", "ExclaimLoudly", "ExclaimLoudlyFunctionArn"},
+		{"whisper-softly", "WhisperSoftly", "WhisperSoftlyFunctionArn"},
 		{"queue-consumer-2", "QueueConsumer2", "QueueConsumer2FunctionArn"},
 		{"a2b-c", "A2bC", "A2bCFunctionArn"},
 	}

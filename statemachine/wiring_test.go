@@ -79,9 +79,9 @@ func TestWireResolvesPlaceholders(t *testing.T) {
 		wantFns:   []lambdas.Function{shout}, wantQueues: []lambdas.Queue{lambdas.CallbackQueue},
 	}, {
 		name:      "a function placeholder without a package names the package to create",
-		source:    `{"TimeoutSeconds":9,"States":{},"B":"${ExclaimLoudlyFunctionArn}"}`,
+		source:    `{"TimeoutSeconds":9,"States":{},"B":"${WhisperSoftlyFunctionArn}"}`,
 		functions: []lambdas.Function{shout},
-		wantErr:   "statemachine/t.asl.json names ${ExclaimLoudlyFunctionArn}, but there is no function for it: create lambdas/exclaim-loudly/ (a main package that calls lambda.Start), or fix the placeholder to one of ${ShoutFunctionArn}",
+		wantErr:   "statemachine/t.asl.json names ${WhisperSoftlyFunctionArn}, but there is no function for it: create lambdas/whisper-softly/ (a main package that calls lambda.Start), or fix the placeholder to one of ${ShoutFunctionArn}",
 	}, {
 		name:    "a queue whose consumer is missing",
 		source:  `{"TimeoutSeconds":9,"States":{},"C":"${CallbackQueueUrl}"}`,

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/lambdas/bundle/bundletest"
 )
@@ -191,10 +193,11 @@ func TestEveryDeclaredKeyIsRead(t *testing.T) {
 }
 
 func TestStackNamesAWSWouldRejectFailEarly(t *testing.T) {
+	functionsFit, rolesFit := stackNameRoom(t)
 	tests := []struct{ stack, want string }{
-		{strings.Repeat("s", 40), "choose a stack name at most 31 characters long"},
-		// IAM role names carry the Region: 22 characters make a 65-character role in us-east-1.
-		{strings.Repeat("s", 22), "choose a stack name at most 21 characters long in " + region},
+		{strings.Repeat("s", functionsFit+1), fmt.Sprintf("choose a stack name at most %d characters long", functionsFit)},
+		// IAM role names carry the Region: one more character makes a 65-character role.
+		{strings.Repeat("s", rolesFit+1), fmt.Sprintf("choose a stack name at most %d characters long in %s", rolesFit, region)},
 		{"dev.eu", "only letters, digits, - and _"},
 	}
 	for _, tt := range tests {
@@ -216,12 +219,29 @@ func yamlScalar(t *testing.T, value any) string {
 	return string(encoded)
 }
 
+// stackNameRoom is the longest stack name whose names AWS accepts, counted
+// here from the longest function directory in lambdas/: for function names,
+// "<project>-<stack>-<function>" within Lambda's 64 characters, and for role
+// names, which add "-<region>", within IAM's 64.
+func stackNameRoom(t *testing.T) (functions, roles int) {
+	t.Helper()
+	all, err := lambdas.All()
+	require.NoError(t, err)
+	longest := 0
+	for _, fn := range all {
+		longest = max(longest, len(fn.Name))
+	}
+	functions = 64 - len(project+"-") - len("-") - longest
+	return functions, functions - len("-"+region)
+}
+
 // TestRoleNamesAtIAMsLimit deploys the longest stack name that fits and
 // finds its longest role name exactly at IAM's 64 characters.
 func TestRoleNamesAtIAMsLimit(t *testing.T) {
+	_, fits := stackNameRoom(t)
 	m := &mocks{}
 	setConfig(t, nil)
-	require.NoError(t, runStack(strings.Repeat("s", 21), m))
+	require.NoError(t, runStack(strings.Repeat("s", fits), m))
 	longest := ""
 	for _, role := range (deployment{resources: m.resources}).ofType(roleType) {
 		name := role.str("name")
