@@ -6,12 +6,14 @@ package addstep
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -224,30 +226,78 @@ func addLastStep(t *testing.T, path, name, stateJSON string) {
 	})
 }
 
-// copyRepo copies the repo's files (tracked and untracked, not ignored)
-// into a temporary directory.
+// theCopy is the one copy of the repo the tests here share, one after the
+// other: each starts from the copy's first commit, and the go command's
+// cache keeps what an earlier test compiled there and this one did not
+// change, where a copy of its own would compile the whole module again.
+var theCopy struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if theCopy.dir != "" {
+		os.RemoveAll(theCopy.dir)
+	}
+	os.Exit(code)
+}
+
+// copyRepo returns the shared copy of the repo as it is in the work tree
+// (tracked and untracked files, not ignored ones), with no test's edits.
 func copyRepo(t *testing.T) string {
 	t.Helper()
+	theCopy.once.Do(func() { theCopy.dir, theCopy.err = copyWorkTree() })
+	require.NoError(t, theCopy.err)
+	run(t, theCopy.dir, "git", "reset", "-q", "--hard")
+	run(t, theCopy.dir, "git", "clean", "-qfdx")
+	return theCopy.dir
+}
+
+// copyWorkTree copies the repo's files into a new temporary directory and
+// commits them there.
+func copyWorkTree() (string, error) {
 	root, err := filepath.Abs("../..")
-	require.NoError(t, err)
+	if err != nil {
+		return "", err
+	}
 	list, err := exec.Command("git", "-C", root, "ls-files", "-co", "--exclude-standard", "-z").Output()
-	require.NoError(t, err, "git lists the files to copy")
-	copyDir := t.TempDir()
+	if err != nil {
+		return "", fmt.Errorf("listing the files to copy: %w", err)
+	}
+	copyDir, err := os.MkdirTemp("", "addstep-")
+	if err != nil {
+		return "", err
+	}
 	for _, name := range strings.Split(strings.TrimSuffix(string(list), "\x00"), "\x00") {
-		data, err := os.ReadFile(filepath.Join(root, name))
+		info, err := os.Stat(filepath.Join(root, name))
 		if os.IsNotExist(err) {
 			continue // deleted in the work tree
 		}
-		require.NoError(t, err)
-		info, err := os.Stat(filepath.Join(root, name))
-		require.NoError(t, err)
-		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(copyDir, name)), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(copyDir, name), data, info.Mode().Perm()))
+		if err != nil {
+			return copyDir, err
+		}
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			return copyDir, err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(copyDir, name)), 0o755); err != nil {
+			return copyDir, err
+		}
+		if err := os.WriteFile(filepath.Join(copyDir, name), data, info.Mode().Perm()); err != nil {
+			return copyDir, err
+		}
 	}
-	run(t, copyDir, "git", "init", "-q")
-	run(t, copyDir, "git", "add", "-A")
-	run(t, copyDir, "git", "-c", "user.name=addstep", "-c", "user.email=addstep@example.invalid", "commit", "-qm", "before the step")
-	return copyDir
+	for _, args := range [][]string{
+		{"init", "-q"}, {"add", "-A"},
+		{"-c", "user.name=addstep", "-c", "user.email=addstep@example.invalid", "commit", "-qm", "before the step"},
+	} {
+		if output, err := exec.Command("git", append([]string{"-C", copyDir}, args...)...).CombinedOutput(); err != nil {
+			return copyDir, fmt.Errorf("git %s in the copy: %w\n%s", strings.Join(args, " "), err, output)
+		}
+	}
+	return copyDir, nil
 }
 
 // changedFiles lists the files that differ from the copy's first state.
@@ -258,11 +308,11 @@ func changedFiles(t *testing.T, dir string) []string {
 	return strings.Fields(stdout)
 }
 
-// copyEnvironment builds without the copy's directory in the compiled
-// code, so that every copy, in this run and the next, shares the go
-// command's cache instead of compiling the whole module again; and without
-// the caller's GOFLAGS, which may hold test flags.
-var copyEnvironment = append(os.Environ(), "GOFLAGS=-trimpath")
+// copyEnvironment runs the go command in a copy without the caller's
+// GOFLAGS, which may hold test flags. (Not -trimpath: it would share the
+// copies' own packages between copies, but compile every dependency once
+// more, which costs a first run far more.)
+var copyEnvironment = append(os.Environ(), "GOFLAGS=")
 
 func writeFile(t *testing.T, dir, name, content string) {
 	t.Helper()
