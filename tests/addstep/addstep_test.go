@@ -64,10 +64,10 @@ func TestAddAStep(t *testing.T) {
 		assert.Contains(t, stderr, "→ Exclaim")
 	})
 	t.Run("the workflow-derived tests cover it without an edit", func(t *testing.T) {
-		// The one failure allowed is the README's planned-resource count,
-		// which describes the repo as shipped and must say what to update.
-		output := requireOnlyFailures(t, copyDir, "TestREADMEResourceCounts")
-		assert.Contains(t, output, "update the README")
+		output := requireOnlyUserDecisionsFail(t, copyDir)
+		if strings.Contains(output, "--- FAIL: "+readmeCountTest) {
+			assert.Contains(t, output, "update the README", "the count's failure says what to do")
+		}
 		for _, covered := range []string{
 			"TestFunctions/exclaim", "TestFunctionRolesWriteOnlyTheirOwnLogs/exclaim",
 			"TestStateMachineRolesInvokeExactlyTheirFunctions/main", "TestDefinitionsInvokeThePublishedVersions/main",
@@ -86,7 +86,9 @@ func TestRemoveAStep(t *testing.T) {
 	require.NoError(t, err)
 	main, err := project.Workflow("main")
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(main.Path), 2, "the main workflow has a step to remove before its last")
+	if len(main.Path) < 2 {
+		t.Skipf("the main workflow has %d step: removing it would leave no workflow to run", len(main.Path))
+	}
 	first := main.Path[0]
 	fn, ok := main.FunctionOf(first)
 	require.True(t, ok, "the first state invokes a function")
@@ -106,7 +108,7 @@ func TestRemoveAStep(t *testing.T) {
 	if fn.Dir != "" {
 		require.NoError(t, os.RemoveAll(filepath.Join(copyDir, fn.Dir)))
 	}
-	requireOnlyFailures(t, copyDir, "TestREADMEResourceCounts")
+	requireOnlyUserDecisionsFail(t, copyDir)
 }
 
 // TestRenameAFunction renames the function the main workflow's last step
@@ -131,17 +133,23 @@ func TestRenameAFunction(t *testing.T) {
 		renamedSource := strings.ReplaceAll(string(source), "${"+fn.ArnPlaceholder()+"}", "${"+renamed.ArnPlaceholder()+"}")
 		require.NoError(t, os.WriteFile(path, []byte(renamedSource), 0o644))
 	}
-	requireOnlyFailures(t, copyDir)
+	requireOnlyUserDecisionsFail(t, copyDir)
 }
 
 // workflowDerivedPackages are the packages whose tests read the workflow
 // files and lambdas/ to decide what to expect, without running a function.
 var workflowDerivedPackages = []string{"./tests/", "./statemachine/", "./lambdas/", "./infra/"}
 
-// requireOnlyFailures checks that every package of the copy still builds,
-// tests included, and that the workflow-derived tests fail exactly as
-// wanted. It returns their verbose output.
-func requireOnlyFailures(t *testing.T, copyDir string, wantFailed ...string) string {
+// readmeCountTest holds the README's planned-resource count to the stack:
+// the one expectation of the workflow-derived tests that is the user's to
+// update when the steps change. (The workflows' examples are the other, and
+// only the tests not run here read them.)
+const readmeCountTest = "TestREADMEResourceCounts"
+
+// requireOnlyUserDecisionsFail checks that every package of the copy still
+// builds, tests included, and that no workflow-derived test fails but the
+// README's count. It returns their verbose output.
+func requireOnlyUserDecisionsFail(t *testing.T, copyDir string) string {
 	t.Helper()
 	// go vet type-checks every package and its tests, far cheaper than
 	// building and running them all.
@@ -149,21 +157,21 @@ func requireOnlyFailures(t *testing.T, copyDir string, wantFailed ...string) str
 	output, err := runAllowingFailure(copyDir, "go", append([]string{"test", "-count=1", "-v"}, workflowDerivedPackages...)...)
 	var failedNames []string
 	for _, match := range regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`).FindAllStringSubmatch(output, -1) {
-		failedNames = append(failedNames, match[1])
+		if match[1] != readmeCountTest {
+			failedNames = append(failedNames, match[1])
+		}
 	}
-	assert.Equal(t, wantFailed, failedNames, "the tests that failed:\n%s", output)
-	if len(wantFailed) == 0 {
-		assert.NoError(t, err, output)
-	}
+	assert.Empty(t, failedNames, "tests that failed besides %s:\n%s", readmeCountTest, output)
 	var failedPackages []string
 	for _, match := range regexp.MustCompile(`(?m)^FAIL\t(\S+)`).FindAllStringSubmatch(output, -1) {
 		failedPackages = append(failedPackages, match[1])
 	}
-	wantPackages := []string(nil)
-	if len(wantFailed) > 0 {
-		wantPackages = []string{"stepfunctions-go/tests"}
+	if !strings.Contains(output, "--- FAIL: "+readmeCountTest) {
+		assert.NoError(t, err, output)
+		assert.Empty(t, failedPackages, output)
+	} else {
+		assert.Equal(t, []string{"stepfunctions-go/tests"}, failedPackages, "a package that fails to build fails without a test failing:\n%s", output)
 	}
-	assert.Equal(t, wantPackages, failedPackages, "a package that fails to build fails without a test failing:\n%s", output)
 	return output
 }
 
