@@ -47,20 +47,25 @@ func TestAddAStep(t *testing.T) {
 	section := guideSection(t, string(guide), "## Add a step")
 	copyDir := copyRepo(t)
 
-	// Edit 1: the function, as the README shows it.
+	// Edit 1: the function, as the guide shows it.
 	writeFile(t, copyDir, functionFile, codeBlock(t, section, "go "+functionFile))
-	// Edit 2: the state, placed by the README's rule.
+	// Edit 2: the state, placed by the guide's rule.
 	addLastStep(t, filepath.Join(copyDir, workflowFile), "Exclaim", codeBlock(t, section, "json "+workflowFile+": States.Exclaim"))
-	// What the user still decides: the expected output.
-	example, err := os.ReadFile(filepath.Join(copyDir, exampleFile))
-	require.NoError(t, err)
-	require.Contains(t, string(example), `"MOM IH"`)
-	writeFile(t, copyDir, exampleFile, strings.Replace(string(example), `"MOM IH"`, `"MOM IH!"`, 1))
+	// What the user still decides: the expected output, which now ends in
+	// "!" ("MOM IH!" for the shipped workflow).
+	var exclaimed string
+	editJSON(t, filepath.Join(copyDir, exampleFile), func(example map[string]any) {
+		body := example["output"].(map[string]any)["body"].(map[string]any)
+		exclaimed = body["payload"].(string) + "!"
+		body["payload"] = exclaimed
+	})
 	require.ElementsMatch(t, []string{functionFile, workflowFile, exampleFile}, changedFiles(t, copyDir), "the files the guide touches")
 
 	t.Run("runs locally", func(t *testing.T) {
 		stdout, stderr := run(t, copyDir, "go", "run", "./cmd/local", "-input", `{"payload":"hi mom"}`)
-		assert.Contains(t, stdout, `"body":{"payload":"MOM IH!"}`, "stderr:\n%s", stderr)
+		payload, err := json.Marshal(exclaimed)
+		require.NoError(t, err)
+		assert.Contains(t, stdout, `"body":{"payload":`+string(payload)+`}`, "stderr:\n%s", stderr)
 		assert.Contains(t, stderr, "→ Exclaim")
 	})
 	t.Run("the workflow-derived tests cover it without an edit", func(t *testing.T) {
