@@ -2,6 +2,7 @@ package infra
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -58,7 +59,7 @@ func seedAssetMemo(tempDir, hexHash string, zip []byte) (string, error) {
 	closeErr := temp.Close()
 	if writeErr != nil || closeErr != nil {
 		_ = os.Remove(temp.Name())
-		return "", fmt.Errorf("writing the upload memo %s: %v", temp.Name(), errorsOr(writeErr, closeErr))
+		return "", fmt.Errorf("writing the upload memo %s: %v", temp.Name(), cmp.Or(writeErr, closeErr))
 	}
 	// Rename replaces a stale memo (or a directory's absence of one) in one step.
 	if err := os.Rename(temp.Name(), path); err != nil {
@@ -66,11 +67,4 @@ func seedAssetMemo(tempDir, hexHash string, zip []byte) (string, error) {
 		return "", fmt.Errorf("replacing the upload memo %s (delete it by hand): %w", path, err)
 	}
 	return path, nil
-}
-
-func errorsOr(first, second error) error {
-	if first != nil {
-		return first
-	}
-	return second
 }
