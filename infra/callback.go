@@ -31,6 +31,9 @@ const (
 	deadLetterRetentionSeconds         = 14 * 24 * 60 * 60 // the SQS maximum: time to look into what failed
 )
 
+// deadLetterQueueName is the short name of queue's dead-letter queue.
+func deadLetterQueueName(queue string) string { return queue + "-dlq" }
+
 // NewCallbackQueues declares the queue, its dead-letter queue and the
 // policy that lets only this queue dead-letter into it. Both are encrypted
 // with SQS-managed keys, which need no KMS permissions.
@@ -41,8 +44,8 @@ func NewCallbackQueues(ctx *pulumi.Context, spec lambdas.Queue, cfg Config, opts
 		return nil, err
 	}
 	parent := pulumi.Parent(component)
-	deadLetters, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
-		Name:                    pulumi.String(cfg.Names.Resource(name + "-dlq")),
+	deadLetters, err := sqs.NewQueue(ctx, deadLetterQueueName(name), &sqs.QueueArgs{
+		Name:                    pulumi.String(cfg.Names.Resource(deadLetterQueueName(name))),
 		SqsManagedSseEnabled:    pulumi.Bool(true),
 		MessageRetentionSeconds: pulumi.Int(deadLetterRetentionSeconds),
 		Tags:                    Tags(ctx),
@@ -62,7 +65,7 @@ func NewCallbackQueues(ctx *pulumi.Context, spec lambdas.Queue, cfg Config, opts
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sqs.NewRedriveAllowPolicy(ctx, name+"-dlq", &sqs.RedriveAllowPolicyArgs{
+	if _, err := sqs.NewRedriveAllowPolicy(ctx, deadLetterQueueName(name), &sqs.RedriveAllowPolicyArgs{
 		QueueUrl: deadLetters.Url,
 		RedriveAllowPolicy: queue.Arn.ApplyT(func(arn string) (string, error) {
 			return jsonString(map[string]any{"redrivePermission": "byQueue", "sourceQueueArns": []string{arn}})

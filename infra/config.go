@@ -33,6 +33,8 @@ type Config struct {
 	// PermissionsBoundaryArn is its ARN, set once the account is known.
 	PermissionsBoundary    string
 	PermissionsBoundaryArn string
+	// AlarmEmail is the address subscribed to the alarms' topic; empty for none.
+	AlarmEmail string
 
 	// Names derive from project and stack so stacks can share an account.
 	Names Names
@@ -90,6 +92,7 @@ func LoadConfig(ctx *pulumi.Context, shortestTaskTimeout int) (Config, error) {
 	}
 	c.CallbackWorkflow = r.boolean("callbackWorkflow", true)
 	c.PermissionsBoundary = r.boundaryName("permissionsBoundary", DefaultPermissionsBoundary)
+	c.AlarmEmail = r.email("alarmEmail")
 	if c.CallbackWorkflow && c.WorkflowType == "EXPRESS" {
 		r.errs = append(r.errs, fmt.Errorf("config %s:workflowType = EXPRESS cannot run the callback workflow: Express workflows cannot wait for a task token; set %s:callbackWorkflow false, or workflowType STANDARD", r.project, r.project))
 	}
@@ -149,6 +152,23 @@ func (r *reader) boundaryName(key, fallback string) string {
 	}
 	if !policyNamePattern.MatchString(value) || !strings.HasPrefix(value, r.project+"-") {
 		r.invalid(key, value, fmt.Sprintf("the name of a customer managed policy that begins with %q (the deployer policy allows no other boundary): letters, digits and +=,.@_- only, at most 128 characters", r.project+"-"))
+	}
+	return value
+}
+
+// emailPattern is the HTML standard's "valid e-mail address"
+// (https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address)
+// with a dot required in the domain: SNS must be able to deliver to it.
+var emailPattern = regexp.MustCompile("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+// maxEmailLength is the longest address SMTP carries (RFC 5321, 4.5.3.1.3).
+const maxEmailLength = 254
+
+// email reads an optional email address; empty means none.
+func (r *reader) email(key string) string {
+	value := r.cfg.Get(key)
+	if value != "" && (len(value) > maxEmailLength || !emailPattern.MatchString(value)) {
+		r.invalid(key, value, fmt.Sprintf("one email address such as ops@example.com, at most %d characters: letters, digits and .!#$%%&'*+/=?^_`{|}~- before the @, a domain with at least one dot after it (no spaces, commas or display names); or leave it unset for no subscription", maxEmailLength))
 	}
 	return value
 }

@@ -73,6 +73,11 @@ func Deploy(ctx *pulumi.Context) error {
 		}
 	}
 
+	// Alarms on all of the above.
+	if outputs.alarms, err = NewAlarms(ctx, AlarmsArgs{Workflows: outputs.watchedWorkflows(), Functions: deployed, Queues: outputs.queues, Config: cfg}); err != nil {
+		return err
+	}
+
 	// Outputs.
 	outputs.export(ctx)
 	return nil

@@ -13,6 +13,7 @@ type stackOutputs struct {
 	// callback and queues are nil when callbackWorkflow is off.
 	callback *Workflow
 	queues   *CallbackQueues
+	alarms   *Alarms
 }
 
 // export publishes the stack outputs other stacks read through a
@@ -23,6 +24,7 @@ func (o stackOutputs) export(ctx *pulumi.Context) {
 	ctx.Export("stateMachineName", o.main.StateMachine.Name)
 	ctx.Export("stateMachineRoleArn", o.main.Role.Arn)
 	ctx.Export("stateMachineLogGroupName", o.main.LogGroup.Name)
+	ctx.Export("alarmTopicArn", o.alarms.Topic.Arn)
 	for _, fn := range o.deployed {
 		stem := lowerFirst(fn.Spec.PascalName())
 		ctx.Export(stem+"FunctionArn", fn.Function.Arn)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/infra"
@@ -87,6 +88,50 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 		}
 		add(false, mapping.Name+": a mapping to another project's function", request("lambda:CreateEventSourceMapping", "*", map[string]string{"lambda:FunctionArn": "arn:aws:lambda:" + region + ":" + accountID + ":function:payroll"}))
 	}
+	// The alarms and their topic, with an address subscribed: every call
+	// terraform-provider-aws makes to create, read, update and delete them
+	// (internal/service/cloudwatch/metric_alarm.go, sns/topic.go,
+	// sns/topic_subscription.go).
+	subscribed := mustDeploy(t, map[string]string{"alarmEmail": "ops@example.com"})
+	for _, alarm := range subscribed.ofType(metricAlarmType) {
+		arn := "arn:aws:cloudwatch:" + region + ":" + accountID + ":alarm:" + alarm.str("name")
+		for _, actions := range []string{"alarmActions", "okActions"} {
+			for _, action := range alarm.Inputs[resource.PropertyKey(actions)].ArrayValue() {
+				add(true, alarm.Name+": cloudwatch:PutMetricAlarm with "+actions, request("cloudwatch:PutMetricAlarm", arn, map[string]string{"cloudwatch:AlarmActions": action.StringValue()}))
+			}
+		}
+		for _, action := range []string{"cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:DeleteAlarms"} {
+			add(true, alarm.Name+": "+action, request(action, arn, nil))
+		}
+		add(false, alarm.Name+": an alarm that terminates an instance", request("cloudwatch:PutMetricAlarm", arn, map[string]string{"cloudwatch:AlarmActions": "arn:aws:automate:" + region + ":ec2:terminate"}))
+		add(false, alarm.Name+": an alarm that notifies another project's topic", request("cloudwatch:PutMetricAlarm", arn, map[string]string{"cloudwatch:AlarmActions": "arn:aws:sns:" + region + ":" + accountID + ":payroll"}))
+	}
+	topicArns := map[string]string{} // the stack's topics, as a subscription names them
+	for _, topic := range subscribed.ofType(topicType) {
+		arn := "arn:aws:sns:" + region + ":" + accountID + ":" + topic.str("name")
+		topicArns[arn] = arn
+		for _, action := range []string{"sns:CreateTopic", "sns:SetTopicAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:TagResource", "sns:UntagResource", "sns:DeleteTopic"} {
+			add(true, topic.Name+": "+action, request(action, arn, nil))
+		}
+		for _, protocol := range []string{"https", "lambda", "sqs", "sms"} {
+			add(false, topic.Name+": subscribes an endpoint by "+protocol, request("sns:Subscribe", arn, map[string]string{"sns:Protocol": protocol}))
+		}
+	}
+	for _, subscription := range subscribed.ofType(topicSubscriptionType) {
+		topic, ok := topicArns[subscription.str("topic")]
+		require.True(t, ok, "subscription %s is to no topic of the stack (%q)", subscription.Name, subscription.str("topic"))
+		add(true, subscription.Name+": sns:Subscribe by "+subscription.str("protocol"), request("sns:Subscribe", topic, map[string]string{"sns:Protocol": subscription.str("protocol"), "sns:Endpoint": subscription.str("endpoint")}))
+		// The Service Authorization Reference gives these the subscription's
+		// topic as their resource; a subscription's own ARN,
+		// "<topic ARN>:<ID>", matches the same pattern in the policy.
+		for _, action := range []string{"sns:GetSubscriptionAttributes", "sns:Unsubscribe"} {
+			add(true, subscription.Name+": "+action, request(action, topic, nil))
+		}
+	}
+	add(false, "another project's alarm", request("cloudwatch:DeleteAlarms", "arn:aws:cloudwatch:"+region+":"+accountID+":alarm:payroll-errors", nil))
+	add(false, "another project's topic", request("sns:Subscribe", "arn:aws:sns:"+region+":"+accountID+":payroll", map[string]string{"sns:Protocol": "email"}))
+	add(false, "publishes to the alarm topic", request("sns:Publish", alarmTopicArn, nil))
+
 	// The README's walkthrough: start-execution on every machine, and
 	// start-sync-execution on an EXPRESS one.
 	express := mustDeploy(t, map[string]string{"workflowType": "EXPRESS", "callbackWorkflow": "false"})

@@ -67,7 +67,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	name := registered{Inputs: args.Inputs}.str("name")
 	set := func(key, value string) { outputs[resource.PropertyKey(key)] = resource.NewStringProperty(value) }
 	switch args.TypeToken {
-	case "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues":
+	case "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues", "stepfunctions:index:Alarms":
 	case "aws:iam/role:Role":
 		set("arn", m.arnPrefix()+"iam::"+accountID+":role/"+name)
 	case "aws:iam/rolePolicy:RolePolicy":
@@ -90,6 +90,13 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:lambda/eventSourceMapping:EventSourceMapping":
 		set("arn", fmt.Sprintf("%slambda:%s:%s:event-source-mapping:%s-uuid", m.arnPrefix(), region, accountID, args.Name))
 		set("uuid", args.Name+"-uuid")
+	case "aws:sns/topic:Topic":
+		set("arn", fmt.Sprintf("%ssns:%s:%s:%s", m.arnPrefix(), region, accountID, name))
+	case "aws:sns/topicSubscription:TopicSubscription":
+		// SNS names a subscription after its topic and an ID it picks.
+		set("arn", registered{Inputs: args.Inputs}.str("topic")+":5f0b3c55-0d5c-4c7e-9d8a-1a2b3c4d5e6f")
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		set("arn", fmt.Sprintf("%scloudwatch:%s:%s:alarm:%s", m.arnPrefix(), region, accountID, name))
 	case "aws:sfn/stateMachine:StateMachine":
 		set("arn", fmt.Sprintf("%sstates:%s:%s:stateMachine:%s", m.arnPrefix(), region, accountID, name))
 	default:

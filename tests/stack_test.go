@@ -31,6 +31,11 @@ const (
 	redriveAllowPolicyType = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
 	eventSourceMappingType = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
+	alarmsComponentType   = "stepfunctions:index:Alarms"
+	topicType             = "aws:sns/topic:Topic"
+	topicSubscriptionType = "aws:sns/topicSubscription:TopicSubscription"
+	metricAlarmType       = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
 	prefix      = project + "-" + stack
 	machineName = prefix + "-main-standard"
 	machineArn  = "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machineName
@@ -65,6 +70,10 @@ func TestStackDeclaresEachResourceOnce(t *testing.T) {
 				logGroupType:                     functions + workflows,
 				functionType:                     functions,
 				stateMachineType:                 workflows,
+				alarmsComponentType:              1,
+				topicType:                        1,
+				// three per workflow, two per function, one per dead-letter queue
+				metricAlarmType: 3*workflows + 2*functions + queues,
 			}
 			if queues > 0 {
 				want["stepfunctions:index:CallbackQueues"] = queues
@@ -262,7 +271,7 @@ func TestLogGroupsBelongToTheStack(t *testing.T) {
 
 func TestEveryTaggableResourceIsTagged(t *testing.T) {
 	d := deployDefault(t)
-	untaggable := []string{rolePolicyType, redriveAllowPolicyType, "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues"}
+	untaggable := []string{rolePolicyType, redriveAllowPolicyType, topicSubscriptionType, "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues", alarmsComponentType}
 	for _, r := range d.resources {
 		if slices.Contains(untaggable, r.Type) {
 			continue
@@ -280,6 +289,7 @@ func TestOutputs(t *testing.T) {
 		"stateMachineName":         machineName,
 		"stateMachineRoleArn":      "arn:aws:iam::" + accountID + ":role/" + roleName(machineName),
 		"stateMachineLogGroupName": "/aws/vendedlogs/states/" + machineName,
+		"alarmTopicArn":            alarmTopicArn,
 
 		"callbackStateMachineArn":          callbackMachineArn,
 		"callbackStateMachineName":         prefix + "-callback",
