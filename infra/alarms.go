@@ -39,8 +39,10 @@ type WatchedWorkflow struct {
 	StateMachineArn pulumi.StringOutput
 	// Alias, when set, narrows the alarms to executions started on that
 	// alias. Step Functions publishes an alias's executions with the
-	// dimensions StateMachineArn (the state machine's, unqualified) and
-	// Alias (its name) ("Dimensions for executions with an alias",
+	// dimensions StateMachineArn ("the ARN of the state machine whose
+	// execution was started by an alias": taken here as the unqualified
+	// ARN, unverified without AWS) and Alias, its name ("Dimensions for
+	// executions with an alias",
 	// https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html);
 	// empty, the alarms watch the dimension StateMachineArn alone, the
 	// executions started on the state machine's own ARN.

@@ -77,6 +77,7 @@ func TestAddAStep(t *testing.T) {
 			"TestFunctions/exclaim", "TestFunctionRolesWriteOnlyTheirOwnLogs/exclaim",
 			"TestStateMachineRolesInvokeExactlyTheirFunctions/main", "TestDefinitionsInvokeThePublishedVersions/main",
 			"TestOutputsMatchTheREADME", "TestEveryWorkflowInvokesWhatItNames/main",
+			"TestAlarmsWatchEverythingTheStackDeploys/callbackWorkflow=true/exclaim",
 		} {
 			assert.Contains(t, output, "--- PASS: "+covered+" ")
 		}
