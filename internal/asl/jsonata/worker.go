@@ -134,7 +134,9 @@ type reply struct {
 	ID        uint64          `json:"id"`
 	Result    json.RawMessage `json:"result"`
 	Undefined bool            `json:"undefined"`
-	Error     *struct {
+	// Cached says the worker had compiled the expression before.
+	Cached bool `json:"cached"`
+	Error  *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`

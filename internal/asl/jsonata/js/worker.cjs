@@ -7,6 +7,7 @@
 //   {"id": 2, "expr": "...", "validate": true}
 //   -> {"id": 1, "result": <JSON>} | {"id": 1, "undefined": true}
 //      | {"id": 1, "error": {"code": "T0410", "message": "..."}}
+//   each with "cached": true when the expression was compiled before.
 //
 // argv: the directory holding node_modules, then an optional integer seed
 // that makes $random() and $uuid() repeatable (tests).
@@ -34,7 +35,7 @@ const stepFunctions = {
     for (let i = 0; i < array.length; i += chunk) chunks.push(array.slice(i, i + chunk));
     return chunks;
   }],
-  range: ['<nnn:a>', (startArg, endArg, stepArg) => {
+  range: ['<nnn?:a>', (startArg, endArg, stepArg) => {
     if (startArg === undefined || endArg === undefined || stepArg === undefined) return undefined;
     const [start, end, step] = [startArg, endArg, stepArg].map(Math.trunc);
     if (step === 0 || (step > 0 && start > end) || (step < 0 && start < end)) return undefined;
@@ -45,7 +46,7 @@ const stepFunctions = {
     if (count === 1) return start; // a sequence of one is its element
     return Array.from({ length: count }, (_, i) => start + i * step);
   }],
-  hash: ['<ss:s>', (data, algorithm) => {
+  hash: ['<ss?:s>', (data, algorithm) => {
     if (data === undefined || algorithm === undefined) return undefined;
     const name = { 'MD5': 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[algorithm];
     if (name === undefined) {
@@ -93,7 +94,7 @@ const limitsKey = 'step functions limits'; // a space: no expression can name it
 
 function compile(expr) {
   let expression = compiled.get(expr);
-  if (expression) return expression;
+  if (expression) return [expression, true];
   expression = jsonata(expr);
   for (const [name, [signature, implementation]] of Object.entries(stepFunctions)) {
     expression.registerFunction(name, implementation, signature);
@@ -104,7 +105,7 @@ function compile(expr) {
   expression.assign(Symbol.for('jsonata.__evaluate_entry'), checkDeadline);
   if (compiled.size >= maxCompiled) compiled.clear();
   compiled.set(expr, expression);
-  return expression;
+  return [expression, false];
 }
 
 // checkDeadline ends an evaluation that outlives its time, such as a
@@ -122,8 +123,8 @@ function checkDeadline(expr, input, environment) {
 const fromMillis = jsonata('$fromMillis').evaluate(undefined);
 
 async function answer(request) {
-  const expression = compile(request.expr);
-  if (request.validate) return { id: request.id, result: true };
+  const [expression, cached] = compile(request.expr);
+  if (request.validate) return { id: request.id, cached, result: true };
   const now = request.now;
   // jsonata binds $now and $millis once per compiled expression, so
   // concurrent evaluations would share one time; these are this
@@ -136,17 +137,30 @@ async function answer(request) {
     [limitsKey]: { deadline: Date.now() + request.timeoutMs, steps: 0 },
   });
   const result = await expression.evaluate(undefined, bindings);
-  if (result === undefined) return { id: request.id, undefined: true };
-  if (typeof result === 'function') {
-    throw { message: 'The expression returned a function, which is not a JSON value' };
-  }
-  return { id: request.id, result };
+  if (result === undefined) return { id: request.id, cached, undefined: true };
+  return { id: request.id, cached, result };
 }
 
-// nonFinite writes Infinity, -Infinity and NaN as the strings JavaScript
-// names them by, as Step Functions records them; JSON.stringify would write null.
-function nonFinite(key, value) {
-  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+// toJSON is JSON.stringify as Step Functions applies it to a result, but
+// for two values JSON lacks: Infinity, -Infinity and NaN become the strings
+// JavaScript names them by, as Step Functions records them (JSON.stringify
+// would write null), and a function anywhere is an error (JSON.stringify
+// would drop it or write jsonata's insides).
+function toJSON(reply) {
+  return JSON.stringify(reply, (key, value) => {
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    if (typeof value === 'function' || (value && (value._jsonata_lambda || value._jsonata_function))) {
+      throw { message: 'The expression returned a function, which is not a JSON value' };
+    }
+    return value;
+  });
+}
+
+function errorReply(id, err) {
+  return JSON.stringify({
+    id,
+    error: { code: err.code, message: err.message === undefined ? String(err) : String(err.message) },
+  });
 }
 
 readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line', (line) => {
@@ -157,8 +171,6 @@ readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line
     process.stderr.write(`unreadable request: ${err.message}\n`);
     process.exit(2);
   }
-  answer(request).catch((err) => ({
-    id: request.id,
-    error: { code: err.code, message: err.message === undefined ? String(err) : String(err.message) },
-  })).then((reply) => process.stdout.write(JSON.stringify(reply, nonFinite) + '\n'));
+  answer(request).then(toJSON).catch((err) => errorReply(request.id, err))
+    .then((line) => process.stdout.write(line + '\n'));
 });
