@@ -1,14 +1,15 @@
 // Package jsonata evaluates the JSONata expressions of Amazon States
 // Language definitions with the reference implementation, the npm package
-// jsonata at the version Step Functions documents (2.0.6), run in process by
-// a pure-Go JavaScript engine (github.com/dop251/goja). The package is
-// installed from js/package-lock.json with internal/npmtools and read from
-// that install at run time; none of its source lives in this repository.
+// jsonata at the version Step Functions documents (2.0.6), in a long-lived
+// Node 22 process (Worker). Both are installed from js/package-lock.json
+// with internal/npmtools; none of jsonata's source lives in this
+// repository.
 //
-// On top of the language it binds the functions Step Functions adds
-// ($partition, $range, $hash, $random, $uuid, $parse) and refuses $eval as
-// Step Functions does. docs/engine-jsonata.md records how the host was
-// chosen and the benchmark.
+// On top of the language the worker binds the functions Step Functions adds
+// ($partition, $range, $hash, $random, $uuid, $parse) and leaves $eval
+// unbound as Step Functions does. docs/engine-jsonata.md describes the
+// values, errors and functions, and the benchmark that chose a Node worker
+// over a pure-Go JavaScript engine.
 package jsonata
 
 import (

@@ -32,6 +32,10 @@ type Options struct {
 	Progress io.Writer
 }
 
+// stuckGrace is Worker.stuckGrace: long enough for a worker on a busy
+// machine to answer an evaluation its time check has ended.
+const stuckGrace = 5 * time.Second
+
 // DefaultTimeout is the evaluation bound when Options.Timeout is 0. Step
 // Functions documents none; this one is far beyond any expression over a
 // payload of at most 256 KiB.
@@ -45,6 +49,11 @@ const DefaultTimeout = 5 * time.Second
 type Worker struct {
 	install *installation
 	options Options
+	// stuckGrace is how long past an evaluation's time limit the worker
+	// may stay silent before it is taken for stuck (a regular expression
+	// that backtracks for ever does not reach jsonata's time check) and
+	// stopped.
+	stuckGrace time.Duration
 
 	mu      sync.Mutex
 	process *process // nil until the first evaluation, or after Close
@@ -64,7 +73,7 @@ func New(ctx context.Context, options Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{install: install, options: options}
+	w := &Worker{install: install, options: options, stuckGrace: stuckGrace}
 	if _, err := w.running(); err != nil {
 		return nil, err
 	}
@@ -83,7 +92,7 @@ func (w *Worker) Evaluate(ctx context.Context, expr string, bindings map[string]
 	if deadline, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(deadline))
 	}
-	reply, err := w.call(ctx, func(line []byte) []byte {
+	reply, err := w.call(ctx, timeout, func(line []byte) []byte {
 		line = append(line, `,"now":`...)
 		line = strconv.AppendInt(line, nowFrom(ctx).UnixMilli(), 10)
 		line = append(line, `,"timeoutMs":`...)
@@ -111,7 +120,7 @@ func (w *Worker) Evaluate(ctx context.Context, expr string, bindings map[string]
 // `S0202: Expected ")", got "(end)"`), so the engine can refuse a
 // definition when it loads it. The compiled expression stays cached.
 func (w *Worker) Validate(ctx context.Context, expr string) error {
-	_, err := w.call(ctx, func(line []byte) []byte { return append(line, `,"validate":true`...) }, expr)
+	_, err := w.call(ctx, w.options.Timeout, func(line []byte) []byte { return append(line, `,"validate":true`...) }, expr)
 	return err
 }
 
@@ -143,8 +152,9 @@ type reply struct {
 }
 
 // call sends one request, the id and expr followed by what more adds, and
-// waits for its reply.
-func (w *Worker) call(ctx context.Context, more func([]byte) []byte, expr string) (*reply, error) {
+// waits for its reply, stopping the worker if it has none by timeout and
+// the grace after it.
+func (w *Worker) call(ctx context.Context, timeout time.Duration, more func([]byte) []byte, expr string) (*reply, error) {
 	p, err := w.running()
 	if err != nil {
 		return nil, err
@@ -158,7 +168,7 @@ func (w *Worker) call(ctx context.Context, more func([]byte) []byte, expr string
 	line = append(append(line, `,"expr":`...), quoted...)
 	line = append(more(line), "}\n"...)
 
-	answer, err := p.send(ctx, id, line)
+	answer, err := p.send(ctx, id, line, timeout+w.stuckGrace)
 	if err != nil {
 		return nil, err
 	}
@@ -198,10 +208,11 @@ type process struct {
 	writeMu sync.Mutex
 	stdin   io.WriteCloser
 
-	mu      sync.Mutex
-	waiting map[uint64]chan *reply
-	exited  chan struct{}
-	err     error // why it exited; set before exited closes
+	mu         sync.Mutex
+	waiting    map[uint64]chan *reply
+	stopReason error // why this package killed it, if it did
+	exited     chan struct{}
+	err        error // why it exited; set before exited closes
 }
 
 func startProcess(install *installation, seed *uint32) (*process, error) {
@@ -236,7 +247,7 @@ func (p *process) alive() bool {
 	}
 }
 
-func (p *process) send(ctx context.Context, id uint64, line []byte) (*reply, error) {
+func (p *process) send(ctx context.Context, id uint64, line []byte, stuckAfter time.Duration) (*reply, error) {
 	answer := make(chan *reply, 1)
 	p.mu.Lock()
 	if !p.alive() {
@@ -253,6 +264,8 @@ func (p *process) send(ctx context.Context, id uint64, line []byte) (*reply, err
 		<-p.exited // a failed write means the process is gone
 		return nil, p.err
 	}
+	stuck := time.NewTimer(stuckAfter)
+	defer stuck.Stop()
 	select {
 	case r := <-answer:
 		return r, nil
@@ -261,7 +274,21 @@ func (p *process) send(ctx context.Context, id uint64, line []byte) (*reply, err
 	case <-ctx.Done():
 		p.forget(id) // its reply, when it comes, is dropped
 		return nil, ctx.Err()
+	case <-stuck.C:
+		p.kill(fmt.Errorf("an evaluation had no answer %v after it was sent, past its time limit, so the worker was taken for stuck and stopped; the next evaluation starts a new one", stuckAfter))
+		<-p.exited
+		return nil, p.err
 	}
+}
+
+// kill stops the process for reason, which the evaluations in flight report.
+func (p *process) kill(reason error) {
+	p.mu.Lock()
+	if p.stopReason == nil {
+		p.stopReason = reason
+	}
+	p.mu.Unlock()
+	p.cmd.Process.Kill()
 }
 
 func (p *process) forget(id uint64) {
@@ -275,12 +302,10 @@ func (p *process) forget(id uint64) {
 func (p *process) read(stdout io.Reader) {
 	scanner := bufio.NewScanner(stdout)
 	scanner.Buffer(make([]byte, 64<<10), 256<<20)
-	var readErr error
 	for scanner.Scan() {
 		r := new(reply)
 		if err := json.Unmarshal(scanner.Bytes(), r); err != nil {
-			readErr = fmt.Errorf("an unreadable reply %.200q: %v", scanner.Bytes(), err)
-			p.cmd.Process.Kill()
+			p.kill(fmt.Errorf("it wrote an unreadable reply %.200q: %v", scanner.Bytes(), err))
 			break
 		}
 		p.mu.Lock()
@@ -291,12 +316,13 @@ func (p *process) read(stdout io.Reader) {
 			answer <- r
 		}
 	}
-	if readErr == nil {
-		readErr = scanner.Err()
-	}
+	readErr := scanner.Err()
 	waitErr := p.cmd.Wait()
 	p.mu.Lock()
 	p.err = fmt.Errorf("the JSONata worker (Node, pid %d) exited: %v", p.cmd.Process.Pid, errors.Join(waitErr, readErr))
+	if p.stopReason != nil {
+		p.err = fmt.Errorf("the JSONata worker (Node, pid %d) was stopped: %v", p.cmd.Process.Pid, p.stopReason)
+	}
 	if tail := bytes.TrimSpace(p.stderr.bytes()); len(tail) > 0 {
 		p.err = fmt.Errorf("%w; its last output: %s", p.err, tail)
 	}

@@ -117,6 +117,11 @@ func TestValuesCrossAsJSON(t *testing.T) {
 		assert.Equal(t, Undefined, got)
 		assert.NotNil(t, got)
 	})
+	t.Run("a variable named __proto__ binds no others", func(t *testing.T) {
+		got, err := w.Evaluate(t.Context(), "$exists($polluted)", map[string]any{"__proto__": map[string]any{"polluted": true}})
+		require.NoError(t, err)
+		assert.Equal(t, false, got)
+	})
 	t.Run("an undefined binding is unbound", func(t *testing.T) {
 		got, err := w.Evaluate(t.Context(), "$exists($v)", map[string]any{"v": Undefined})
 		require.NoError(t, err)
@@ -198,7 +203,7 @@ func TestConcurrentEvaluationsGetTheirOwnAnswers(t *testing.T) {
 func TestCompiledExpressionsAreCachedAndStateless(t *testing.T) {
 	w := newTestWorker(t, Options{})
 	validate := func(expr string) bool {
-		r, err := w.call(t.Context(), func(line []byte) []byte { return append(line, `,"validate":true`...) }, expr)
+		r, err := w.call(t.Context(), time.Minute, func(line []byte) []byte { return append(line, `,"validate":true`...) }, expr)
 		require.NoError(t, err)
 		return r.Cached
 	}
@@ -232,6 +237,22 @@ func TestAnEndlessExpressionEndsAtTheTimeout(t *testing.T) {
 	assert.Equal(t, "U1001: Expression evaluation timeout: Check for infinite loop", statesErr.Cause)
 	got, err := w.Evaluate(t.Context(), "1 + 1", nil)
 	require.NoError(t, err, "the worker goes on")
+	assert.Equal(t, jsonNumber(2), got)
+}
+
+// A regular expression that backtracks for ever never reaches jsonata's
+// time check; the worker is stopped instead, and the next evaluation runs
+// in a new one.
+func TestAStuckWorkerIsStopped(t *testing.T) {
+	w := newTestWorker(t, Options{Timeout: 100 * time.Millisecond})
+	w.stuckGrace = 0
+	_, err := w.Evaluate(t.Context(), "$contains('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!', /^(a+)+$/)", nil)
+	require.Error(t, err)
+	assert.NotErrorAs(t, err, new(*stateserror.Error), "a stuck worker is not the expression's failure")
+	assert.Contains(t, err.Error(), "was stopped: an evaluation had no answer 100ms after it was sent, past its time limit, so the worker was taken for stuck")
+	w.stuckGrace = stuckGrace // a new worker takes its time to start on a busy machine
+	got, err := w.Evaluate(t.Context(), "1 + 1", nil)
+	require.NoError(t, err)
 	assert.Equal(t, jsonNumber(2), got)
 }
 

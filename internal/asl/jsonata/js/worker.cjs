@@ -129,13 +129,14 @@ async function answer(request) {
   // jsonata binds $now and $millis once per compiled expression, so
   // concurrent evaluations would share one time; these are this
   // evaluation's. A workflow variable of the same name shadows them, as a
-  // binding shadows a function in jsonata.
-  const bindings = Object.assign({
-    now: (picture, timezone) => fromMillis.then((f) => f.implementation(now, picture, timezone)),
-    millis: () => now,
-  }, request.bindings, {
-    [limitsKey]: { deadline: Date.now() + request.timeoutMs, steps: 0 },
-  });
+  // binding shadows a function in jsonata. No prototype: a variable named
+  // __proto__ must not become the prototype, whose members jsonata would
+  // bind as variables (jsonata itself cannot bind __proto__).
+  const bindings = Object.create(null);
+  bindings.now = (picture, timezone) => fromMillis.then((f) => f.implementation(now, picture, timezone));
+  bindings.millis = () => now;
+  for (const [name, value] of Object.entries(request.bindings)) bindings[name] = value;
+  bindings[limitsKey] = { deadline: Date.now() + request.timeoutMs, steps: 0 };
   const result = await expression.evaluate(undefined, bindings);
   if (result === undefined) return { id: request.id, cached, undefined: true };
   return { id: request.id, cached, result };
