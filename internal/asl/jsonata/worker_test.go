@@ -313,3 +313,12 @@ func TestWithoutNpmTheErrorSaysWhatToInstall(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "npm is not installed: it installs the reference JSONata 2.0.6 (npm package jsonata) and Node 22")
 }
+
+func TestABrokenInstallSaysHowToRepairIt(t *testing.T) {
+	dir := t.TempDir()
+	w := &Worker{install: &installation{dir: dir, node: nodeBinary(dir), script: "worker.cjs"}, options: Options{Timeout: time.Second}, stuckGrace: stuckGrace}
+	_, err := w.Evaluate(t.Context(), "1", nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "starting the JSONata worker ("+nodeBinary(dir)+")")
+	assert.Contains(t, err.Error(), "remove "+dir+" to reinstall Node 22")
+}
