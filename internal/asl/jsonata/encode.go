@@ -3,6 +3,7 @@ package jsonata
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -10,18 +11,18 @@ import (
 	"stepfunctions-go/internal/asl/stateserror"
 )
 
-// encodeBindings writes bindings as the JSON object the worker passes to
-// jsonata. It checks what JSON.parse on the other side would silently get
-// wrong: a number beyond a double's range (JSON.parse reads Infinity) and
-// a value that is not JSON. A binding that is Undefined is left out, so the
+// encodeBindings writes the bindings of names as the JSON object the worker
+// passes to jsonata; a name without a binding is left out. It checks what
+// JSON.parse on the other side would silently get wrong: a number beyond a
+// double's range (JSON.parse reads Infinity) and a value that is not JSON. A binding that is Undefined is left out, so the
 // variable is unbound, as in jsonata. Numbers keep their text; JSONata reads
 // every number as a double, so an integer beyond 2^53 loses its low digits
 // there, as in Step Functions' JSONata.
-func encodeBindings(bindings map[string]any) ([]byte, error) {
+func encodeBindings(bindings map[string]any, names []string) ([]byte, error) {
 	out := []byte{'{'}
-	for _, name := range slices.Sorted(keys(bindings)) {
-		value := bindings[name]
-		if value == Undefined {
+	for _, name := range names {
+		value, bound := bindings[name]
+		if !bound || value == Undefined {
 			continue
 		}
 		if len(out) > 1 {
@@ -76,7 +77,7 @@ func appendValue(out []byte, value any) ([]byte, error) {
 	case map[string]any:
 		out = append(out, '{')
 		// Sorted keys: one value reaches $keys and $each in one order.
-		for i, key := range slices.Sorted(keys(v)) {
+		for i, key := range slices.Sorted(maps.Keys(v)) {
 			if i > 0 {
 				out = append(out, ',')
 			}
@@ -95,14 +96,4 @@ func appendValue(out []byte, value any) ([]byte, error) {
 func appendString(out []byte, s string) []byte {
 	quoted, _ := json.Marshal(s) // a string always encodes
 	return append(out, quoted...)
-}
-
-func keys(m map[string]any) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for key := range m {
-			if !yield(key) {
-				return
-			}
-		}
-	}
 }

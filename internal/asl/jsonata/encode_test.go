@@ -31,7 +31,7 @@ func FuzzValuesCrossAsJSON(f *testing.F) {
 		if decoder.Decode(&value) != nil || decoder.More() {
 			t.Skip("not one JSON value")
 		}
-		encoded, err := encodeBindings(map[string]any{"v": value})
+		encoded, err := encodeBindings(map[string]any{"v": value}, []string{"v"})
 		if err != nil {
 			assert.True(t, hasOutOfRangeNumber(value), "only a number beyond a double is refused: %v", err)
 			return

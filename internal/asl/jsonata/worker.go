@@ -59,6 +59,12 @@ type Worker struct {
 	process *process // nil until the first evaluation, or after Close
 	nextID  uint64
 	closed  bool
+
+	// variables lists, per expression, the variables it names: only those
+	// bindings are sent, so a large variable costs only the expressions
+	// that read it.
+	variablesMu sync.Mutex
+	variables   map[string][]string
 }
 
 var _ Evaluator = (*Worker)(nil)
@@ -73,7 +79,7 @@ func New(ctx context.Context, options Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{install: install, options: options, stuckGrace: stuckGrace}
+	w := &Worker{install: install, options: options, stuckGrace: stuckGrace, variables: map[string][]string{}}
 	if _, err := w.running(); err != nil {
 		return nil, err
 	}
@@ -84,7 +90,11 @@ func New(ctx context.Context, options Options) (*Worker, error) {
 // *stateserror.Error means the evaluator failed, not the expression: the
 // worker could not start or died mid-evaluation.
 func (w *Worker) Evaluate(ctx context.Context, expr string, bindings map[string]any) (any, error) {
-	encoded, err := encodeBindings(bindings)
+	names, err := w.variablesOf(ctx, expr)
+	if err != nil {
+		return nil, err
+	}
+	encoded, err := encodeBindings(bindings, names)
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +130,34 @@ func (w *Worker) Evaluate(ctx context.Context, expr string, bindings map[string]
 // `S0202: Expected ")", got "(end)"`), so the engine can refuse a
 // definition when it loads it. The compiled expression stays cached.
 func (w *Worker) Validate(ctx context.Context, expr string) error {
-	_, err := w.call(ctx, w.options.Timeout, func(line []byte) []byte { return append(line, `,"validate":true`...) }, expr)
+	_, err := w.variablesOf(ctx, expr)
 	return err
+}
+
+// maxRemembered bounds the expressions whose variables are remembered; past
+// it they are asked for again.
+const maxRemembered = 4096
+
+// variablesOf returns the variables expr names, asking the worker (which
+// compiles and caches expr) the first time.
+func (w *Worker) variablesOf(ctx context.Context, expr string) ([]string, error) {
+	w.variablesMu.Lock()
+	names, known := w.variables[expr]
+	w.variablesMu.Unlock()
+	if known {
+		return names, nil
+	}
+	r, err := w.call(ctx, w.options.Timeout, func(line []byte) []byte { return append(line, `,"validate":true`...) }, expr)
+	if err != nil {
+		return nil, err
+	}
+	w.variablesMu.Lock()
+	if len(w.variables) >= maxRemembered {
+		clear(w.variables)
+	}
+	w.variables[expr] = r.Variables
+	w.variablesMu.Unlock()
+	return r.Variables, nil
 }
 
 // Close stops the worker process: it finishes the evaluations in flight,
@@ -145,7 +181,9 @@ type reply struct {
 	Undefined bool            `json:"undefined"`
 	// Cached says the worker had compiled the expression before.
 	Cached bool `json:"cached"`
-	Error  *struct {
+	// Variables are the variables a validated expression names.
+	Variables []string `json:"variables"`
+	Error     *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`

@@ -225,6 +225,34 @@ func TestCompiledExpressionsAreCachedAndStateless(t *testing.T) {
 	assert.Equal(t, Undefined, got, "an assignment inside an evaluation stays there")
 }
 
+// Only the variables an expression names are sent to the worker, so a
+// large variable costs only the expressions that read it.
+func TestOnlyTheVariablesAnExpressionNamesAreSent(t *testing.T) {
+	w := newTestWorker(t, Options{})
+	notJSON := time.Time{} // would be refused if it were sent
+	tests := []struct {
+		expr  string
+		names []string
+	}{
+		{"$a + 1", []string{"a"}},
+		{"$states.input.x", []string{"states"}},
+		{"$map($list, function($v) { $v * $factor })", []string{"map", "list", "v", "factor"}},
+		{"$list@$l#$i.{'i': $i, 'l': $l, 's': $states.context.k}", []string{"list", "i", "l", "states"}},
+		{"($local := 2; $local * $a)", []string{"local", "a"}},
+		{"$sum([1, 2])", []string{"sum"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			names, err := w.variablesOf(t.Context(), tt.expr)
+			require.NoError(t, err)
+			assert.ElementsMatch(t, tt.names, names)
+			_, err = w.Evaluate(t.Context(), tt.expr, map[string]any{"unread": notJSON, "a": jsonNumber(1), "list": []any{jsonNumber(2)}, "factor": jsonNumber(3),
+				"states": states(map[string]any{"x": "y"})["states"]})
+			assert.NoError(t, err)
+		})
+	}
+}
+
 // endless is a recursion without a base case: a tail call, so jsonata
 // loops instead of overflowing its stack.
 const endless = "($f := function($n) { $f($n + 1) }; $f(0))"

@@ -7,7 +7,9 @@
 //   {"id": 2, "expr": "...", "validate": true}
 //   -> {"id": 1, "result": <JSON>} | {"id": 1, "undefined": true}
 //      | {"id": 1, "error": {"code": "T0410", "message": "..."}}
-//   each with "cached": true when the expression was compiled before.
+//   each with "cached": true when the expression was compiled before; a
+//   validation's reply lists the variables the expression names, as
+//   "variables": ["states", ...].
 //
 // argv: the directory holding node_modules, then an optional integer seed
 // that makes $random() and $uuid() repeatable (tests).
@@ -108,6 +110,21 @@ function compile(expr) {
   return [expression, false];
 }
 
+// variablesOf lists the variables an expression's syntax tree names. With
+// $eval gone, nothing names a variable any other way, so a binding that is
+// not listed cannot be read and need not be sent.
+function variablesOf(ast) {
+  const names = new Set();
+  const seen = new Set();
+  (function walk(node) {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return;
+    seen.add(node);
+    if (node.type === 'variable' && node.value !== '') names.add(node.value);
+    for (const value of Object.values(node)) walk(value);
+  })(ast);
+  return [...names];
+}
+
 // checkDeadline ends an evaluation that outlives its time, such as a
 // recursion without a base case (a tail call, so it loops rather than
 // overflowing), with the code jsonata's own tooling uses for it.
@@ -124,7 +141,7 @@ const fromMillis = jsonata('$fromMillis').evaluate(undefined);
 
 async function answer(request) {
   const [expression, cached] = compile(request.expr);
-  if (request.validate) return { id: request.id, cached, result: true };
+  if (request.validate) return { id: request.id, cached, result: true, variables: variablesOf(expression.ast()) };
   const now = request.now;
   // jsonata binds $now and $millis once per compiled expression, so
   // concurrent evaluations would share one time; these are this
