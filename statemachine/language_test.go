@@ -106,13 +106,9 @@ func TestWhatTheStackCannotResolveIsRefused(t *testing.T) {
 // TestPlaceholdersInsideJSONataExpressions: as SAM does, a placeholder in
 // a {% %} string is asked for and filled in like any other; its value
 // becomes text of the expression.
+// (TestEveryTemplatePassesAWSsASLValidator judges the rendered expression.)
 func TestPlaceholdersInsideJSONataExpressions(t *testing.T) {
-	source := definitionWith(t, JSONata, map[string]any{
-		"Resource": "arn:aws:states:::sqs:sendMessage",
-		"Output":   "{% $states.result & ' in ${Partition}' %}",
-	})
-	template, err := parse("t", source)
-	require.NoError(t, err)
+	template := placeholderInExpression(t)
 	assert.Equal(t, []string{PartitionPlaceholder}, template.Placeholders())
 	rendered, err := template.Render(map[string]string{PartitionPlaceholder: "aws-cn"})
 	require.NoError(t, err)
@@ -120,5 +116,18 @@ func TestPlaceholdersInsideJSONataExpressions(t *testing.T) {
 		States map[string]struct{ Output string }
 	}
 	require.NoError(t, json.Unmarshal([]byte(rendered), &definition))
-	assert.Equal(t, "{% $states.result & ' in aws-cn' %}", definition.States["T"].Output)
+	assert.Equal(t, "{% $states.result.MessageId & ' in aws-cn' %}", definition.States["T"].Output)
+}
+
+// placeholderInExpression is a JSONata workflow with ${Partition} inside a
+// {% %} expression, written as a JSONata string.
+func placeholderInExpression(t *testing.T) *Template {
+	t.Helper()
+	template, err := parse("placeholder-in-expression", definitionWith(t, JSONata, map[string]any{
+		"Resource":  "arn:${Partition}:states:::sqs:sendMessage",
+		"Arguments": map[string]any{"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": "{% $states.input %}"},
+		"Output":    "{% $states.result.MessageId & ' in ${Partition}' %}",
+	}))
+	require.NoError(t, err)
+	return template
 }
