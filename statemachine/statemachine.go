@@ -123,9 +123,9 @@ func parse(name string, source []byte) (*Template, error) {
 	}
 	for name := definition.StartAt; name != "" && len(template.Path) < len(definition.States); name = definition.States[name].Next {
 		state := definition.States[name]
-		stateLanguage, _ := state.queryLanguage(language) // checked above
-		target, _ := state.target(stateLanguage)          // checked above
-		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: target.FunctionName})
+		stateLanguage, _ := state.queryLanguage(language)   // checked above
+		functionArn, _ := state.functionName(stateLanguage) // checked above
+		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: functionArn})
 	}
 	for _, match := range placeholderPattern.FindAllStringSubmatch(template.source, -1) {
 		if !slices.Contains(template.placeholders, match[1]) {
@@ -164,7 +164,7 @@ func (t *Template) checkTasks(list states, definitionLanguage string) error {
 		if state.Type != "Task" {
 			continue
 		}
-		if _, err := state.target(language); err != nil {
+		if _, err := state.functionName(language); err != nil {
 			return fmt.Errorf("statemachine/%s%s: Task %q %w", t.Name, extension, stateName, err)
 		}
 		if state.TimeoutSeconds <= 0 {
