@@ -1,6 +1,7 @@
 package statemachine
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -27,25 +28,37 @@ func plausible(placeholder string) string {
 }
 
 // TestEveryTemplatePassesAWSsASLValidator runs AWS's own language service
-// (the AWS Toolkit's) over every workflow file, filled with plausible
-// values, and requires no diagnostic at all.
+// (the AWS Toolkit's) and asl-validator over every workflow file and every
+// JSONata twin, filled with plausible values, and over a definition with a
+// placeholder inside a JSONata expression, and requires no diagnostic at
+// all. asl-validator is the judge of the JSONata ones: the language service
+// accepts any JSONata state.
 func TestEveryTemplatePassesAWSsASLValidator(t *testing.T) {
-	var definitions []judges.Definition
+	templates := []*Template{placeholderInExpression(t)}
 	for _, name := range Names() {
 		template, err := Load(name)
 		require.NoError(t, err)
+		templates = append(templates, template)
+	}
+	if _, err := os.Stat(twinsDir); err == nil {
+		for _, pair := range twins(t) {
+			templates = append(templates, pair.jsonata)
+		}
+	}
+	var definitions []judges.Definition
+	for _, template := range templates {
 		values := map[string]string{}
 		for _, placeholder := range template.Placeholders() {
 			values[placeholder] = plausible(placeholder)
 		}
 		rendered, err := template.Render(values)
 		require.NoError(t, err)
-		definitions = append(definitions, judges.Definition{Name: "statemachine/" + name + extension, JSON: rendered})
+		definitions = append(definitions, judges.Definition{Name: "statemachine/" + template.Name + extension, JSON: rendered})
 	}
 	diagnostics, err := judges.ValidateASL(t.Context(), definitions)
 	require.NoError(t, err)
 	for _, diagnostic := range diagnostics {
 		t.Error(diagnostic)
 	}
-	t.Logf("%d workflow files checked", len(definitions))
+	t.Logf("%d definitions checked", len(definitions))
 }

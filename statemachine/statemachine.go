@@ -1,14 +1,18 @@
 // Package statemachine holds the workflows as Amazon States Language files
-// (*.asl.json, JSONPath) that open in Workflow Studio and the AWS Toolkit as
-// they are. Like SAM's DefinitionSubstitutions, a file refers to deployed
-// resources through ${Name} placeholders inside JSON strings, and Render
-// fills them in; a placeholder left without a value, or a value no
-// placeholder asks for, is an error rather than a broken workflow.
+// (*.asl.json, in JSONPath or JSONata) that open in Workflow Studio and the
+// AWS Toolkit as they are. Like SAM's DefinitionSubstitutions, a file refers
+// to deployed resources through ${Name} placeholders inside JSON strings,
+// and Render fills them in; a placeholder left without a value, or a value
+// no placeholder asks for, is an error rather than a broken workflow. As
+// with SAM, a placeholder counts wherever it is in a string, inside a
+// JSONata {% %} expression too, where its value becomes text of the
+// expression: write '${Name}' there to use it as a JSONata string.
 package statemachine
 
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -45,7 +49,8 @@ type Template struct {
 // State is one state on a workflow's path.
 type State struct {
 	Name, Type, Resource string
-	// FunctionArn is Parameters.FunctionName as written, e.g.
+	// FunctionArn is Parameters.FunctionName (JSONPath) or
+	// Arguments.FunctionName (JSONata) as written, e.g.
 	// "${ReverseFunctionArn}"; empty for states that invoke no function.
 	FunctionArn string
 }
@@ -84,8 +89,12 @@ type state struct {
 	Resource       string
 	Next           string
 	TimeoutSeconds int
-	Parameters     struct{ FunctionName string }
-	Retry          []Retrier
+	// QueryLanguage is the state's own; "" inherits the definition's.
+	QueryLanguage string
+	// Parameters (JSONPath) or Arguments (JSONata) are what a Task sends
+	// its resource.
+	Parameters, Arguments json.RawMessage
+	Retry                 []Retrier
 	// Branches are a Parallel's; ItemProcessor (or Iterator, its older
 	// name) is a Map's.
 	Branches                []states
@@ -96,20 +105,27 @@ func parse(name string, source []byte) (*Template, error) {
 	var definition struct {
 		states
 		TimeoutSeconds int
+		QueryLanguage  string
 	}
 	if err := json.Unmarshal(source, &definition); err != nil {
-		return nil, fmt.Errorf("statemachine/%s%s is not valid JSON: %w", name, extension, err)
+		return nil, decodeError(name, err)
 	}
 	if definition.TimeoutSeconds <= 0 {
 		return nil, fmt.Errorf("statemachine/%s%s: set a top-level TimeoutSeconds so no execution runs for a year", name, extension)
 	}
 	template := &Template{Name: name, source: string(source)}
-	if err := template.checkTasks(definition.states); err != nil {
+	language, err := state{QueryLanguage: definition.QueryLanguage}.queryLanguage(JSONPath)
+	if err != nil {
+		return nil, fmt.Errorf("statemachine/%s%s %w", name, extension, err)
+	}
+	if err := template.checkTasks(definition.states, language); err != nil {
 		return nil, err
 	}
 	for name := definition.StartAt; name != "" && len(template.Path) < len(definition.States); name = definition.States[name].Next {
 		state := definition.States[name]
-		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: state.Parameters.FunctionName})
+		stateLanguage, _ := state.queryLanguage(language)   // checked above
+		functionArn, _ := state.functionName(stateLanguage) // checked above
+		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: functionArn})
 	}
 	for _, match := range placeholderPattern.FindAllStringSubmatch(template.source, -1) {
 		if !slices.Contains(template.placeholders, match[1]) {
@@ -124,11 +140,16 @@ func parse(name string, source []byte) (*Template, error) {
 }
 
 // checkTasks holds every Task, however deeply it sits in Parallel branches
-// and Maps, to the rules a Task at the top is held to, and finds the
-// shortest Task timeout. State names are unique across a whole state
-// machine, so the name alone says which Task an error is about.
-func (t *Template) checkTasks(list states) error {
+// and Maps and in whichever query language, to the rules a Task at the top
+// is held to, and finds the shortest Task timeout. State names are unique
+// across a whole state machine, so the name alone says which state an
+// error is about.
+func (t *Template) checkTasks(list states, definitionLanguage string) error {
 	for stateName, state := range list.States {
+		language, err := state.queryLanguage(definitionLanguage)
+		if err != nil {
+			return fmt.Errorf("statemachine/%s%s: %s %q %w", t.Name, extension, state.Type, stateName, err)
+		}
 		nested := state.Branches
 		for _, items := range []*states{state.ItemProcessor, state.Iterator} {
 			if items != nil {
@@ -136,12 +157,15 @@ func (t *Template) checkTasks(list states) error {
 			}
 		}
 		for _, inner := range nested {
-			if err := t.checkTasks(inner); err != nil {
+			if err := t.checkTasks(inner, definitionLanguage); err != nil {
 				return err
 			}
 		}
 		if state.Type != "Task" {
 			continue
+		}
+		if _, err := state.functionName(language); err != nil {
+			return fmt.Errorf("statemachine/%s%s: Task %q %w", t.Name, extension, stateName, err)
 		}
 		if state.TimeoutSeconds <= 0 {
 			return fmt.Errorf("statemachine/%s%s: Task %q needs a TimeoutSeconds so a hung task cannot stall the execution", t.Name, extension, stateName)
@@ -154,6 +178,19 @@ func (t *Template) checkTasks(list states) error {
 		}
 	}
 	return nil
+}
+
+// decodeError explains why a workflow file does not decode. A timing field
+// given as a string is most likely a JSONata {% %} expression, which AWS
+// allows there; the stack does not, since it needs the number before
+// deploying.
+func decodeError(name string, err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Value == "string" && strings.HasSuffix(typeErr.Field, "Seconds") {
+		field := typeErr.Field[strings.LastIndex(typeErr.Field, ".")+1:]
+		return fmt.Errorf("statemachine/%s%s: a %s is a string, perhaps a {%% %%} expression: write a number of seconds, which the stack needs before deploying to size function timeouts and check the Task rules", name, extension, field)
+	}
+	return fmt.Errorf("statemachine/%s%s is not valid JSON: %w", name, extension, err)
 }
 
 // Placeholders lists the names the workflow asks for, sorted.

@@ -109,10 +109,23 @@ func TestShortestTaskTimeoutIsTheSmallestOfEveryTask(t *testing.T) {
 }
 
 // A Task inside a Parallel branch or a Map is held to the same rules as one
-// at the top, however deep it sits.
+// at the top, however deep it sits, in either query language.
 func TestRulesReachNestedTasks(t *testing.T) {
+	for _, language := range []string{JSONPath, JSONata} {
+		t.Run(language, func(t *testing.T) { testRulesReachNestedTasks(t, language) })
+	}
+}
+
+func testRulesReachNestedTasks(t *testing.T, language string) {
+	arguments := map[string]map[string]any{
+		JSONPath: {"Parameters": map[string]any{"FunctionName": "${ShoutFunctionArn}", "Payload.$": "$"}},
+		JSONata:  {"Arguments": map[string]any{"FunctionName": "${ShoutFunctionArn}", "Payload": "{% $states.input %}"}},
+	}[language]
 	lambdaTask := func(timeout int, retry bool) map[string]any {
 		task := map[string]any{"Type": "Task", "Resource": "arn:${Partition}:states:::lambda:invoke", "End": true}
+		for field, value := range arguments {
+			task[field] = value
+		}
 		if timeout > 0 {
 			task["TimeoutSeconds"] = timeout
 		}
@@ -130,6 +143,13 @@ func TestRulesReachNestedTasks(t *testing.T) {
 	mapOf := func(field string, task map[string]any) map[string]any {
 		return map[string]any{"Type": "Map", "End": true, field: branch(task)}
 	}
+	dynamic := func(task map[string]any) map[string]any {
+		task[map[string]string{JSONPath: "Parameters", JSONata: "Arguments"}[language]] = map[string]any{
+			JSONPath: map[string]any{"FunctionName.$": "$.function"},
+			JSONata:  map[string]any{"FunctionName": "{% $states.input.function %}"},
+		}[language]
+		return task
+	}
 	tests := []struct {
 		name         string
 		outer        map[string]any
@@ -142,10 +162,13 @@ func TestRulesReachNestedTasks(t *testing.T) {
 		{"Map Iterator, no Retry", mapOf("Iterator", lambdaTask(5, false)), `Task "Inner" invokes Lambda without the stack's retry policy`, 0},
 		{"Map in a Parallel branch, no Retry", parallel(mapOf("ItemProcessor", lambdaTask(5, false))), `Task "Inner" invokes Lambda without the stack's retry policy`, 0},
 		{"Map ItemProcessor, a Task as at the top", mapOf("ItemProcessor", lambdaTask(3, true)), "", 3},
+		{"Map in a Parallel branch, a function chosen at run time", parallel(mapOf("ItemProcessor", dynamic(lambdaTask(5, true)))), `Task "Inner" ` + map[string]string{
+			JSONPath: "takes Parameters.FunctionName.$ from a path", JSONata: "computes Arguments.FunctionName with a JSONata expression",
+		}[language], 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			source, err := json.Marshal(map[string]any{"TimeoutSeconds": 60, "StartAt": "Outer", "States": map[string]any{"Outer": tt.outer}})
+			source, err := json.Marshal(map[string]any{"TimeoutSeconds": 60, "QueryLanguage": language, "StartAt": "Outer", "States": map[string]any{"Outer": tt.outer}})
 			require.NoError(t, err)
 			template, err := parse("t", source)
 			if tt.wantErr != "" {

@@ -2,6 +2,8 @@ package statemachine
 
 import (
 	"encoding/json"
+	"maps"
+	"os"
 	"strings"
 	"testing"
 
@@ -11,24 +13,33 @@ import (
 	"stepfunctions-go/lambdas"
 )
 
-// definition is the part of a rendered workflow these rules read.
+// definition is the part of a rendered workflow these rules read. A Task
+// passes its arguments in Parameters (JSONPath) or Arguments (JSONata).
 type definition struct {
 	States map[string]struct {
-		Type       string
-		Resource   string
-		Parameters map[string]any
+		Type                  string
+		Resource              string
+		Parameters, Arguments map[string]any
 	}
 }
 
-// TestEveryWorkflowInvokesWhatItNames holds for any workflow file: rendered
-// with a value for each placeholder its wiring lists, no placeholder is
-// left, every Task names the partition it is given, and the functions its
-// Lambda tasks invoke are exactly the wired ones.
+// TestEveryWorkflowInvokesWhatItNames holds for any workflow file and any
+// JSONata twin: rendered with a value for each placeholder its wiring
+// lists, no placeholder is left, every Task names the partition it is
+// given, and the functions its Lambda tasks invoke are exactly the wired
+// ones.
 func TestEveryWorkflowInvokesWhatItNames(t *testing.T) {
 	project, err := LoadProject()
 	require.NoError(t, err)
 	require.NotEmpty(t, project.Workflows)
-	for name, workflow := range project.Workflows {
+	workflows := maps.Clone(project.Workflows)
+	if _, err := os.Stat(twinsDir); err == nil {
+		for _, pair := range twins(t) {
+			workflows[pair.jsonata.Name], err = wire(pair.jsonata, project.Functions)
+			require.NoError(t, err)
+		}
+	}
+	for name, workflow := range workflows {
 		t.Run(name, func(t *testing.T) {
 			values := map[string]string{PartitionPlaceholder: "aws-test"}
 			for _, fn := range workflow.Functions {
@@ -50,7 +61,11 @@ func TestEveryWorkflowInvokesWhatItNames(t *testing.T) {
 				}
 				assert.True(t, strings.HasPrefix(state.Resource, "arn:aws-test:states:::"), "%s: %s", stateName, state.Resource)
 				if strings.HasSuffix(state.Resource, ":lambda:invoke") {
-					invoked[state.Parameters["FunctionName"].(string)] = true
+					arguments := state.Parameters
+					if arguments == nil {
+						arguments = state.Arguments
+					}
+					invoked[arguments["FunctionName"].(string)] = true
 				}
 			}
 			want := map[string]bool{}

@@ -9,8 +9,9 @@ import (
 )
 
 // TestEveryDeployedDefinitionPassesAWSsASLValidator runs AWS's own language
-// service (the AWS Toolkit's) over the definition each state machine
-// receives, and requires no diagnostic at all.
+// service (the AWS Toolkit's) and asl-validator over the definition each
+// state machine receives, in whichever query language it is written, and
+// requires no diagnostic at all.
 func TestEveryDeployedDefinitionPassesAWSsASLValidator(t *testing.T) {
 	var definitions []judges.Definition
 	for _, machine := range deployDefault(t).ofType(stateMachineType) {

@@ -93,19 +93,17 @@ func TestCallbackStateMachine(t *testing.T) {
 	assert.Equal(t, prefix+"-callback", machine.str("name"))
 	assert.Equal(t, "STANDARD", machine.str("type"))
 
-	var definition struct {
-		States map[string]struct {
-			Resource         string
-			HeartbeatSeconds int
-			TimeoutSeconds   int
-			Parameters       map[string]any
-		}
-	}
+	var definition struct{ States map[string]deployedTask }
 	require.NoError(t, json.Unmarshal([]byte(machine.str("definition")), &definition))
 	wait := definition.States[waitingState(t, "callback")]
 	assert.Equal(t, "arn:aws:states:::sqs:sendMessage.waitForTaskToken", wait.Resource)
-	assert.Equal(t, callbackQueueURL, wait.Parameters["QueueUrl"])
-	assert.Equal(t, map[string]any{"payload.$": "$.payload", "taskToken.$": "$$.Task.Token"}, wait.Parameters["MessageBody"])
+	assert.Equal(t, callbackQueueURL, wait.arguments()["QueueUrl"])
+	// The worker reads {payload, taskToken}, however the workflow is written.
+	message := map[string]any{"payload.$": "$.payload", "taskToken.$": "$$.Task.Token"}
+	if wait.Arguments != nil {
+		message = map[string]any{"payload": "{% $states.input.payload %}", "taskToken": "{% $states.context.Task.Token %}"}
+	}
+	assert.Equal(t, message, wait.arguments()["MessageBody"])
 	assert.Positive(t, wait.HeartbeatSeconds)
 	assert.Greater(t, wait.TimeoutSeconds, wait.HeartbeatSeconds)
 

@@ -196,15 +196,15 @@ func tasksOf(t *testing.T, machine, definition string) (functions, queues []stri
 		case map[string]any:
 			if n["Type"] == "Task" {
 				resource, _ := n["Resource"].(string)
-				parameters, _ := n["Parameters"].(map[string]any)
+				arguments := argumentsOf(n)
 				_, integration, _ := strings.Cut(resource, ":states:::")
 				switch {
 				case strings.HasPrefix(integration, "lambda:invoke"):
-					name, ok := parameters["FunctionName"].(string)
+					name, ok := arguments["FunctionName"].(string)
 					require.True(t, ok, "%s: a lambda:invoke Task without a literal FunctionName", machine)
 					functions = append(functions, name)
 				case strings.HasPrefix(integration, "sqs:sendMessage"):
-					queueURL, ok := parameters["QueueUrl"].(string)
+					queueURL, ok := arguments["QueueUrl"].(string)
 					require.True(t, ok, "%s: an sqs:sendMessage Task without a literal QueueUrl", machine)
 					queues = append(queues, queueArnOf(t, queueURL))
 				default:

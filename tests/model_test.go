@@ -61,3 +61,30 @@ func invokeResources(workflow *statemachine.Workflow) []string {
 	}
 	return resources
 }
+
+// deployedTask is the part of a deployed Task state these tests read.
+type deployedTask struct {
+	Resource                         string
+	HeartbeatSeconds, TimeoutSeconds int
+	// Parameters (JSONPath) or Arguments (JSONata) are what the Task sends
+	// its resource.
+	Parameters, Arguments map[string]any
+}
+
+// arguments is what the Task sends its resource, in either query language.
+func (task deployedTask) arguments() map[string]any {
+	if task.Arguments != nil {
+		return task.Arguments
+	}
+	return task.Parameters
+}
+
+// argumentsOf is what a decoded Task state sends its resource: its
+// Arguments if it is JSONata, else its Parameters.
+func argumentsOf(state map[string]any) map[string]any {
+	if arguments, ok := state["Arguments"].(map[string]any); ok {
+		return arguments
+	}
+	parameters, _ := state["Parameters"].(map[string]any)
+	return parameters
+}

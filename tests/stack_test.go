@@ -229,7 +229,7 @@ func TestDefinitionsInvokeThePublishedVersions(t *testing.T) {
 
 			var definition struct {
 				StartAt string
-				States  map[string]struct{ Parameters map[string]any }
+				States  map[string]deployedTask
 			}
 			require.NoError(t, json.Unmarshal([]byte(machine.str("definition")), &definition))
 			assert.Equal(t, workflow.Path[0].Name, definition.StartAt)
@@ -237,7 +237,7 @@ func TestDefinitionsInvokeThePublishedVersions(t *testing.T) {
 			for _, state := range workflow.Path {
 				if fn, ok := workflow.FunctionOf(state); ok {
 					invoking++
-					assert.Equal(t, functionArn(fn.Name)+":7", definition.States[state.Name].Parameters["FunctionName"], state.Name)
+					assert.Equal(t, functionArn(fn.Name)+":7", definition.States[state.Name].arguments()["FunctionName"], state.Name)
 				}
 			}
 			assert.Positive(t, invoking)

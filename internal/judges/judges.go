@@ -6,7 +6,13 @@
 //     built on AWS's service authorization data. It is AGPL-3.0: a
 //     test-time tool only, never linked into a Lambda zip.
 //   - ValidateASL: amazon-states-language-service, the Amazon States
-//     Language service inside the AWS Toolkit for VS Code (MIT).
+//     Language service inside the AWS Toolkit for VS Code (MIT), and
+//     asl-validator (Apache-2.0). The language service checks fields and
+//     JSONPath states but takes any JSONata state (a Parameters in it, a
+//     broken {% %} expression); asl-validator's schema knows both languages
+//     and parses every expression with the jsonata package, which
+//     package.json overrides to 2.0.6, the version Step Functions
+//     implements, so an operator AWS lacks (2.1's ??) is refused too.
 //
 // Both are npm packages pinned by js/package-lock.json, installed with
 // `npm ci` on first use (internal/npmtools), and run by the Node.js 20 or
@@ -145,14 +151,18 @@ type Diagnostic struct {
 }
 
 func (d Diagnostic) String() string {
+	if d.Line == 0 { // asl-validator's findings have no position
+		return fmt.Sprintf("%s: %s: %s", d.Definition, d.Severity, d.Message)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s: %s", d.Definition, d.Line, d.Column, d.Severity, d.Message)
 }
 
 // severities are the Language Server Protocol's DiagnosticSeverity values.
 var severities = map[int]string{1: "error", 2: "warning", 3: "information", 4: "hint"}
 
-// ValidateASL runs AWS's ASL language service over every definition in one
-// node process and returns every diagnostic, of any severity.
+// ValidateASL runs AWS's ASL language service and asl-validator over every
+// definition in one node process and returns every diagnostic, of any
+// severity.
 func ValidateASL(ctx context.Context, definitions []Definition) ([]Diagnostic, error) {
 	type input struct {
 		Name       string `json:"name"`
@@ -225,7 +235,7 @@ func provision(ctx context.Context) (string, error) {
 	script, _ := jsFiles.ReadFile("js/judges.mjs")
 	dir, err := npmtools.Install(ctx, npmtools.Packages{
 		Name:        "judges-js",
-		Contents:    "the test judges (@cloud-copilot/iam-simulate, amazon-states-language-service)",
+		Contents:    "the test judges (@cloud-copilot/iam-simulate, amazon-states-language-service, asl-validator)",
 		Tag:         "judges",
 		PackageJSON: packageJSON,
 		Lockfile:    lockfile,

@@ -81,6 +81,10 @@ func TestValidateASL(t *testing.T) {
 		{"misspelt field", `{"StartAt":"A","States":{"A":{"Type":"Pass","Nxet":"B"},"B":{"Type":"Succeed"}}}`, "1:45: error: Field is not supported"},
 		{"missing target", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"C"}}}`, "must be the name of an existing state"},
 		{"not JSON", `{"StartAt":`, "error"},
+		{"valid JSONata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"n":"{% $states.input.n + 1 %}"},"End":true}}}`, ""},
+		{"Parameters in a JSONata state", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"n.$":"$.n"},"End":true}}}`, "asl-validator: SCHEMA_VALIDATION_FAILED: /States/A"},
+		{"broken JSONata expression", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"n":"{% $states.input. %}"},"End":true}}}`, "asl-validator: SCHEMA_VALIDATION_FAILED: /States/A/Output/n is invalid"},
+		{"JSONata newer than AWS's 2.0.6", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"n":"{% $states.input.n ?? 0 %}"},"End":true}}}`, "asl-validator: SCHEMA_VALIDATION_FAILED: /States/A/Output/n is invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,9 +4,12 @@
 //                        -> [{result, decisive} | {error}]
 //   node judges.mjs asl  <- [{name, definition}]
 //                        -> [[{line, character, severity, message}]]
+//     (AWS's language service, then asl-validator, whose findings have no
+//     position: line 0)
 import { runSimulation, getGrantReasons, getDenialReasons } from '@cloud-copilot/iam-simulate';
 import { getLanguageService } from 'amazon-states-language-service';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import aslValidator from 'asl-validator';
 
 async function simulate(request) {
   const simulation = {
@@ -56,12 +59,22 @@ async function validate({ name, definition }) {
   const service = getLanguageService({});
   const document = TextDocument.create(name, 'json', 0, definition);
   const diagnostics = await service.doValidation(document, service.parseJSONDocument(document));
-  return diagnostics.map((d) => ({
+  const found = diagnostics.map((d) => ({
     line: d.range.start.line + 1,
     character: d.range.start.character + 1,
     severity: d.severity,
     message: d.message,
   }));
+  let parsed;
+  try {
+    parsed = JSON.parse(definition);
+  } catch {
+    return found; // the language service has said where the JSON breaks
+  }
+  for (const error of aslValidator(parsed).errors) {
+    found.push({ line: 0, character: 0, severity: 1, message: `asl-validator: ${error['Error code']}: ${error.Message}` });
+  }
+  return found;
 }
 
 const judges = { iam: simulate, asl: validate };
