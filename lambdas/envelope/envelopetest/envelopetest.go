@@ -25,6 +25,21 @@ type Transformation struct {
 	Name, Payload, Want string
 }
 
+// Refused are events every function must reject with an
+// *envelope.InvalidInputError, each with part of the message it must give;
+// whatever else starts an execution (examples/consumer) refuses them too.
+var Refused = []struct{ Name, Event, WantError string }{
+	{"missing payload", `{}`, `field "payload" is missing`},
+	{"null payload", `{"payload":null}`, `must be a string, got null`},
+	{"non-string payload", `{"payload":7}`, `must be a string, got a number`},
+	{"extra field", `{"payload":"x","statusCode":200}`, `unexpected field(s) "statusCode"`},
+	{"array event", `["x"]`, `must be a JSON object, got an array`},
+	{"lone high surrogate", `{"payload":"a\ud800b"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 13`},
+	{"lone low surrogate", `{"payload":"\udc00"}`, `unpaired UTF-16 surrogate escape \udc00 at byte offset 12`},
+	{"high surrogate then a letter escape", `{"payload":"\ud800\u0041"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
+	{"invalid UTF-8", "{\"payload\":\"a\xffb\"}", `not valid UTF-8: byte 0xff at byte offset 13`},
+}
+
 // Check runs handle on each transformation and on the events every function
 // must reject with an *envelope.InvalidInputError.
 func Check(t *testing.T, handle Handler, transformations []Transformation) {
@@ -38,22 +53,12 @@ func Check(t *testing.T, handle Handler, transformations []Transformation) {
 			assert.Equal(t, envelope.OK(tt.Want), got)
 		})
 	}
-	for _, tt := range []struct{ name, event, wantError string }{
-		{"missing payload", `{}`, `field "payload" is missing`},
-		{"null payload", `{"payload":null}`, `must be a string, got null`},
-		{"non-string payload", `{"payload":7}`, `must be a string, got a number`},
-		{"extra field", `{"payload":"x","statusCode":200}`, `unexpected field(s) "statusCode"`},
-		{"array event", `["x"]`, `must be a JSON object, got an array`},
-		{"lone high surrogate", `{"payload":"a\ud800b"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 13`},
-		{"lone low surrogate", `{"payload":"\udc00"}`, `unpaired UTF-16 surrogate escape \udc00 at byte offset 12`},
-		{"high surrogate then a letter escape", `{"payload":"\ud800\u0041"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
-		{"invalid UTF-8", "{\"payload\":\"a\xffb\"}", `not valid UTF-8: byte 0xff at byte offset 13`},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := handle(context.Background(), json.RawMessage(tt.event))
+	for _, tt := range Refused {
+		t.Run(tt.Name, func(t *testing.T) {
+			_, err := handle(context.Background(), json.RawMessage(tt.Event))
 			var invalid *envelope.InvalidInputError
 			require.ErrorAs(t, err, &invalid)
-			assert.Contains(t, err.Error(), tt.wantError)
+			assert.Contains(t, err.Error(), tt.WantError)
 			assert.NotContains(t, err.Error(), "\ufffd", "the message must not show repaired text")
 		})
 	}
