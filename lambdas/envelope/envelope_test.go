@@ -121,6 +121,11 @@ const (
 	firstLow, lastLow   = 0xdc00, 0xdfff
 )
 
+// pairCodePoint is the code point a high and a low half stand for.
+func pairCodePoint(high, low int) rune {
+	return rune(0x10000 + (high-firstHigh)<<10 + (low - firstLow))
+}
+
 // TestSurrogateRangeEdges probes both ranges at their edges: every pair of
 // edge halves decodes to its code point (U+10000 to U+10FFFF), each edge half
 // alone or in the wrong order is rejected, and the code points just outside
@@ -130,7 +135,7 @@ func TestSurrogateRangeEdges(t *testing.T) {
 	event := func(text string) json.RawMessage { return json.RawMessage(`{"payload":"` + text + `"}`) }
 	for _, high := range []int{firstHigh, firstHigh + 1, lastHigh - 1, lastHigh} {
 		for _, low := range []int{firstLow, firstLow + 1, lastLow - 1, lastLow} {
-			want := string(rune(0x10000 + (high-firstHigh)<<10 + (low - firstLow)))
+			want := string(pairCodePoint(high, low))
 			t.Run("pair "+escape(high)+escape(low), func(t *testing.T) {
 				got, err := DecodePayload(event(escape(high) + escape(low)))
 				require.NoError(t, err)
@@ -142,8 +147,8 @@ func TestSurrogateRangeEdges(t *testing.T) {
 			})
 		}
 	}
-	assert.Equal(t, "\U00010000", string(rune(0x10000+(firstHigh-firstHigh)<<10+(firstLow-firstLow))), "the first pair")
-	assert.Equal(t, "\U0010FFFF", string(rune(0x10000+(lastHigh-firstHigh)<<10+(lastLow-firstLow))), "the last pair")
+	assert.Equal(t, '\U00010000', pairCodePoint(firstHigh, firstLow), "the first pair")
+	assert.Equal(t, '\U0010FFFF', pairCodePoint(lastHigh, lastLow), "the last pair")
 	for _, half := range []int{firstHigh, lastHigh, firstLow, lastLow} {
 		for _, text := range []string{escape(half), "a" + escape(half), escape(half) + "a"} {
 			t.Run("lone "+text, func(t *testing.T) {
