@@ -36,12 +36,22 @@ var Refused = []struct{ Name, Event, WantError string }{
 	{"array event", `["x"]`, `must be a JSON object, got an array`},
 	{"lone high surrogate", `{"payload":"a\ud800b"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 13`},
 	{"lone low surrogate", `{"payload":"\udc00"}`, `unpaired UTF-16 surrogate escape \udc00 at byte offset 12`},
+	{"lone last high surrogate", `{"payload":"\udbff"}`, `unpaired UTF-16 surrogate escape \udbff at byte offset 12`},
+	{"lone last low surrogate", `{"payload":"x\udfff"}`, `unpaired UTF-16 surrogate escape \udfff at byte offset 13`},
 	{"high surrogate then a letter escape", `{"payload":"\ud800\u0041"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
 	{"invalid UTF-8", "{\"payload\":\"a\xffb\"}", `not valid UTF-8: byte 0xff at byte offset 13`},
 }
 
-// Check runs handle on each transformation and on the events every function
-// must reject with an *envelope.InvalidInputError.
+// Accepted are events every function must take, whatever it makes of the
+// payload: among them the pairs at both ends of the surrogate ranges
+// (U+10000 and U+10FFFF), escaped.
+var Accepted = []string{
+	`{"payload":"hi mom"}`, `{"payload":""}`, ` {"payload" : "ß"} `,
+	`{"payload":"\ud800\udc00"}`, `{"payload":"\udbff\udfff"}`,
+}
+
+// Check runs handle on each transformation, on the events every function
+// must accept and on those it must reject with an *envelope.InvalidInputError.
 func Check(t *testing.T, handle Handler, transformations []Transformation) {
 	t.Helper()
 	for _, tt := range transformations {
@@ -51,6 +61,13 @@ func Check(t *testing.T, handle Handler, transformations []Transformation) {
 			got, err := handle(context.Background(), event)
 			require.NoError(t, err)
 			assert.Equal(t, envelope.OK(tt.Want), got)
+		})
+	}
+	for _, event := range Accepted {
+		t.Run(event, func(t *testing.T) {
+			got, err := handle(context.Background(), json.RawMessage(event))
+			require.NoError(t, err)
+			assert.Equal(t, 200, got.StatusCode)
 		})
 	}
 	for _, tt := range Refused {
