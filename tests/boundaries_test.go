@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/infra"
 )
 
 // declaredValues is what Pulumi.yaml's description of an integer key says it
@@ -152,4 +155,38 @@ func TestEveryIntegerKeyAtItsBounds(t *testing.T) {
 		})
 	}
 	assert.NotZero(t, probed, "Pulumi.yaml declares no integer key to probe")
+}
+
+// TestProjectNamesAtTheirLimit: with a one-character stack, the longest
+// project name whose longest IAM role name ("<project>-<stack>-<longest
+// function>-<region>", counted here from the lambdas/ directories) is IAM's
+// 64 characters deploys, and one more character fails before any resource.
+func TestProjectNamesAtTheirLimit(t *testing.T) {
+	const stackName = "s"
+	longest := 0
+	for fn := range mainPackages(t) {
+		longest = max(longest, len(fn))
+	}
+	fits := 64 - len("-"+stackName) - len("-") - longest - len("-"+region)
+	for _, tt := range []struct {
+		length  int
+		wantErr string
+	}{
+		{fits, ""},
+		{fits + 1, "choose a shorter project name"},
+	} {
+		t.Run(strconv.Itoa(tt.length), func(t *testing.T) {
+			setConfig(t, nil)
+			m := &mocks{}
+			err := pulumi.RunErr(infra.Deploy, pulumi.WithMocks(strings.Repeat("p", tt.length), stackName, m))
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				assert.NotEmpty(t, m.resources)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.Empty(t, m.resources)
+		})
+	}
 }
