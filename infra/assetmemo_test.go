@@ -107,7 +107,8 @@ func TestSeedAssetMemoReplacesAStaleMemo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tempDir := t.TempDir()
-			memo := assetMemoPath(tempDir, hexSHA256(zip))
+			// The bridge's name for the memo (see bridgeTranslate).
+			memo := filepath.Join(tempDir, "pulumi-asset-"+hexSHA256(zip))
 			if tt.before != nil {
 				require.NoError(t, os.WriteFile(memo, tt.before, 0o600))
 			}

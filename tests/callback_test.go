@@ -2,7 +2,6 @@ package tests
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,7 +9,6 @@ import (
 
 	"stepfunctions-go/infra"
 	"stepfunctions-go/lambdas"
-	"stepfunctions-go/statemachine"
 )
 
 const (
@@ -51,15 +49,9 @@ func TestCallbackQueues(t *testing.T) {
 // token, read from the workflow so that renaming it breaks no test.
 func waitingState(t *testing.T, workflow string) string {
 	t.Helper()
-	template, err := statemachine.Load(workflow)
-	require.NoError(t, err)
-	for _, state := range template.Path {
-		if strings.HasSuffix(state.Resource, ".waitForTaskToken") {
-			return state.Name
-		}
-	}
-	require.FailNow(t, "no state waits for a task token", "workflow %s", workflow)
-	return ""
+	read, _ := readWorkflow(t, "../statemachine/"+workflow+".asl.json")
+	require.Len(t, read.waiting, 1, "workflow %s: the states that wait for a task token", workflow)
+	return read.waiting[0]
 }
 
 func lastPathSegment(url string) string {

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/lambdas/bundle/bundletest"
 )
@@ -235,11 +234,9 @@ func yamlScalar(t *testing.T, value any) string {
 // names, which add "-<region>", within IAM's 64.
 func stackNameRoom(t *testing.T) (functions, roles int) {
 	t.Helper()
-	all, err := lambdas.All()
-	require.NoError(t, err)
 	longest := 0
-	for _, fn := range all {
-		longest = max(longest, len(fn.Name))
+	for fn := range mainPackages(t) {
+		longest = max(longest, len(fn))
 	}
 	functions = 64 - len(project+"-") - len("-") - longest
 	return functions, functions - len("-"+region)

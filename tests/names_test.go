@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,26 +17,23 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"stepfunctions-go/lambdas"
 )
 
 // TestNoTestNamesAStep is the rule that keeps a new, removed or renamed step
 // from breaking tests that only the workflow files should decide: no test
 // may spell the name of a state of a shipped workflow, or of a function in
 // lambdas/ (as its directory, PascalCase or camelCase), in a string. A test
-// reads such names from the workflow (statemachine.Template.Path,
-// Workflow.FunctionOf) or makes up one no function has. Only a function's
+// reads such names from the workflow (readWorkflow here, or
+// statemachine.Template.Path elsewhere) or makes up one no function has. Only a function's
 // own tests, in its own directory, may name it, and tests/addstep, which
 // names the step docs/add-a-step.md adds. Counts are not found by reading:
 // tests/addstep performs the changes and runs the tests that derive them.
 func TestNoTestNamesAStep(t *testing.T) {
 	names := stepNames(t)
 	require.NotEmpty(t, names)
-	functions, err := lambdas.All()
-	require.NoError(t, err)
+	functions := slices.Collect(maps.Keys(mainPackages(t)))
 	for _, file := range testFiles(t, "..") {
-		if strings.HasPrefix(file, "tests/addstep/") || slices.ContainsFunc(functions, func(fn lambdas.Function) bool { return strings.HasPrefix(file, fn.Dir+"/") }) {
+		if strings.HasPrefix(file, "tests/addstep/") || slices.ContainsFunc(functions, func(fn string) bool { return strings.HasPrefix(file, "lambdas/"+fn+"/") }) {
 			continue
 		}
 		for _, found := range namedSteps(t, filepath.Join("..", file), names) {
@@ -66,12 +64,10 @@ func stepNames(t *testing.T) map[string]string {
 			add(state, "the state "+state+" of "+filepath.Base(path))
 		}
 	}
-	functions, err := lambdas.All()
-	require.NoError(t, err)
-	for _, fn := range functions {
-		pascal := fn.PascalName()
-		for _, form := range []string{fn.Name, pascal, strings.ToLower(pascal[:1]) + pascal[1:]} {
-			add(form, "the function "+fn.Dir)
+	for fn := range mainPackages(t) {
+		pascal := pascalCase(fn)
+		for _, form := range []string{fn, pascal, strings.ToLower(pascal[:1]) + pascal[1:]} {
+			add(form, "the function lambdas/"+fn)
 		}
 	}
 	return names

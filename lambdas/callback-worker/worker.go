@@ -67,8 +67,8 @@ func (w worker) process(ctx context.Context, body string) error {
 	if err != nil {
 		_, err = w.tasks.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
 			TaskToken: aws.String(token),
-			Error:     aws.String(errorName(err)),
-			Cause:     aws.String(err.Error()),
+			Error:     aws.String(fitLength(errorName(err), maxErrorLength)),
+			Cause:     aws.String(fitLength(err.Error(), maxCauseLength)),
 		})
 		_, err = settled(err)
 		return err

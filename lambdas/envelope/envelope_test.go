@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -110,4 +111,57 @@ func FuzzCheckUnicode(f *testing.F) {
 		err := CheckUnicode("the data", data)
 		assert.Equal(t, judge, err == nil, "data %q: CheckUnicode says %v", data, err)
 	})
+}
+
+// UTF-16 surrogate ranges, as the Unicode Standard fixes them (§3.8): high
+// (leading) halves D800–DBFF, low (trailing) halves DC00–DFFF. A pair stands
+// for 0x10000 + (high−0xD800)·0x400 + (low−0xDC00).
+const (
+	firstHigh, lastHigh = 0xd800, 0xdbff
+	firstLow, lastLow   = 0xdc00, 0xdfff
+)
+
+// pairCodePoint is the code point a high and a low half stand for.
+func pairCodePoint(high, low int) rune {
+	return rune(0x10000 + (high-firstHigh)<<10 + (low - firstLow))
+}
+
+// TestSurrogateRangeEdges probes both ranges at their edges: every pair of
+// edge halves decodes to its code point (U+10000 to U+10FFFF), each edge half
+// alone or in the wrong order is rejected, and the code points just outside
+// the ranges are ordinary characters.
+func TestSurrogateRangeEdges(t *testing.T) {
+	escape := func(unit int) string { return fmt.Sprintf(`\u%04x`, unit) }
+	event := func(text string) json.RawMessage { return json.RawMessage(`{"payload":"` + text + `"}`) }
+	for _, high := range []int{firstHigh, firstHigh + 1, lastHigh - 1, lastHigh} {
+		for _, low := range []int{firstLow, firstLow + 1, lastLow - 1, lastLow} {
+			want := string(pairCodePoint(high, low))
+			t.Run("pair "+escape(high)+escape(low), func(t *testing.T) {
+				got, err := DecodePayload(event(escape(high) + escape(low)))
+				require.NoError(t, err)
+				assert.Equal(t, want, got)
+			})
+			t.Run("reversed "+escape(low)+escape(high), func(t *testing.T) {
+				_, err := DecodePayload(event(escape(low) + escape(high)))
+				assert.ErrorContains(t, err, "unpaired UTF-16 surrogate escape "+escape(low)+" at byte offset 12")
+			})
+		}
+	}
+	assert.Equal(t, '\U00010000', pairCodePoint(firstHigh, firstLow), "the first pair")
+	assert.Equal(t, '\U0010FFFF', pairCodePoint(lastHigh, lastLow), "the last pair")
+	for _, half := range []int{firstHigh, lastHigh, firstLow, lastLow} {
+		for _, text := range []string{escape(half), "a" + escape(half), escape(half) + "a"} {
+			t.Run("lone "+text, func(t *testing.T) {
+				_, err := DecodePayload(event(text))
+				assert.ErrorContains(t, err, "unpaired UTF-16 surrogate escape "+escape(half))
+			})
+		}
+	}
+	for _, outside := range []int{firstHigh - 1, lastLow + 1} {
+		t.Run("outside "+escape(outside), func(t *testing.T) {
+			got, err := DecodePayload(event(escape(outside)))
+			require.NoError(t, err)
+			assert.Equal(t, string(rune(outside)), got)
+		})
+	}
 }

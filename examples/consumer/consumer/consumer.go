@@ -14,6 +14,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/scheduler"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"stepfunctions-go/lambdas/envelope"
 )
 
 // StateMachineArnOutput is the producer stack output this program depends on;
@@ -164,12 +166,13 @@ func validateScheduleExpression(expr string) error {
 	return fmt.Errorf("schedule expression %q is not rate(...), cron(...) or at(...), e.g. rate(1 day)", expr)
 }
 
-// validatePayload insists on a JSON object because the workflow reads
-// $.payload: any other JSON would be accepted by Scheduler and fail every run.
+// validatePayload holds the payload to the rule the workflow's functions
+// apply to their event (lambdas/envelope): the first step receives the
+// execution input whole, so anything the envelope refuses, an extra field
+// included, would be accepted by Scheduler and fail every run.
 func validatePayload(payload string) error {
-	var obj map[string]any
-	if err := json.Unmarshal([]byte(payload), &obj); err != nil || obj == nil {
-		return fmt.Errorf(`payload %q is not a JSON object; want e.g. {"payload":"hi mom"}`, payload)
+	if _, err := envelope.DecodePayload(json.RawMessage(payload)); err != nil {
+		return fmt.Errorf(`payload %q would fail every execution, the workflow refuses it: %w; want e.g. {"payload":"hi mom"}`, payload, err)
 	}
 	return nil
 }

@@ -165,12 +165,12 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 			cfg: map[string]string{
 				"producerStack":      "acme/stepfunctions-go/prod",
 				"scheduleExpression": "cron(0 8 ? * MON-FRI *)",
-				"payload":            `{"payload": "good morning", "source": "scheduler"}`,
+				"payload":            `{"payload": "good morning"}`,
 			},
 			arn:       "arn:aws-us-gov:states:us-gov-west-1:210987654321:stateMachine:prod-workflow",
 			wantStack: "acme/stepfunctions-go/prod",
 			wantExpr:  "cron(0 8 ? * MON-FRI *)",
-			wantInput: `{"payload": "good morning", "source": "scheduler"}`,
+			wantInput: `{"payload": "good morning"}`,
 		},
 	}
 	for _, tt := range tests {
@@ -227,10 +227,12 @@ func TestProgramRejectsBadConfigBeforeRegisteringResources(t *testing.T) {
 		wantErr string
 	}{
 		{"payload not JSON", map[string]string{"payload": `{payload: hi mom}`},
-			`config key stepfunctions-go-consumer:payload: payload "{payload: hi mom}" is not a JSON object; want e.g. {"payload":"hi mom"}`},
-		{"payload truncated JSON", map[string]string{"payload": `{"payload":"hi mom"`}, `payload "{\"payload\":\"hi mom\"" is not a JSON object`},
-		{"payload JSON array", map[string]string{"payload": `["hi mom"]`}, `is not a JSON object`},
-		{"payload JSON null", map[string]string{"payload": `null`}, `is not a JSON object`},
+			`config key stepfunctions-go-consumer:payload: payload "{payload: hi mom}" would fail every execution, the workflow refuses it: invalid input: the event must be a JSON object, got malformed JSON; expected {"payload": <string>}; want e.g. {"payload":"hi mom"}`},
+		{"payload truncated JSON", map[string]string{"payload": `{"payload":"hi mom"`}, `payload "{\"payload\":\"hi mom\"" would fail every execution`},
+		{"payload JSON array", map[string]string{"payload": `["hi mom"]`}, `must be a JSON object, got an array`},
+		{"payload JSON null", map[string]string{"payload": `null`}, `must be a JSON object, got null`},
+		{"payload with a field the functions refuse", map[string]string{"payload": `{"payload": "good morning", "source": "scheduler"}`}, `unexpected field(s) "source"`},
+		{"payload not a string", map[string]string{"payload": `{"payload": 7}`}, `field "payload" must be a string, got a number`},
 		{"schedule expression not Scheduler syntax", map[string]string{"scheduleExpression": "every day"},
 			`config key stepfunctions-go-consumer:scheduleExpression: schedule expression "every day" is not rate(...), cron(...) or at(...)`},
 		{"producer stack blank", map[string]string{"producerStack": " "},

@@ -25,8 +25,33 @@ type Transformation struct {
 	Name, Payload, Want string
 }
 
-// Check runs handle on each transformation and on the events every function
-// must reject with an *envelope.InvalidInputError.
+// Refused are events every function must reject with an
+// *envelope.InvalidInputError, each with part of the message it must give;
+// whatever else starts an execution (examples/consumer) refuses them too.
+var Refused = []struct{ Name, Event, WantError string }{
+	{"missing payload", `{}`, `field "payload" is missing`},
+	{"null payload", `{"payload":null}`, `must be a string, got null`},
+	{"non-string payload", `{"payload":7}`, `must be a string, got a number`},
+	{"extra field", `{"payload":"x","statusCode":200}`, `unexpected field(s) "statusCode"`},
+	{"array event", `["x"]`, `must be a JSON object, got an array`},
+	{"lone high surrogate", `{"payload":"a\ud800b"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 13`},
+	{"lone low surrogate", `{"payload":"\udc00"}`, `unpaired UTF-16 surrogate escape \udc00 at byte offset 12`},
+	{"lone last high surrogate", `{"payload":"\udbff"}`, `unpaired UTF-16 surrogate escape \udbff at byte offset 12`},
+	{"lone last low surrogate", `{"payload":"x\udfff"}`, `unpaired UTF-16 surrogate escape \udfff at byte offset 13`},
+	{"high surrogate then a letter escape", `{"payload":"\ud800\u0041"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
+	{"invalid UTF-8", "{\"payload\":\"a\xffb\"}", `not valid UTF-8: byte 0xff at byte offset 13`},
+}
+
+// Accepted are events every function must take, whatever it makes of the
+// payload: among them the pairs at both ends of the surrogate ranges
+// (U+10000 and U+10FFFF), escaped.
+var Accepted = []string{
+	`{"payload":"hi mom"}`, `{"payload":""}`, ` {"payload" : "ß"} `,
+	`{"payload":"\ud800\udc00"}`, `{"payload":"\udbff\udfff"}`,
+}
+
+// Check runs handle on each transformation, on the events every function
+// must accept and on those it must reject with an *envelope.InvalidInputError.
 func Check(t *testing.T, handle Handler, transformations []Transformation) {
 	t.Helper()
 	for _, tt := range transformations {
@@ -38,22 +63,19 @@ func Check(t *testing.T, handle Handler, transformations []Transformation) {
 			assert.Equal(t, envelope.OK(tt.Want), got)
 		})
 	}
-	for _, tt := range []struct{ name, event, wantError string }{
-		{"missing payload", `{}`, `field "payload" is missing`},
-		{"null payload", `{"payload":null}`, `must be a string, got null`},
-		{"non-string payload", `{"payload":7}`, `must be a string, got a number`},
-		{"extra field", `{"payload":"x","statusCode":200}`, `unexpected field(s) "statusCode"`},
-		{"array event", `["x"]`, `must be a JSON object, got an array`},
-		{"lone high surrogate", `{"payload":"a\ud800b"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 13`},
-		{"lone low surrogate", `{"payload":"\udc00"}`, `unpaired UTF-16 surrogate escape \udc00 at byte offset 12`},
-		{"high surrogate then a letter escape", `{"payload":"\ud800\u0041"}`, `unpaired UTF-16 surrogate escape \ud800 at byte offset 12`},
-		{"invalid UTF-8", "{\"payload\":\"a\xffb\"}", `not valid UTF-8: byte 0xff at byte offset 13`},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := handle(context.Background(), json.RawMessage(tt.event))
+	for _, event := range Accepted {
+		t.Run(event, func(t *testing.T) {
+			got, err := handle(context.Background(), json.RawMessage(event))
+			require.NoError(t, err)
+			assert.Equal(t, 200, got.StatusCode)
+		})
+	}
+	for _, tt := range Refused {
+		t.Run(tt.Name, func(t *testing.T) {
+			_, err := handle(context.Background(), json.RawMessage(tt.Event))
 			var invalid *envelope.InvalidInputError
 			require.ErrorAs(t, err, &invalid)
-			assert.Contains(t, err.Error(), tt.wantError)
+			assert.Contains(t, err.Error(), tt.WantError)
 			assert.NotContains(t, err.Error(), "\ufffd", "the message must not show repaired text")
 		})
 	}
