@@ -80,9 +80,10 @@ func TestCanaryThenPromote(t *testing.T) {
 		{name: "new code under canary", canaryPercent: 10, functionVersion: "2", newest: 2, stable: 1},
 		{name: "rerun during the canary keeps it", canaryPercent: 10, functionVersion: "2", newest: 2, stable: 1},
 		{name: "wider canary at the maximum", canaryPercent: 99, functionVersion: "2", newest: 2, stable: 1},
-		{name: "promote", canaryPercent: 0, functionVersion: "2", newest: 2, stable: 2},
-		{name: "after promotion nothing changed: no canary", canaryPercent: 10, functionVersion: "2", newest: 2, stable: 2},
-		{name: "newer code under canary against the promoted version", canaryPercent: 25, functionVersion: "3", newest: 3, stable: 2},
+		{name: "another change during the canary becomes the canary", canaryPercent: 10, functionVersion: "3", newest: 3, stable: 1},
+		{name: "promote", canaryPercent: 0, functionVersion: "3", newest: 3, stable: 3},
+		{name: "after promotion nothing changed: no canary", canaryPercent: 10, functionVersion: "3", newest: 3, stable: 3},
+		{name: "newer code under canary against the promoted version", canaryPercent: 25, functionVersion: "4", newest: 4, stable: 3},
 	}
 	versions := &versionLedger{}
 	var previous map[string]any
