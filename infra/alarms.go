@@ -51,7 +51,7 @@ type WatchedWorkflow struct {
 
 // watch is how the alarms see a deployed workflow.
 func watch(workflow string, deployed *Workflow) WatchedWorkflow {
-	return WatchedWorkflow{Workflow: workflow, StateMachineArn: deployed.StateMachine.Arn}
+	return WatchedWorkflow{Workflow: workflow, StateMachineArn: deployed.StateMachine.Arn, Alias: LiveAlias}
 }
 
 // watchedWorkflows are the state machines the stack deploys.

@@ -116,8 +116,8 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 
 // newCallbackWorkflow declares the queue the workflow sends to, connects
 // the queue's consumer to it and declares the state machine that sends to
-// it and waits.
-func newCallbackWorkflow(ctx *pulumi.Context, workflow *statemachine.Workflow, deployed deployedFunctions, account Account, cfg Config) (*Workflow, *CallbackQueues, error) {
+// it and waits; stable is its stable version as the last update recorded.
+func newCallbackWorkflow(ctx *pulumi.Context, workflow *statemachine.Workflow, deployed deployedFunctions, stable pulumi.StringOutput, account Account, cfg Config) (*Workflow, *CallbackQueues, error) {
 	if len(workflow.Queues) != 1 {
 		return nil, nil, fmt.Errorf("workflow %q must send to exactly one queue, ${%s}; it names %d", workflow.Name, lambdas.CallbackQueue.URLPlaceholder, len(workflow.Queues))
 	}
@@ -143,8 +143,9 @@ func newCallbackWorkflow(ctx *pulumi.Context, workflow *statemachine.Workflow, d
 			deployed.invokeGrant(workflow),
 			{Sid: "SendToCallbackQueue", Actions: []string{"sqs:SendMessage"}, Resources: []pulumi.StringOutput{queues.Queue.Arn}},
 		},
-		Account: account,
-		Config:  cfg,
+		StableVersion: stable,
+		Account:       account,
+		Config:        cfg,
 	})
 	return machine, queues, err
 }

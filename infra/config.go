@@ -27,6 +27,10 @@ type Config struct {
 	LambdaMemoryMB       int
 	LambdaTimeoutSeconds int
 	CallbackWorkflow     bool
+	// CanaryPercent is the share of new executions the live alias sends to
+	// a newly published version while the rest stay on the stable one
+	// (infra/alias.go); 0 routes everything to the newest version.
+	CanaryPercent int
 	// PermissionsBoundary names the customer managed policy every role the
 	// stack creates carries as its permissions boundary; an administrator
 	// creates it once from infra/permissions-boundary.json.
@@ -67,6 +71,10 @@ const (
 	maxLambdaTimeout = 900
 )
 
+// maxCanaryPercent leaves the stable version at least 1 %: an alias's two
+// weights add up to 100, and a canary of 100 % would be a promotion.
+const maxCanaryPercent = 99
+
 // LoadConfig reads and checks the configuration. It returns every invalid
 // key at once, each named with its allowed values, before the program
 // registers any resource. shortestTaskTimeout is the workflow's smallest Task
@@ -91,6 +99,9 @@ func LoadConfig(ctx *pulumi.Context, shortestTaskTimeout int) (Config, error) {
 			fmt.Sprintf("from 1 to %d seconds: below the workflow's shortest Task TimeoutSeconds (%d s in statemachine/), and Lambda allows at most %d", maxTimeout, shortestTaskTimeout, maxLambdaTimeout)),
 	}
 	c.CallbackWorkflow = r.boolean("callbackWorkflow", true)
+	c.CanaryPercent = r.integer("canaryPercent", 0,
+		func(percent int) bool { return percent >= 0 && percent <= maxCanaryPercent },
+		fmt.Sprintf("a whole percentage from 0 (send every new execution to the newest version) to %d", maxCanaryPercent))
 	c.PermissionsBoundary = r.boundaryName("permissionsBoundary", DefaultPermissionsBoundary)
 	c.AlarmEmail = r.email("alarmEmail")
 	if c.CallbackWorkflow && c.WorkflowType == "EXPRESS" {

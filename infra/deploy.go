@@ -48,6 +48,13 @@ func Deploy(ctx *pulumi.Context) error {
 		return err
 	}
 
+	var last lastUpdate
+	if cfg.CanaryPercent > 0 {
+		if last, err = readLastUpdate(ctx); err != nil {
+			return err
+		}
+	}
+
 	// Resources: the functions, then the workflows that invoke them.
 	deployed := make(deployedFunctions, len(packages))
 	for _, pkg := range packages {
@@ -62,13 +69,14 @@ func Deploy(ctx *pulumi.Context) error {
 		Type:          cfg.WorkflowType,
 		Substitutions: deployed.substitutions(mainFlow, account),
 		Grants:        []Grant{deployed.invokeGrant(mainFlow)},
+		StableVersion: last.stableVersion(stableVersionOutput(MainWorkflow)),
 		Account:       account,
 		Config:        cfg,
 	}); err != nil {
 		return err
 	}
 	if callbackFlow != nil {
-		if outputs.callback, outputs.queues, err = newCallbackWorkflow(ctx, callbackFlow, deployed, account, cfg); err != nil {
+		if outputs.callback, outputs.queues, err = newCallbackWorkflow(ctx, callbackFlow, deployed, last.stableVersion(stableVersionOutput(CallbackWorkflow)), account, cfg); err != nil {
 			return err
 		}
 	}

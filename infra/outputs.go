@@ -25,6 +25,7 @@ func (o stackOutputs) export(ctx *pulumi.Context) {
 	ctx.Export("stateMachineRoleArn", o.main.Role.Arn)
 	ctx.Export("stateMachineLogGroupName", o.main.LogGroup.Name)
 	ctx.Export("alarmTopicArn", o.alarms.Topic.Arn)
+	exportVersions(ctx, MainWorkflow, o.main)
 	for _, fn := range o.deployed {
 		stem := lowerFirst(fn.Spec.PascalName())
 		ctx.Export(stem+"FunctionArn", fn.Function.Arn)
@@ -37,10 +38,32 @@ func (o stackOutputs) export(ctx *pulumi.Context) {
 		ctx.Export("callbackStateMachineArn", o.callback.StateMachine.Arn)
 		ctx.Export("callbackStateMachineName", o.callback.StateMachine.Name)
 		ctx.Export("callbackStateMachineLogGroupName", o.callback.LogGroup.Name)
+		exportVersions(ctx, CallbackWorkflow, o.callback)
 		ctx.Export("callbackQueueUrl", o.queues.Queue.Url)
 		ctx.Export("callbackQueueArn", o.queues.Queue.Arn)
 		ctx.Export("deadLetterQueueUrl", o.queues.DeadLetterQueue.Url)
 	}
+}
+
+// exportVersions publishes a workflow's alias and versions: the alias to
+// start executions on, the version this update published and the stable
+// version, which the next update reads back (see lastUpdate).
+func exportVersions(ctx *pulumi.Context, workflow string, w *Workflow) {
+	ctx.Export(workflowOutput(workflow, "AliasArn"), w.Alias.Arn)
+	ctx.Export(workflowOutput(workflow, "VersionArn"), w.StateMachine.StateMachineVersionArn)
+	ctx.Export(stableVersionOutput(workflow), w.StableVersionArn)
+}
+
+// stableVersionOutput is the output that records a workflow's stable version.
+func stableVersionOutput(workflow string) string { return workflowOutput(workflow, "StableVersionArn") }
+
+// workflowOutput names a workflow's output: "stateMachine<suffix>" for the
+// main workflow, "<workflow>StateMachine<suffix>" for another.
+func workflowOutput(workflow, suffix string) string {
+	if workflow == MainWorkflow {
+		return "stateMachine" + suffix
+	}
+	return workflow + "StateMachine" + suffix
 }
 
 func lowerFirst(s string) string {

@@ -12,14 +12,19 @@ import (
 	"stepfunctions-go/statemachine"
 )
 
-// Workflow is a state machine from statemachine/, with its log group and a
-// role that only this state machine can assume.
+// Workflow is a state machine from statemachine/, with its log group, a
+// role that only this state machine can assume, and the live alias clients
+// start executions on.
 type Workflow struct {
 	pulumi.ResourceState
 
 	StateMachine *sfn.StateMachine
 	Role         *iam.Role
 	LogGroup     *cloudwatch.LogGroup
+	Alias        *sfn.Alias
+	// StableVersionArn is the version the alias sends what a canary does
+	// not take; the newest version when no canary runs.
+	StableVersionArn pulumi.StringOutput
 }
 
 // WorkflowArgs describe one state machine.
@@ -30,9 +35,12 @@ type WorkflowArgs struct {
 	// Substitutions fill the definition's ${...} placeholders.
 	Substitutions map[string]pulumi.StringOutput
 	// Grants are everything the workflow's tasks do, and nothing else.
-	Grants  []Grant
-	Account Account
-	Config  Config
+	Grants []Grant
+	// StableVersion is the stable version the stack's last update recorded
+	// ("" for none): a canary shares new executions with it.
+	StableVersion pulumi.StringOutput
+	Account       Account
+	Config        Config
 }
 
 // logDeliveryActions are what vended log delivery to CloudWatch Logs needs.
@@ -84,13 +92,19 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 		// against the confused deputy sets aws:SourceArn and
 		// aws:SourceAccount, its example with ArnLike
 		// (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html,
-		// "Prevent cross-service confused deputy issue"). A version or an
-		// alias is addressed as "<ARN>:<version or alias>"
-		// (https://docs.aws.amazon.com/step-functions/latest/dg/execution-alias-version-associate.html);
-		// AWS does not say whether an execution started on one passes that
-		// qualified ARN as aws:SourceArn, so the role trusts "<ARN>:*" too
-		// (unverified without AWS). A machine whose name only starts with
-		// this one's still does not match.
+		// "Prevent cross-service confused deputy issue").
+		//
+		// "<ARN>:*" is there because clients start executions on the live
+		// alias, which runs a published version, and both are named after
+		// the state machine: a version is "<ARN>:<version number>"
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html)
+		// and an alias "<ARN>:<alias name>"
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-alias.html).
+		// AWS does not document which of the two ARNs Step Functions passes
+		// as aws:SourceArn for such an execution, so the role trusts the
+		// unqualified ARN and every qualified one (unverified without AWS).
+		// A state machine name cannot contain ":", so a machine whose name
+		// only starts with this one's still does not match.
 		Conditions: map[string]map[string][]string{
 			"ArnLike":      {"aws:SourceArn": {machineArn, machineArn + ":*"}},
 			"StringEquals": {"aws:SourceAccount": {args.Account.ID}},
@@ -108,8 +122,15 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 		logging.LogDestination = pulumi.Sprintf("%s:*", logGroup.Arn)
 	}
 	machine, err := sfn.NewStateMachine(ctx, resourceName, &sfn.StateMachineArgs{
-		Name:                 pulumi.String(args.Name),
-		Type:                 pulumi.String(args.Type),
+		Name: pulumi.String(args.Name),
+		Type: pulumi.String(args.Type),
+		// Every update that changes the definition (a new function version
+		// changes it too) or the configuration publishes a version: the
+		// provider passes publish to UpdateStateMachine and marks
+		// stateMachineVersionArn unknown in the plan
+		// (terraform-provider-aws internal/service/sfn/state_machine.go,
+		// stateMachineUpdateComputedAttributesOnPublish).
+		Publish:              pulumi.Bool(true),
 		RoleArn:              role.Arn,
 		Definition:           renderOutput(args.Template, args.Substitutions),
 		LoggingConfiguration: logging,
@@ -119,9 +140,15 @@ func NewWorkflow(ctx *pulumi.Context, resourceName string, args WorkflowArgs, op
 	if err != nil {
 		return nil, err
 	}
+	alias, stable, err := newLiveAlias(ctx, resourceName, machineArn, machine, args.StableVersion, cfg.CanaryPercent, parent)
+	if err != nil {
+		return nil, err
+	}
 	component.StateMachine, component.Role, component.LogGroup = machine, role, logGroup
+	component.Alias, component.StableVersionArn = alias, stable
 	return component, ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"stateMachineArn": machine.Arn,
+		"aliasArn":        alias.Arn,
 		"roleArn":         role.Arn,
 		"logGroupName":    logGroup.Name,
 	})

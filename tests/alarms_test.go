@@ -37,7 +37,7 @@ func alarmTarget(namespace string, dimensions map[string]string) string {
 func expectedAlarms(model stackModel) map[string][]string {
 	want := map[string][]string{}
 	for _, workflow := range model.workflows {
-		want[alarmTarget("AWS/States", map[string]string{"StateMachineArn": "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + stateMachineName(workflow.Name)})] = workflowAlarmMetrics
+		want[alarmTarget("AWS/States", map[string]string{"StateMachineArn": "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + stateMachineName(workflow.Name), "Alias": "live"})] = workflowAlarmMetrics
 	}
 	for _, fn := range model.functions {
 		want[alarmTarget("AWS/Lambda", map[string]string{"FunctionName": prefix + "-" + fn.Name})] = functionAlarmMetrics
@@ -87,7 +87,7 @@ func TestAlarmsWatchEverythingTheStackDeploys(t *testing.T) {
 			}
 			for _, workflow := range model.workflows {
 				t.Run(workflow.Name, func(t *testing.T) {
-					target := alarmTarget("AWS/States", map[string]string{"StateMachineArn": "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + stateMachineName(workflow.Name)})
+					target := alarmTarget("AWS/States", map[string]string{"StateMachineArn": "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + stateMachineName(workflow.Name), "Alias": "live"})
 					assert.Equal(t, workflowAlarmMetrics, got[target])
 				})
 			}

@@ -45,10 +45,37 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	}
 	for _, machine := range d.ofType(stateMachineType) {
 		arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machine.str("name")
-		for _, action := range []string{"states:CreateStateMachine", "states:UpdateStateMachine", "states:ListStateMachineVersions", "states:DeleteStateMachine"} {
+		actions := []string{"states:CreateStateMachine", "states:UpdateStateMachine", "states:ListStateMachineVersions", "states:DeleteStateMachine"}
+		if machine.Inputs["publish"].BoolValue() {
+			// "If you use the publish parameter of the CreateStateMachine
+			// and UpdateStateMachine API actions [...] you also need the
+			// ALLOW permission on the PublishStateMachineVersion API action"
+			// (Step Functions developer guide, auth-version-alias).
+			actions = append(actions, "states:PublishStateMachineVersion")
+		}
+		for _, action := range actions {
 			add(true, machine.Name+": "+action, request(action, arn, nil))
 		}
+		// The stack never deletes a version (a stable one must stay
+		// published while it carries traffic) and never lists aliases.
+		for _, action := range []string{"states:DeleteStateMachineVersion", "states:ListStateMachineAliases"} {
+			add(false, machine.Name+": "+action, request(action, arn, nil))
+		}
 		services[roleName(machine.str("name"))] = "states.amazonaws.com"
+	}
+	// What the provider calls for an alias (terraform-provider-aws
+	// internal/service/sfn/alias.go): Step Functions authorizes alias
+	// actions on the unqualified state machine ARN.
+	aliasActions := []string{"states:CreateStateMachineAlias", "states:DescribeStateMachineAlias", "states:UpdateStateMachineAlias", "states:DeleteStateMachineAlias"}
+	for _, alias := range d.ofType(aliasType) {
+		arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + d.one(t, stateMachineType, alias.Name).str("name")
+		qualifier := map[string]string{"states:StateMachineQualifier": alias.str("name")}
+		for _, action := range aliasActions {
+			add(true, alias.Name+" alias: "+action, request(action, arn, qualifier))
+		}
+	}
+	for _, action := range append(aliasActions, "states:PublishStateMachineVersion") {
+		add(false, "another project's state machine: "+action, request(action, "arn:aws:states:"+region+":"+accountID+":stateMachine:payroll", nil))
 	}
 	for _, role := range d.ofType(roleType) {
 		arn := "arn:aws:iam::" + accountID + ":role/" + role.str("name")
@@ -132,17 +159,18 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	add(false, "another project's topic", request("sns:Subscribe", "arn:aws:sns:"+region+":"+accountID+":payroll", map[string]string{"sns:Protocol": "email"}))
 	add(false, "publishes to the alarm topic", request("sns:Publish", alarmTopicArn, nil))
 
-	// The README's walkthrough: start-execution on every machine, and
-	// start-sync-execution on an EXPRESS one.
+	// The README's walkthrough: start-execution on every machine's alias
+	// (authorized on the machine's ARN, with the alias as qualifier), and
+	// start-sync-execution on an EXPRESS machine, unqualified.
 	express := mustDeploy(t, map[string]string{"workflowType": "EXPRESS", "callbackWorkflow": "false"})
 	for _, d := range []deployment{d, express} {
 		for _, machine := range d.ofType(stateMachineType) {
 			arn := "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machine.str("name")
-			action := "states:StartExecution"
+			action, qualifier := "states:StartExecution", map[string]string{"states:StateMachineQualifier": d.one(t, aliasType, machine.Name).str("name")}
 			if machine.str("type") == "EXPRESS" {
-				action = "states:StartSyncExecution"
+				action, qualifier = "states:StartSyncExecution", nil
 			}
-			add(true, machine.str("name")+": "+action, request(action, arn, nil))
+			add(true, machine.str("name")+": "+action, request(action, arn, qualifier))
 		}
 	}
 	add(true, "validates definitions", request("states:ValidateStateMachineDefinition", "*", nil))

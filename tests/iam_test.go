@@ -109,6 +109,9 @@ type stackView struct {
 
 type machineView struct {
 	name, arn, role string
+	// qualified are the ARNs executions start on: its alias and the
+	// versions the alias routes to.
+	qualified []string
 	// invokes and sendsTo are what the definition names: function ARNs
 	// and queue ARNs.
 	invokes, sendsTo []string
@@ -162,6 +165,11 @@ func view(t *testing.T, d deployment) stackView {
 			role: m.str("roleArn"),
 		}
 		machine.invokes, machine.sendsTo = tasksOf(t, name, m.str("definition"))
+		alias := d.one(t, aliasType, m.Name)
+		machine.qualified = append(machine.qualified, machine.arn+":"+alias.str("name"))
+		for version := range routing(t, alias) {
+			machine.qualified = append(machine.qualified, version)
+		}
 		v.machines = append(v.machines, machine)
 	}
 	for _, f := range d.ofType(functionType) {
@@ -280,8 +288,10 @@ func stackIAMCases(t *testing.T, d deployment) []iamCase {
 	}
 
 	for _, m := range v.machines {
-		for _, qualifier := range []string{"", ":1", ":prod"} {
-			add(true, m.name+": Step Functions assumes its role for the machine"+qualifier, assume("states.amazonaws.com", m.role, m.arn+qualifier, accountID))
+		// Whichever ARN Step Functions names as the source of an execution
+		// on the alias (see NewWorkflow): the machine, the alias, a version.
+		for _, source := range append([]string{m.arn}, m.qualified...) {
+			add(true, m.name+": Step Functions assumes its role for "+source, assume("states.amazonaws.com", m.role, source, accountID))
 		}
 		for _, other := range v.machines {
 			if other.arn != m.arn {

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,6 +50,52 @@ type mocks struct {
 	// function, as if the provider had uploaded other bytes; otherwise
 	// Lambda reports the hash of what the program built (sourceCodeHash).
 	uploaded string
+	// functionVersion is the version Lambda publishes for every function;
+	// "7" when empty. Changing it between runs changes every definition.
+	functionVersion string
+	// versions publishes state machine versions as Step Functions does; a
+	// fresh ledger when nil. Runs that share one are consecutive updates.
+	versions *versionLedger
+	// lastUpdate is what a StackReference to the stack itself returns:
+	// the exports of the previous update, nil for none.
+	lastUpdate map[string]any
+}
+
+// versionLedger numbers state machine versions: an update that publishes a
+// definition other than the machine's last one gets the next number, an
+// unchanged one keeps its version (the provider calls UpdateStateMachine
+// only when something changed, and reads the newest version back).
+type versionLedger struct {
+	mu        sync.Mutex
+	byMachine map[string]publishedVersion
+}
+
+type publishedVersion struct {
+	definition string
+	number     int
+}
+
+func (l *versionLedger) publish(machine, definition string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byMachine == nil {
+		l.byMachine = map[string]publishedVersion{}
+	}
+	last := l.byMachine[machine]
+	if last.number == 0 || last.definition != definition {
+		last = publishedVersion{definition: definition, number: last.number + 1}
+		l.byMachine[machine] = last
+	}
+	return last.number
+}
+
+func (m *mocks) ledger() *versionLedger {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.versions == nil {
+		m.versions = &versionLedger{}
+	}
+	return m.versions
 }
 
 func (m *mocks) arnPrefix() string {
@@ -68,6 +115,11 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	set := func(key, value string) { outputs[resource.PropertyKey(key)] = resource.NewStringProperty(value) }
 	switch args.TypeToken {
 	case "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues", "stepfunctions:index:Alarms":
+	case stackReferenceType:
+		return args.Name + "-id", resource.PropertyMap{
+			"name":    resource.NewStringProperty(registered{Inputs: args.Inputs}.str("name")),
+			"outputs": resource.NewObjectProperty(resource.NewPropertyMapFromMap(m.lastUpdate)),
+		}, nil
 	case "aws:iam/role:Role":
 		set("arn", m.arnPrefix()+"iam::"+accountID+":role/"+name)
 	case "aws:iam/rolePolicy:RolePolicy":
@@ -76,8 +128,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:lambda/function:Function":
 		arn := fmt.Sprintf("%slambda:%s:%s:function:%s", m.arnPrefix(), region, accountID, name)
 		set("arn", arn)
-		set("qualifiedArn", arn+":7")
-		set("version", "7")
+		version := cmp.Or(m.functionVersion, "7")
+		set("qualifiedArn", arn+":"+version)
+		set("version", version)
 		codeSha256 := registered{Inputs: args.Inputs}.str("sourceCodeHash")
 		if m.uploaded != "" {
 			codeSha256 = m.uploaded
@@ -98,7 +151,19 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		set("arn", fmt.Sprintf("%scloudwatch:%s:%s:alarm:%s", m.arnPrefix(), region, accountID, name))
 	case "aws:sfn/stateMachine:StateMachine":
-		set("arn", fmt.Sprintf("%sstates:%s:%s:stateMachine:%s", m.arnPrefix(), region, accountID, name))
+		arn := fmt.Sprintf("%sstates:%s:%s:stateMachine:%s", m.arnPrefix(), region, accountID, name)
+		set("arn", arn)
+		if args.Inputs["publish"].IsBool() && args.Inputs["publish"].BoolValue() {
+			set("stateMachineVersionArn", fmt.Sprintf("%s:%d", arn, m.ledger().publish(arn, registered{Inputs: args.Inputs}.str("definition"))))
+		}
+	case aliasType:
+		// An alias is named after the state machine its versions belong to.
+		routes := args.Inputs["routingConfigurations"].ArrayValue()
+		if len(routes) == 0 {
+			return "", nil, fmt.Errorf("alias %s routes to no version", args.Name)
+		}
+		version := routes[0].ObjectValue()["stateMachineVersionArn"].StringValue()
+		set("arn", version[:strings.LastIndex(version, ":")]+":"+name)
 	default:
 		return "", nil, fmt.Errorf("the mocks do not know resource type %s: teach them its outputs", args.TypeToken)
 	}

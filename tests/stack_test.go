@@ -25,6 +25,9 @@ const (
 	logGroupType     = "aws:cloudwatch/logGroup:LogGroup"
 	functionType     = "aws:lambda/function:Function"
 	stateMachineType = "aws:sfn/stateMachine:StateMachine"
+	aliasType        = "aws:sfn/alias:Alias"
+	// stackReferenceType is a read, not a resource the stack creates.
+	stackReferenceType = "pulumi:pulumi:StackReference"
 
 	queueType              = "aws:sqs/queue:Queue"
 	redriveAllowPolicyType = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy"
@@ -73,6 +76,7 @@ func TestStackDeclaresEachResourceOnce(t *testing.T) {
 				topicType:                        1,
 				// three per workflow, two per function, one per dead-letter queue
 				metricAlarmType: 3*workflows + 2*functions + queues,
+				aliasType:       workflows, // each machine's live alias
 			}
 			if queues > 0 {
 				want["stepfunctions:index:CallbackQueues"] = queues
@@ -266,7 +270,8 @@ func TestLogGroupsBelongToTheStack(t *testing.T) {
 
 func TestEveryTaggableResourceIsTagged(t *testing.T) {
 	d := deployDefault(t)
-	untaggable := []string{rolePolicyType, redriveAllowPolicyType, topicSubscriptionType, "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues", alarmsComponentType}
+	// sfn.Alias takes no tags in pulumi-aws v6.83.4.
+	untaggable := []string{rolePolicyType, redriveAllowPolicyType, topicSubscriptionType, aliasType, "stepfunctions:index:GoFunction", "stepfunctions:index:Workflow", "stepfunctions:index:CallbackQueues", alarmsComponentType}
 	for _, r := range d.resources {
 		if slices.Contains(untaggable, r.Type) {
 			continue
@@ -280,18 +285,24 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	want := map[string]any{
-		"stateMachineArn":          machineArn,
-		"stateMachineName":         machineName,
-		"stateMachineRoleArn":      "arn:aws:iam::" + accountID + ":role/" + roleName(machineName),
-		"stateMachineLogGroupName": "/aws/vendedlogs/states/" + machineName,
-		"alarmTopicArn":            alarmTopicArn,
+		"stateMachineArn":              machineArn,
+		"stateMachineName":             machineName,
+		"stateMachineRoleArn":          "arn:aws:iam::" + accountID + ":role/" + roleName(machineName),
+		"stateMachineLogGroupName":     "/aws/vendedlogs/states/" + machineName,
+		"stateMachineAliasArn":         machineArn + ":live",
+		"stateMachineVersionArn":       machineArn + ":1",
+		"stateMachineStableVersionArn": machineArn + ":1",
+		"alarmTopicArn":                alarmTopicArn,
 
-		"callbackStateMachineArn":          callbackMachineArn,
-		"callbackStateMachineName":         prefix + "-callback",
-		"callbackStateMachineLogGroupName": "/aws/vendedlogs/states/" + prefix + "-callback",
-		"callbackQueueUrl":                 callbackQueueURL,
-		"callbackQueueArn":                 callbackQueueArn,
-		"deadLetterQueueUrl":               "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + prefix + "-callback-dlq",
+		"callbackStateMachineArn":              callbackMachineArn,
+		"callbackStateMachineName":             prefix + "-callback",
+		"callbackStateMachineLogGroupName":     "/aws/vendedlogs/states/" + prefix + "-callback",
+		"callbackStateMachineAliasArn":         callbackMachineArn + ":live",
+		"callbackStateMachineVersionArn":       callbackMachineArn + ":1",
+		"callbackStateMachineStableVersionArn": callbackMachineArn + ":1",
+		"callbackQueueUrl":                     callbackQueueURL,
+		"callbackQueueArn":                     callbackQueueArn,
+		"deadLetterQueueUrl":                   "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + prefix + "-callback-dlq",
 	}
 	for _, fn := range modelOf(t, true).functions {
 		stem, name := outputStem(fn), prefix+"-"+fn.Name

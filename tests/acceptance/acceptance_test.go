@@ -47,7 +47,7 @@ func requiredOutputs(t *testing.T) []string {
 	require.NoError(t, err)
 	main, err := project.Workflow(infra.MainWorkflow)
 	require.NoError(t, err)
-	names := []string{"stateMachineArn", "stateMachineName", "stateMachineRoleArn", "stateMachineLogGroupName"}
+	names := []string{"stateMachineArn", "stateMachineAliasArn", "stateMachineName", "stateMachineRoleArn", "stateMachineLogGroupName"}
 	for _, fn := range project.Deployed(main) {
 		stem := strings.ToLower(fn.PascalName()[:1]) + fn.PascalName()[1:]
 		names = append(names, stem+"FunctionArn", stem+"FunctionName", stem+"LogGroupName")
@@ -133,20 +133,23 @@ func TestAcceptance(t *testing.T) {
 		require.NotEmpty(t, outputs[name], "stack output %q", name)
 	}
 
+	// Every execution starts on a live alias, as clients do: that also
+	// proves on AWS that the role's trust policy admits an execution of a
+	// published version (see NewWorkflow).
 	t.Run("example execution", func(t *testing.T) {
 		example, err := statemachine.LoadExample(infra.MainWorkflow)
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 		defer cancel()
-		_, err = seedcheck.Run(ctx, cloud.sfn, outputs["stateMachineArn"], example, 2*time.Second)
+		_, err = seedcheck.Run(ctx, cloud.sfn, outputs["stateMachineAliasArn"], example, 2*time.Second)
 		require.NoError(t, err)
 	})
 
 	// The callback workflow on AWS: the queue, the event source mapping,
 	// the worker and its task-token report, none of which a local run proves.
 	t.Run("callback example execution", func(t *testing.T) {
-		arn := outputs[infra.CallbackWorkflow+"StateMachineArn"]
-		require.NotEmpty(t, arn, "the default config deploys the callback workflow; stack output %sStateMachineArn", infra.CallbackWorkflow)
+		arn := outputs[infra.CallbackWorkflow+"StateMachineAliasArn"]
+		require.NotEmpty(t, arn, "the default config deploys the callback workflow; stack output %sStateMachineAliasArn", infra.CallbackWorkflow)
 		example, err := statemachine.LoadExample(infra.CallbackWorkflow)
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
@@ -160,7 +163,7 @@ func TestAcceptance(t *testing.T) {
 	t.Run("bad input fails with the function's error", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 		defer cancel()
-		_, err := seedcheck.RunFailing(ctx, cloud.sfn, outputs["stateMachineArn"], json.RawMessage(badInput), invalidInputErrorName(), 2*time.Second)
+		_, err := seedcheck.RunFailing(ctx, cloud.sfn, outputs["stateMachineAliasArn"], json.RawMessage(badInput), invalidInputErrorName(), 2*time.Second)
 		require.NoError(t, err)
 	})
 

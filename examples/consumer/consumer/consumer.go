@@ -1,7 +1,8 @@
 // Package consumer is a Pulumi program that starts the stepfunctions-go
-// workflow on an EventBridge Scheduler schedule. It finds the workflow through
-// a StackReference, so the two stacks are deployed and destroyed separately
-// and the consumer never hard-codes an ARN.
+// workflow on an EventBridge Scheduler schedule. It finds the workflow's live
+// alias through a StackReference, so the two stacks are deployed and
+// destroyed separately, the consumer never hard-codes an ARN, and each run
+// starts whatever version the producer's alias routes to.
 package consumer
 
 import (
@@ -18,10 +19,10 @@ import (
 	"stepfunctions-go/lambdas/envelope"
 )
 
-// StateMachineArnOutput is the producer stack output this program depends on;
-// renaming it there breaks every consumer, which is why it is part of the
-// producer's output contract.
-const StateMachineArnOutput = "stateMachineArn"
+// StateMachineAliasArnOutput is the producer stack output this program
+// depends on; renaming it there breaks every consumer, which is why it is
+// part of the producer's output contract.
+const StateMachineAliasArnOutput = "stateMachineAliasArn"
 
 // maxNameLength is the limit AWS sets on both IAM role and schedule names.
 const maxNameLength = 64
@@ -63,7 +64,7 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("referencing stack %q: %w", s.producerStack, err)
 	}
-	stateMachineArn := requireStateMachineArn(producer, s.producerStack, configKey(ctx, "producerStack"))
+	aliasArn := requireAliasArn(producer, s.producerStack, configKey(ctx, "producerStack"))
 
 	trust, err := json.Marshal(schedulerTrustPolicy(caller.AccountId))
 	if err != nil {
@@ -80,7 +81,7 @@ func Program(ctx *pulumi.Context) error {
 	}
 	startExecution, err := iam.NewRolePolicy(ctx, "start-execution", &iam.RolePolicyArgs{
 		Role: role.Name,
-		Policy: stateMachineArn.ApplyT(func(arn string) (string, error) {
+		Policy: aliasArn.ApplyT(func(arn string) (string, error) {
 			doc, err := json.Marshal(startExecutionPolicy(arn))
 			return string(doc), err
 		}).(pulumi.StringOutput),
@@ -105,7 +106,7 @@ func Program(ctx *pulumi.Context) error {
 		ScheduleExpression: pulumi.String(s.scheduleExpression),
 		FlexibleTimeWindow: scheduler.ScheduleFlexibleTimeWindowArgs{Mode: pulumi.String("OFF")},
 		Target: scheduler.ScheduleTargetArgs{
-			Arn:     stateMachineArn,
+			Arn:     aliasArn,
 			RoleArn: role.Arn,
 			Input:   pulumi.String(s.payload),
 		},
@@ -185,27 +186,32 @@ func physicalName(prefix, suffix string) (string, error) {
 	return name, nil
 }
 
-// requireStateMachineArn turns the nil a StackReference yields for a missing
+// requireAliasArn turns the nil a StackReference yields for a missing
 // output into an error that says what to fix, instead of an empty target ARN
 // that AWS would reject with a message about neither stack.
-func requireStateMachineArn(ref *pulumi.StackReference, stack, stackConfigKey string) pulumi.StringOutput {
-	return ref.GetOutput(pulumi.String(StateMachineArnOutput)).ApplyT(func(v any) (string, error) {
+func requireAliasArn(ref *pulumi.StackReference, stack, stackConfigKey string) pulumi.StringOutput {
+	return ref.GetOutput(pulumi.String(StateMachineAliasArnOutput)).ApplyT(func(v any) (string, error) {
 		if v == nil {
-			return "", fmt.Errorf("stack %q has no output %q: deploy it first, or check the stack name in config key %s",
-				stack, StateMachineArnOutput, stackConfigKey)
+			return "", fmt.Errorf("stack %q has no output %q: deploy it first (a stack deployed before it had aliases needs one more `pulumi up`), or check the stack name in config key %s",
+				stack, StateMachineAliasArnOutput, stackConfigKey)
 		}
 		arn, ok := v.(string)
-		if !ok || !isStateMachineArn(arn) {
-			return "", fmt.Errorf("stack %q output %q is %#v, want a state machine ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>)",
-				stack, StateMachineArnOutput, v)
+		if _, _, valid := splitAliasArn(arn); !ok || !valid {
+			return "", fmt.Errorf("stack %q output %q is %#v, want a state machine alias ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>:<alias>)",
+				stack, StateMachineAliasArnOutput, v)
 		}
 		return arn, nil
 	}).(pulumi.StringOutput)
 }
 
-func isStateMachineArn(s string) bool {
+// splitAliasArn splits a state machine alias ARN into the state machine's
+// unqualified ARN and the alias name.
+func splitAliasArn(s string) (machineArn, alias string, ok bool) {
 	parts := strings.Split(s, ":")
-	return len(parts) == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "stateMachine" && parts[6] != ""
+	if len(parts) != 8 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "stateMachine" || parts[6] == "" || parts[7] == "" {
+		return "", "", false
+	}
+	return strings.Join(parts[:7], ":"), parts[7], true
 }
 
 type policyDocument struct {
@@ -232,10 +238,22 @@ func schedulerTrustPolicy(accountID string) policyDocument {
 	}}}
 }
 
-func startExecutionPolicy(stateMachineArn string) policyDocument {
+// startExecutionPolicy allows starting executions through the alias only.
+// Step Functions authorizes a call on an alias against the state machine's
+// unqualified ARN, and names the alias in the condition key
+// states:StateMachineQualifier
+// (https://docs.aws.amazon.com/step-functions/latest/dg/auth-version-alias.html),
+// so the role can start neither the unqualified machine (its latest,
+// unpublished revision) nor a version directly. The key is multivalued
+// (ArrayOfString in the Service Authorization Reference), hence
+// ForAnyValue, as in AWS's example; a request without a qualifier has no
+// value and matches nothing. The alias ARN was checked by requireAliasArn.
+func startExecutionPolicy(aliasArn string) policyDocument {
+	machineArn, alias, _ := splitAliasArn(aliasArn)
 	return policyDocument{Version: "2012-10-17", Statement: []statement{{
-		Effect:   "Allow",
-		Action:   "states:StartExecution",
-		Resource: stateMachineArn,
+		Effect:    "Allow",
+		Action:    "states:StartExecution",
+		Resource:  machineArn,
+		Condition: map[string]map[string]string{"ForAnyValue:StringEquals": {"states:StateMachineQualifier": alias}},
 	}}}
 }

@@ -20,6 +20,7 @@ const (
 	account    = "123456789012"
 	producer   = "organization/stepfunctions-go/dev"
 	machineArn = "arn:aws:states:us-east-1:123456789012:stateMachine:stepfunctions-go-dev-workflow"
+	aliasArn   = machineArn + ":live"
 )
 
 // mocks answers for every resource type and invoke the program uses, and
@@ -136,10 +137,10 @@ func obj(t *testing.T, m resource.PropertyMap, key string) resource.PropertyMap 
 	return v.ObjectValue()
 }
 
-func producerWith(arn string) map[string]any {
+func producerWith(aliasArn string) map[string]any {
 	return map[string]any{
-		StateMachineArnOutput: arn,
-		"stateMachineName":    "stepfunctions-go-dev-workflow",
+		StateMachineAliasArnOutput: aliasArn,
+		"stateMachineArn":          machineArn,
 	}
 }
 
@@ -147,7 +148,8 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 	tests := []struct {
 		name       string
 		cfg        map[string]string
-		arn        string
+		alias      string
+		machine    string
 		wantStack  string
 		wantExpr   string
 		wantInput  string
@@ -155,7 +157,8 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 	}{
 		{
 			name:      "Pulumi.yaml defaults",
-			arn:       machineArn,
+			alias:     aliasArn,
+			machine:   machineArn,
 			wantStack: producer,
 			wantExpr:  "rate(1 day)",
 			wantInput: `{"payload":"hi mom"}`,
@@ -167,7 +170,8 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 				"scheduleExpression": "cron(0 8 ? * MON-FRI *)",
 				"payload":            `{"payload": "good morning"}`,
 			},
-			arn:       "arn:aws-us-gov:states:us-gov-west-1:210987654321:stateMachine:prod-workflow",
+			alias:     "arn:aws-us-gov:states:us-gov-west-1:210987654321:stateMachine:prod-workflow:live",
+			machine:   "arn:aws-us-gov:states:us-gov-west-1:210987654321:stateMachine:prod-workflow",
 			wantStack: "acme/stepfunctions-go/prod",
 			wantExpr:  "cron(0 8 ? * MON-FRI *)",
 			wantInput: `{"payload": "good morning"}`,
@@ -175,7 +179,7 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, tt.cfg, producerWith(tt.arn))
+			r := run(t, tt.cfg, producerWith(tt.alias))
 			require.NoError(t, r.err)
 
 			ref := r.registered["pulumi:pulumi:StackReference"]
@@ -185,7 +189,7 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 			schedule := r.registered["aws:scheduler/schedule:Schedule"]
 			require.NotNil(t, schedule, "no schedule registered")
 			target := obj(t, schedule, "target")
-			assert.Equal(t, tt.arn, str(t, target, "arn"), "schedule must target the referenced stateMachineArn")
+			assert.Equal(t, tt.alias, str(t, target, "arn"), "schedule must target the referenced stateMachineAliasArn")
 			assert.Equal(t, "arn:aws:iam::"+account+":role/"+project+"-"+stack+"-scheduler", str(t, target, "roleArn"))
 			assert.Equal(t, tt.wantInput, str(t, target, "input"), "execution input must be the configured payload, unchanged")
 			assert.Equal(t, tt.wantExpr, str(t, schedule, "scheduleExpression"))
@@ -196,8 +200,9 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 			require.NotNil(t, policy, "no role policy registered")
 			assert.Equal(t, project+"-"+stack+"-scheduler", str(t, policy, "role"))
 			assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{
-				"Effect":"Allow","Action":"states:StartExecution","Resource":"`+tt.arn+`"}]}`,
-				str(t, policy, "policy"), "role may do exactly states:StartExecution on exactly the referenced ARN")
+				"Effect":"Allow","Action":"states:StartExecution","Resource":"`+tt.machine+`",
+				"Condition":{"ForAnyValue:StringEquals":{"states:StateMachineQualifier":"live"}}}]}`,
+				str(t, policy, "policy"), "role may do exactly states:StartExecution on exactly the referenced state machine, through its alias")
 
 			role := r.registered["aws:iam/role:Role"]
 			require.NotNil(t, role, "no role registered")
@@ -240,7 +245,7 @@ func TestProgramRejectsBadConfigBeforeRegisteringResources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, tt.cfg, producerWith(machineArn))
+			r := run(t, tt.cfg, producerWith(aliasArn))
 			require.Error(t, r.err)
 			assert.Contains(t, r.err.Error(), tt.wantErr)
 			assert.Empty(t, r.registered, "nothing may be registered when config is invalid")
@@ -248,20 +253,22 @@ func TestProgramRejectsBadConfigBeforeRegisteringResources(t *testing.T) {
 	}
 }
 
-func TestProgramRequiresProducerStateMachineArn(t *testing.T) {
-	missing := `stack "organization/stepfunctions-go/dev" has no output "stateMachineArn": ` +
-		`deploy it first, or check the stack name in config key stepfunctions-go-consumer:producerStack`
+func TestProgramRequiresProducerAliasArn(t *testing.T) {
+	missing := `stack "organization/stepfunctions-go/dev" has no output "stateMachineAliasArn": deploy it first`
 	tests := []struct {
 		name    string
 		outputs map[string]any
 		wantErr string
 	}{
 		{"stack has no outputs (not deployed)", map[string]any{}, missing},
-		{"output renamed", map[string]any{"StateMachineArn": machineArn, "stateMachineName": "wf"}, missing},
-		{"output is not a string", map[string]any{"stateMachineArn": 42.0},
-			`stack "organization/stepfunctions-go/dev" output "stateMachineArn" is 42, want a state machine ARN`},
-		{"output is another resource's ARN", map[string]any{"stateMachineArn": "arn:aws:lambda:us-east-1:123456789012:function:hello"},
-			`output "stateMachineArn" is "arn:aws:lambda:us-east-1:123456789012:function:hello", want a state machine ARN`},
+		{"a producer from before aliases", map[string]any{"stateMachineArn": machineArn}, "check the stack name in config key stepfunctions-go-consumer:producerStack"},
+		{"output renamed", map[string]any{"StateMachineAliasArn": aliasArn}, missing},
+		{"output is not a string", map[string]any{"stateMachineAliasArn": 42.0},
+			`stack "organization/stepfunctions-go/dev" output "stateMachineAliasArn" is 42, want a state machine alias ARN`},
+		{"output is the unqualified state machine", map[string]any{"stateMachineAliasArn": machineArn},
+			`output "stateMachineAliasArn" is "` + machineArn + `", want a state machine alias ARN`},
+		{"output is another resource's ARN", map[string]any{"stateMachineAliasArn": "arn:aws:lambda:us-east-1:123456789012:function:hello:live"},
+			`output "stateMachineAliasArn" is "arn:aws:lambda:us-east-1:123456789012:function:hello:live", want a state machine alias ARN`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
