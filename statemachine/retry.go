@@ -38,6 +38,19 @@ var LambdaRetry = Retrier{
 	JitterStrategy:  "FULL",
 }
 
+// UnmarshalJSON reads a retrier with ASL's defaults for the fields it
+// leaves out, so that a retrier means the same here as in Step Functions:
+// three attempts, one second apart at first, doubling.
+func (r *Retrier) UnmarshalJSON(data []byte) error {
+	type fields Retrier // without this method
+	decoded := fields{IntervalSeconds: defaultIntervalSeconds, MaxAttempts: defaultMaxAttempts, BackoffRate: defaultBackoffRate}
+	if err := json.Unmarshal(data, &decoded); err != nil {
+		return err
+	}
+	*r = Retrier(decoded)
+	return nil
+}
+
 // String is the retrier as ASL JSON, ready to paste into a Retry.
 func (r Retrier) String() string {
 	text, _ := json.Marshal(r) // strings and numbers always marshal

@@ -40,6 +40,12 @@ type Template struct {
 	// Path is the states a successful execution passes through, from
 	// StartAt along Next.
 	Path []State
+	// TimeoutSeconds is the machine's: no execution runs longer.
+	TimeoutSeconds int
+	// Tasks are every Task state, however deeply nested, sorted by name.
+	Tasks []Task
+	// graph is the top-level states, for the worst case of a path (timing.go).
+	graph states
 }
 
 // State is one state on a workflow's path.
@@ -80,12 +86,18 @@ type states struct {
 }
 
 type state struct {
-	Type           string
-	Resource       string
-	Next           string
-	TimeoutSeconds int
-	Parameters     struct{ FunctionName string }
-	Retry          []Retrier
+	Type             string
+	Resource         string
+	Next             string
+	TimeoutSeconds   int
+	HeartbeatSeconds int
+	Parameters       struct{ FunctionName, QueueUrl string }
+	Retry            []Retrier
+	// Catch, Choices and Default lead to other states; Seconds is a
+	// Wait's (timing.go).
+	Catch, Choices []struct{ Next string }
+	Default        string
+	Seconds        *int
 	// Branches are a Parallel's; ItemProcessor (or Iterator, its older
 	// name) is a Map's.
 	Branches                []states
@@ -103,10 +115,11 @@ func parse(name string, source []byte) (*Template, error) {
 	if definition.TimeoutSeconds <= 0 {
 		return nil, fmt.Errorf("statemachine/%s%s: set a top-level TimeoutSeconds so no execution runs for a year", name, extension)
 	}
-	template := &Template{Name: name, source: string(source)}
+	template := &Template{Name: name, source: string(source), TimeoutSeconds: definition.TimeoutSeconds, graph: definition.states}
 	if err := template.checkTasks(definition.states); err != nil {
 		return nil, err
 	}
+	slices.SortFunc(template.Tasks, func(a, b Task) int { return strings.Compare(a.Name, b.Name) })
 	for name := definition.StartAt; name != "" && len(template.Path) < len(definition.States); name = definition.States[name].Next {
 		state := definition.States[name]
 		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: state.Parameters.FunctionName})
@@ -149,6 +162,12 @@ func (t *Template) checkTasks(list states) error {
 		if err := checkRetry(t.Name, stateName, state.Resource, state.Retry); err != nil {
 			return err
 		}
+		task := Task{Name: stateName, Resource: state.Resource, QueueURL: state.Parameters.QueueUrl,
+			TimeoutSeconds: state.TimeoutSeconds, HeartbeatSeconds: state.HeartbeatSeconds}
+		if err := t.checkTaskTimeouts(task); err != nil {
+			return err
+		}
+		t.Tasks = append(t.Tasks, task)
 		if t.ShortestTaskTimeout == 0 || state.TimeoutSeconds < t.ShortestTaskTimeout {
 			t.ShortestTaskTimeout = state.TimeoutSeconds
 		}
