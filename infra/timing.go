@@ -67,6 +67,6 @@ func quietEnough(workflow string, task statemachine.Task, queue string, c consum
 	if task.QuietSeconds() > c.redeliverySeconds() {
 		return nil
 	}
-	return fmt.Errorf("%s: Task %q of workflow %q waits %d s without a heartbeat, not longer than a failed delivery of the %s queue takes to come back: the visibility timeout of %d s + the batching window of %d s + the worker's timeout of %d s = %d s; raise its HeartbeatSeconds to at least %d, or lower lambdaTimeoutSeconds",
+	return fmt.Errorf("%s: Task %q of workflow %q waits %d s without a heartbeat, not longer than a failed delivery of the %s queue takes to come back: the visibility timeout of %d s + the batching window of %d s + the worker's timeout of %d s = %d s; give it a HeartbeatSeconds (or, without one, a TimeoutSeconds) of at least %d, or lower lambdaTimeoutSeconds",
 		setting, task.Name, workflow, task.QuietSeconds(), queue, c.VisibilityTimeoutSeconds, c.BatchingWindowSeconds, c.FunctionTimeoutSeconds, c.redeliverySeconds(), c.redeliverySeconds()+1)
 }
