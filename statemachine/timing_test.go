@@ -75,7 +75,7 @@ func TestEveryShippedTaskIsHeldToTheMachine(t *testing.T) {
 		for stateName := range decodeTasks(t, source) {
 			tasks++
 			spoilers := map[string]func(definition, task map[string]any){
-				"TimeoutSeconds at the machine's": func(definition, task map[string]any) { task["TimeoutSeconds"] = definition["TimeoutSeconds"] },
+				"TimeoutSeconds at the machine's":        func(definition, task map[string]any) { task["TimeoutSeconds"] = definition["TimeoutSeconds"] },
 				"HeartbeatSeconds at its TimeoutSeconds": func(_, task map[string]any) { task["HeartbeatSeconds"] = task["TimeoutSeconds"] },
 			}
 			for spoilerName, spoil := range spoilers {
@@ -133,11 +133,11 @@ func TestWorstCaseAddsUpEveryPath(t *testing.T) {
 		})}, 0, 4*10 + 3 + 5 + 5, ""},
 		{"a path along Next adds up", "A", map[string]any{"A": task(10, "End", false, "Next", "B"), "B": task(20)}, 0, 30, ""},
 		{"a Catch leading to a longer path counts it", "A", map[string]any{
-			"A": task(10, "End", false, "Next", "Short", "Catch", []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "Next": "Long"}}),
+			"A":     task(10, "End", false, "Next", "Short", "Catch", []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "Next": "Long"}}),
 			"Short": task(5), "Long": task(50),
 		}, 0, 60, ""},
 		{"a Choice takes its longest way", "C", map[string]any{
-			"C": map[string]any{"Type": "Choice", "Choices": []any{map[string]any{"Variable": "$.x", "IsPresent": true, "Next": "Long"}}, "Default": "Short"},
+			"C":     map[string]any{"Type": "Choice", "Choices": []any{map[string]any{"Variable": "$.x", "IsPresent": true, "Next": "Long"}}, "Default": "Short"},
 			"Short": task(5), "Long": task(50),
 		}, 0, 50, ""},
 		{"a Wait counts its Seconds", "W", map[string]any{"W": map[string]any{"Type": "Wait", "Seconds": 7, "Next": "A"}, "A": task(10)}, 0, 17, ""},
