@@ -174,7 +174,7 @@ func worstState(name string, s state, functionTimeout int) (span, error) {
 		}
 	case "Wait":
 		if s.Seconds == nil {
-			return span{}, fmt.Errorf("Wait %q has no Seconds: a wait on SecondsPath or a timestamp has no worst case known at load", name)
+			return span{}, fmt.Errorf("state %q waits without Seconds: a Wait on SecondsPath or a timestamp has no worst case known at load", name)
 		}
 		return span{seconds: float64(*s.Seconds), steps: []string{fmt.Sprintf("%s: %d s", name, *s.Seconds)}}, nil
 	case "Parallel", "Map":

@@ -149,7 +149,7 @@ func TestWorstCaseAddsUpEveryPath(t *testing.T) {
 			"Retry":         retrier(map[string]any{"ErrorEquals": []string{"X"}, "MaxAttempts": 1, "IntervalSeconds": 2}),
 		}}, 0, 2*10 + 2, ""},
 		{"a loop cannot be bounded", "A", map[string]any{"A": task(10, "End", false, "Next", "B"), "B": task(10, "End", false, "Next", "A")}, 0, 0, `state "A" is on a loop`},
-		{"a Wait on a path cannot be bounded", "W", map[string]any{"W": map[string]any{"Type": "Wait", "SecondsPath": "$.s", "End": true}}, 0, 0, `Wait "W" has no Seconds`},
+		{"a Wait on a path cannot be bounded", "W", map[string]any{"W": map[string]any{"Type": "Wait", "SecondsPath": "$.s", "End": true}}, 0, 0, `state "W" waits without Seconds`},
 		{"a transition to nowhere", "A", map[string]any{"A": task(10, "End", false, "Next", "Nowhere")}, 0, 0, `no state "Nowhere"`},
 	}
 	for _, tt := range tests {
