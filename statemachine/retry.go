@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Retrier is one entry of a Task's Retry, with the fields this project sets.
@@ -76,10 +75,11 @@ func (r Retrier) equal(other Retrier) bool {
 //     redelivers a message the worker could not handle, and the Task's
 //     HeartbeatSeconds and TimeoutSeconds end the wait for a lost one.
 func checkRetry(name, state, resource string, retry []Retrier) error {
+	task := Task{Resource: resource}
 	switch {
-	case strings.HasSuffix(resource, ":states:::lambda:invoke") && !slices.ContainsFunc(retry, LambdaRetry.equal):
+	case task.InvokesLambda() && !slices.ContainsFunc(retry, LambdaRetry.equal):
 		return fmt.Errorf("statemachine/%s%s: Task %q invokes Lambda without the stack's retry policy: add %s to its Retry", name, extension, state, LambdaRetry)
-	case strings.HasSuffix(resource, ".waitForTaskToken") && len(retry) > 0:
+	case task.WaitsForToken() && len(retry) > 0:
 		return fmt.Errorf("statemachine/%s%s: Task %q waits for a task token and must not retry: a retry sends another message with a new token while the first may still reach the worker; remove its Retry", name, extension, state)
 	}
 	return nil
