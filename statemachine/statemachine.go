@@ -91,7 +91,7 @@ type state struct {
 	Next             string
 	TimeoutSeconds   int
 	HeartbeatSeconds int
-	Parameters       struct{ FunctionName, QueueUrl string }
+	Parameters       struct{ FunctionName, QueueURL string }
 	Retry            []Retrier
 	// Catch, Choices and Default lead to other states; Seconds is a
 	// Wait's (timing.go).
@@ -162,7 +162,7 @@ func (t *Template) checkTasks(list states) error {
 		if err := checkRetry(t.Name, stateName, state.Resource, state.Retry); err != nil {
 			return err
 		}
-		task := Task{Name: stateName, Resource: state.Resource, QueueURL: state.Parameters.QueueUrl,
+		task := Task{Name: stateName, Resource: state.Resource, QueueURL: state.Parameters.QueueURL,
 			TimeoutSeconds: state.TimeoutSeconds, HeartbeatSeconds: state.HeartbeatSeconds}
 		if err := t.checkTaskTimeouts(task); err != nil {
 			return err
