@@ -23,13 +23,8 @@ type CallbackQueues struct {
 	DeadLetterQueue *sqs.Queue
 }
 
-// Queue settings. AWS recommends a visibility timeout of six times the
-// consuming function's timeout, so a message is not handed out again while a
-// worker (and its retries) may still be on it.
-const (
-	visibilityTimeoutPerFunctionSecond = 6
-	deadLetterRetentionSeconds         = 14 * 24 * 60 * 60 // the SQS maximum: time to look into what failed
-)
+// deadLetterRetentionSeconds is the SQS maximum: time to look into what failed.
+const deadLetterRetentionSeconds = 14 * 24 * 60 * 60
 
 // deadLetterQueueName is the short name of queue's dead-letter queue.
 func deadLetterQueueName(queue string) string { return queue + "-dlq" }
@@ -56,7 +51,7 @@ func NewCallbackQueues(ctx *pulumi.Context, spec lambdas.Queue, cfg Config, opts
 	queue, err := sqs.NewQueue(ctx, name, &sqs.QueueArgs{
 		Name:                     pulumi.String(cfg.Names.Resource(name)),
 		SqsManagedSseEnabled:     pulumi.Bool(true),
-		VisibilityTimeoutSeconds: pulumi.Int(visibilityTimeoutPerFunctionSecond * cfg.LambdaTimeoutSeconds),
+		VisibilityTimeoutSeconds: pulumi.Int(newConsumer(cfg.LambdaTimeoutSeconds).VisibilityTimeoutSeconds),
 		RedrivePolicy: deadLetters.Arn.ApplyT(func(arn string) (string, error) {
 			return jsonString(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": spec.MaxReceiveCount})
 		}).(pulumi.StringOutput),
@@ -83,8 +78,9 @@ func NewCallbackQueues(ctx *pulumi.Context, spec lambdas.Queue, cfg Config, opts
 // ConsumeQueue lets worker take messages from queue and report task results,
 // and connects the two with an event source mapping that reports partial
 // batch failures.
-func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueues) error {
+func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueues, cfg Config) error {
 	name := worker.Spec.Name
+	consumer := newConsumer(cfg.LambdaTimeoutSeconds)
 	policy, err := iam.NewRolePolicy(ctx, name+"-consume", &iam.RolePolicyArgs{
 		Role: worker.Role.ID(),
 		Policy: policyOutput([]Statement{
@@ -102,10 +98,11 @@ func ConsumeQueue(ctx *pulumi.Context, worker *GoFunction, queues *CallbackQueue
 		return err
 	}
 	_, err = lambda.NewEventSourceMapping(ctx, name, &lambda.EventSourceMappingArgs{
-		EventSourceArn:        queues.Queue.Arn,
-		FunctionName:          worker.VerifiedQualifiedArn,
-		BatchSize:             pulumi.Int(10),
-		FunctionResponseTypes: pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
+		EventSourceArn:                 queues.Queue.Arn,
+		FunctionName:                   worker.VerifiedQualifiedArn,
+		BatchSize:                      pulumi.Int(consumer.BatchSize),
+		MaximumBatchingWindowInSeconds: pulumi.Int(consumer.BatchingWindowSeconds),
+		FunctionResponseTypes:          pulumi.StringArray{pulumi.String("ReportBatchItemFailures")},
 		// A new account's concurrency quota can be small: the worker takes
 		// at most this many of it (see lambdas.Queue).
 		ScalingConfig: &lambda.EventSourceMappingScalingConfigArgs{MaximumConcurrency: pulumi.Int(queues.Spec.MaximumConcurrency)},
@@ -129,7 +126,7 @@ func newCallbackWorkflow(ctx *pulumi.Context, workflow *statemachine.Workflow, d
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := ConsumeQueue(ctx, deployed[spec.Consumer], queues); err != nil {
+	if err := ConsumeQueue(ctx, deployed[spec.Consumer], queues, cfg); err != nil {
 		return nil, nil, err
 	}
 	substitutions := deployed.substitutions(workflow, account)

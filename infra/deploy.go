@@ -20,20 +20,9 @@ const (
 // may invoke it.
 func Deploy(ctx *pulumi.Context) error {
 	// Inputs: everything is checked before the first resource is declared.
-	project, err := statemachine.LoadProject()
+	project, cfg, mainFlow, callbackFlow, err := loadInputs(ctx)
 	if err != nil {
 		return err
-	}
-	cfg, err := LoadConfig(ctx, project.ShortestTaskTimeout())
-	if err != nil {
-		return err
-	}
-	mainFlow, callbackFlow, err := enabledWorkflows(project, cfg)
-	if err != nil {
-		return err
-	}
-	if warning := project.UnusedWarning(); warning != "" {
-		_ = ctx.Log.Warn(warning, nil)
 	}
 	account, err := LookupAccount(ctx)
 	if err != nil {
@@ -89,6 +78,32 @@ func Deploy(ctx *pulumi.Context) error {
 	// Outputs.
 	outputs.export(ctx)
 	return nil
+}
+
+// loadInputs reads the workflows and the configuration, and checks them
+// and the values that only matter together (checkTiming), warning of what
+// is left out or only AWS will stop.
+func loadInputs(ctx *pulumi.Context) (project *statemachine.Project, cfg Config, mainFlow, callbackFlow *statemachine.Workflow, err error) {
+	if project, err = statemachine.LoadProject(); err != nil {
+		return nil, Config{}, nil, nil, err
+	}
+	if cfg, err = LoadConfig(ctx, project.ShortestTaskTimeout()); err != nil {
+		return nil, Config{}, nil, nil, err
+	}
+	if mainFlow, callbackFlow, err = enabledWorkflows(project, cfg); err != nil {
+		return nil, Config{}, nil, nil, err
+	}
+	warnings, err := checkTiming(ctx.Project(), cfg, mainFlow, callbackFlow)
+	if err != nil {
+		return nil, Config{}, nil, nil, err
+	}
+	if warning := project.UnusedWarning(); warning != "" {
+		warnings = append(warnings, warning)
+	}
+	for _, warning := range warnings {
+		_ = ctx.Log.Warn(warning, nil)
+	}
+	return project, cfg, mainFlow, callbackFlow, nil
 }
 
 // enabledWorkflows are the main workflow and, when callbackWorkflow is on,

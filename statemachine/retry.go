@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Retrier is one entry of a Task's Retry, with the fields this project sets.
@@ -38,6 +37,19 @@ var LambdaRetry = Retrier{
 	JitterStrategy:  "FULL",
 }
 
+// UnmarshalJSON reads a retrier with ASL's defaults for the fields it
+// leaves out, so that a retrier means the same here as in Step Functions:
+// three attempts, one second apart at first, doubling.
+func (r *Retrier) UnmarshalJSON(data []byte) error {
+	type fields Retrier // without this method
+	decoded := fields{IntervalSeconds: defaultIntervalSeconds, MaxAttempts: defaultMaxAttempts, BackoffRate: defaultBackoffRate}
+	if err := json.Unmarshal(data, &decoded); err != nil {
+		return err
+	}
+	*r = Retrier(decoded)
+	return nil
+}
+
 // String is the retrier as ASL JSON, ready to paste into a Retry.
 func (r Retrier) String() string {
 	text, _ := json.Marshal(r) // strings and numbers always marshal
@@ -63,10 +75,11 @@ func (r Retrier) equal(other Retrier) bool {
 //     redelivers a message the worker could not handle, and the Task's
 //     HeartbeatSeconds and TimeoutSeconds end the wait for a lost one.
 func checkRetry(name, state, resource string, retry []Retrier) error {
+	task := Task{Resource: resource}
 	switch {
-	case strings.HasSuffix(resource, ":states:::lambda:invoke") && !slices.ContainsFunc(retry, LambdaRetry.equal):
+	case task.InvokesLambda() && !slices.ContainsFunc(retry, LambdaRetry.equal):
 		return fmt.Errorf("statemachine/%s%s: Task %q invokes Lambda without the stack's retry policy: add %s to its Retry", name, extension, state, LambdaRetry)
-	case strings.HasSuffix(resource, ".waitForTaskToken") && len(retry) > 0:
+	case task.WaitsForToken() && len(retry) > 0:
 		return fmt.Errorf("statemachine/%s%s: Task %q waits for a task token and must not retry: a retry sends another message with a new token while the first may still reach the worker; remove its Retry", name, extension, state)
 	}
 	return nil

@@ -44,6 +44,12 @@ type Template struct {
 	// Path is the states a successful execution passes through, from
 	// StartAt along Next.
 	Path []State
+	// TimeoutSeconds is the machine's: no execution runs longer.
+	TimeoutSeconds int
+	// Tasks are every Task state, however deeply nested, sorted by name.
+	Tasks []Task
+	// graph is the top-level states, for the worst case of a path (timing.go).
+	graph states
 }
 
 // State is one state on a workflow's path.
@@ -85,16 +91,22 @@ type states struct {
 }
 
 type state struct {
-	Type           string
-	Resource       string
-	Next           string
-	TimeoutSeconds int
+	Type             string
+	Resource         string
+	Next             string
+	TimeoutSeconds   int
+	HeartbeatSeconds int
 	// QueryLanguage is the state's own; "" inherits the definition's.
 	QueryLanguage string
 	// Parameters (JSONPath) or Arguments (JSONata) are what a Task sends
 	// its resource.
 	Parameters, Arguments json.RawMessage
 	Retry                 []Retrier
+	// Catch, Choices and Default lead to other states; Seconds is a
+	// Wait's (timing.go).
+	Catch, Choices []struct{ Next string }
+	Default        string
+	Seconds        *int
 	// Branches are a Parallel's; ItemProcessor (or Iterator, its older
 	// name) is a Map's.
 	Branches                []states
@@ -113,7 +125,7 @@ func parse(name string, source []byte) (*Template, error) {
 	if definition.TimeoutSeconds <= 0 {
 		return nil, fmt.Errorf("statemachine/%s%s: set a top-level TimeoutSeconds so no execution runs for a year", name, extension)
 	}
-	template := &Template{Name: name, source: string(source)}
+	template := &Template{Name: name, source: string(source), TimeoutSeconds: definition.TimeoutSeconds, graph: definition.states}
 	language, err := state{QueryLanguage: definition.QueryLanguage}.queryLanguage(JSONPath)
 	if err != nil {
 		return nil, fmt.Errorf("statemachine/%s%s %w", name, extension, err)
@@ -121,10 +133,11 @@ func parse(name string, source []byte) (*Template, error) {
 	if err := template.checkTasks(definition.states, language); err != nil {
 		return nil, err
 	}
+	slices.SortFunc(template.Tasks, func(a, b Task) int { return strings.Compare(a.Name, b.Name) })
 	for name := definition.StartAt; name != "" && len(template.Path) < len(definition.States); name = definition.States[name].Next {
 		state := definition.States[name]
 		stateLanguage, _ := state.queryLanguage(language)   // checked above
-		functionArn, _ := state.functionName(stateLanguage) // checked above
+		functionArn, _, _ := state.target(stateLanguage) // checked above
 		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: functionArn})
 	}
 	for _, match := range placeholderPattern.FindAllStringSubmatch(template.source, -1) {
@@ -164,7 +177,8 @@ func (t *Template) checkTasks(list states, definitionLanguage string) error {
 		if state.Type != "Task" {
 			continue
 		}
-		if _, err := state.functionName(language); err != nil {
+		_, queueURL, err := state.target(language)
+		if err != nil {
 			return fmt.Errorf("statemachine/%s%s: Task %q %w", t.Name, extension, stateName, err)
 		}
 		if state.TimeoutSeconds <= 0 {
@@ -173,6 +187,12 @@ func (t *Template) checkTasks(list states, definitionLanguage string) error {
 		if err := checkRetry(t.Name, stateName, state.Resource, state.Retry); err != nil {
 			return err
 		}
+		task := Task{Name: stateName, Resource: state.Resource, QueueURL: queueURL,
+			TimeoutSeconds: state.TimeoutSeconds, HeartbeatSeconds: state.HeartbeatSeconds}
+		if err := t.checkTaskTimeouts(task); err != nil {
+			return err
+		}
+		t.Tasks = append(t.Tasks, task)
 		if t.ShortestTaskTimeout == 0 || state.TimeoutSeconds < t.ShortestTaskTimeout {
 			t.ShortestTaskTimeout = state.TimeoutSeconds
 		}

@@ -43,6 +43,8 @@ type registered struct {
 type mocks struct {
 	mu        sync.Mutex
 	resources []registered
+	// invokes are the tokens of every invoke the program made.
+	invokes []string
 	// partition is what getPartition answers and every ARN carries; "aws"
 	// when empty.
 	partition string
@@ -171,6 +173,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 }
 
 func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.invokes = append(m.invokes, args.Token)
+	m.mu.Unlock()
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{
@@ -188,6 +193,7 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 // deployment is what one run of the program declared and exported.
 type deployment struct {
 	resources []registered
+	invokes   []string
 	outputs   map[string]any
 }
 
@@ -217,7 +223,7 @@ func deployWith(t *testing.T, m *mocks, config map[string]string) (deployment, e
 		require.NoError(t, awaitErr, name)
 		outputs[name] = result.Value
 	}
-	return deployment{resources: m.resources, outputs: outputs}, err
+	return deployment{resources: m.resources, invokes: m.invokes, outputs: outputs}, err
 }
 
 var defaultStack struct {

@@ -137,6 +137,10 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
+	// The timing rules a deploy checks, for the functions' timeout here.
+	if err := workflow.CheckDuration(int(functionTimeout / time.Second)); err != nil {
+		return nil, &SetupError{msg: err.Error()}
+	}
 	if config.Progress == nil {
 		config.Progress = io.Discard
 	}
