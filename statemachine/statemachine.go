@@ -136,8 +136,8 @@ func parse(name string, source []byte) (*Template, error) {
 	slices.SortFunc(template.Tasks, func(a, b Task) int { return strings.Compare(a.Name, b.Name) })
 	for name := definition.StartAt; name != "" && len(template.Path) < len(definition.States); name = definition.States[name].Next {
 		state := definition.States[name]
-		stateLanguage, _ := state.queryLanguage(language)   // checked above
-		functionArn, _, _ := state.target(stateLanguage) // checked above
+		stateLanguage, _ := state.queryLanguage(language) // checked above
+		functionArn, _, _ := state.target(stateLanguage)  // checked above
 		template.Path = append(template.Path, State{Name: name, Type: state.Type, Resource: state.Resource, FunctionArn: functionArn})
 	}
 	for _, match := range placeholderPattern.FindAllStringSubmatch(template.source, -1) {
