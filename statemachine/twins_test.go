@@ -66,6 +66,8 @@ func TestTwinsDeriveWhatTheirWorkflowsDo(t *testing.T) {
 			assert.Equal(t, pair.original.Placeholders(), pair.jsonata.Placeholders())
 			assert.Equal(t, pair.original.Path, pair.jsonata.Path)
 			assert.Equal(t, pair.original.ShortestTaskTimeout, pair.jsonata.ShortestTaskTimeout)
+			assert.Equal(t, pair.original.TimeoutSeconds, pair.jsonata.TimeoutSeconds, "the machine's TimeoutSeconds")
+			assert.Equal(t, pair.original.Tasks, pair.jsonata.Tasks, "each Task's timing, resource and queue")
 			original, err := wire(pair.original, functions)
 			require.NoError(t, err)
 			jsonata, err := wire(pair.jsonata, functions)
