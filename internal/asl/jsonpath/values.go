@@ -1,0 +1,177 @@
+package jsonpath
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/big"
+	"strings"
+)
+
+// DefinitionError is a path, template or intrinsic call that a state
+// machine definition cannot contain. The engine reports it when the
+// definition loads, before anything runs.
+type DefinitionError struct {
+	msg string
+}
+
+func (e *DefinitionError) Error() string { return e.msg }
+
+// toJSON renders v as compact JSON, as Step Functions shows values in its
+// error causes and as States.JsonToString returns them. Object keys come
+// out sorted: a map[string]any does not keep the order of the input.
+func toJSON(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only values that did not come from JSON fail to encode.
+		return "<not JSON: " + err.Error() + ">"
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// typeName is the JSON type of v, the word AWS's messages use.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number, float64, int, int64:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "unknown"
+}
+
+// asFloat is the value of a JSON number.
+func asFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil || math.IsInf(f, 0)
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// asInteger is the value of a JSON number that is a whole number, whatever
+// way it is written (3, 3.0, 3e0).
+func asInteger(v any) (int64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		r, ok := new(big.Rat).SetString(string(n))
+		if !ok || !r.IsInt() || !r.Num().IsInt64() {
+			return 0, false
+		}
+		return r.Num().Int64(), true
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
+			return 0, false
+		}
+		return int64(n), true
+	}
+	return 0, false
+}
+
+// compareNumbers orders two JSON numbers exactly, however they are written.
+func compareNumbers(a, b any) (int, bool) {
+	ra, ok1 := asRat(a)
+	rb, ok2 := asRat(b)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	return ra.Cmp(rb), true
+}
+
+func asRat(v any) (*big.Rat, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		return new(big.Rat).SetString(string(n))
+	case float64:
+		if math.IsNaN(n) || math.IsInf(n, 0) {
+			return nil, false
+		}
+		return new(big.Rat).SetFloat64(n), true
+	case int:
+		return new(big.Rat).SetInt64(int64(n)), true
+	case int64:
+		return new(big.Rat).SetInt64(n), true
+	}
+	return nil, false
+}
+
+// equalJSON is JSON equality: numbers by value, objects regardless of key
+// order.
+func equalJSON(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !equalJSON(xv, yv) {
+				return false
+			}
+		}
+		return true
+	}
+	c, ok := compareNumbers(a, b)
+	return ok && c == 0
+}
+
+// deepCopy copies the containers of v so that a result can be changed
+// without changing the document it came from.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
