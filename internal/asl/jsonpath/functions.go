@@ -231,9 +231,17 @@ func arrayContains(args []any, _ runEnv) (any, error) {
 }
 
 func arrayRange(args []any, _ runEnv) (any, error) {
-	start, _ := asInteger(args[0])
-	end, _ := asInteger(args[1])
-	step, _ := asInteger(args[2])
+	// Within the int range (Step Functions computes in Java ints), the
+	// arithmetic below cannot overflow.
+	var bounds [3]int64
+	for i := range bounds {
+		n, _ := asInteger(args[i])
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return nil, failure("States.ArrayRange", "argument %d (%d) is outside the range -2147483648 to 2147483647", i+1, n)
+		}
+		bounds[i] = n
+	}
+	start, end, step := bounds[0], bounds[1], bounds[2]
 	out := []any{}
 	if (step > 0 && start > end) || (step < 0 && start < end) {
 		return out, nil

@@ -273,6 +273,8 @@ func (p *parser) bracket() (step, error) {
 	var s step
 	var err error
 	switch c := p.peek(); {
+	case p.pos >= len(p.s):
+		return step{}, p.errorf("the bracket opened at offset %d is not closed", open)
 	case c == '*':
 		p.pos++
 		s = step{sel: selWildcard}

@@ -2,9 +2,10 @@ package jsonpath
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"math"
-	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -38,7 +39,7 @@ func typeName(v any) string {
 		return "null"
 	case bool:
 		return "boolean"
-	case json.Number, float64, int, int64:
+	case json.Number:
 		return "number"
 	case string:
 		return "string"
@@ -50,20 +51,15 @@ func typeName(v any) string {
 	return "unknown"
 }
 
-// asFloat is the value of a JSON number.
+// asFloat is the value of a JSON number; one too large for a float64 is
+// an infinity.
 func asFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil || math.IsInf(f, 0)
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	f, err := strconv.ParseFloat(string(n), 64)
+	return f, err == nil || math.IsInf(f, 0)
 }
 
 // asInteger is the value of a JSON number that is a whole number, whatever
@@ -71,16 +67,16 @@ func asFloat(v any) (float64, bool) {
 func asInteger(v any) (int64, bool) {
 	switch n := v.(type) {
 	case json.Number:
-		r, ok := new(big.Rat).SetString(string(n))
-		if !ok || !r.IsInt() || !r.Num().IsInt64() {
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return i, true
+		}
+		f, err := strconv.ParseFloat(string(n), 64)
+		if err != nil {
 			return 0, false
 		}
-		return r.Num().Int64(), true
-	case int:
-		return int64(n), true
-	case int64:
-		return n, true
+		return asInteger(f)
 	case float64:
+		// Beyond 2^53 a float64 no longer tells one integer from the next.
 		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
 			return 0, false
 		}
@@ -89,31 +85,22 @@ func asInteger(v any) (int64, bool) {
 	return 0, false
 }
 
-// compareNumbers orders two JSON numbers exactly, however they are written.
+// compareNumbers orders two JSON numbers: exactly when both are integers
+// that fit an int64, as float64 otherwise. (Parsing them as big decimals
+// would be exact everywhere, but a number like 1e999999999 would then take
+// all the memory there is.)
 func compareNumbers(a, b any) (int, bool) {
-	ra, ok1 := asRat(a)
-	rb, ok2 := asRat(b)
+	if ia, ok := asInteger(a); ok {
+		if ib, ok := asInteger(b); ok {
+			return cmp.Compare(ia, ib), true
+		}
+	}
+	fa, ok1 := asFloat(a)
+	fb, ok2 := asFloat(b)
 	if !ok1 || !ok2 {
 		return 0, false
 	}
-	return ra.Cmp(rb), true
-}
-
-func asRat(v any) (*big.Rat, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		return new(big.Rat).SetString(string(n))
-	case float64:
-		if math.IsNaN(n) || math.IsInf(n, 0) {
-			return nil, false
-		}
-		return new(big.Rat).SetFloat64(n), true
-	case int:
-		return new(big.Rat).SetInt64(int64(n)), true
-	case int64:
-		return new(big.Rat).SetInt64(n), true
-	}
-	return nil, false
+	return cmp.Compare(fa, fb), true
 }
 
 // equalJSON is JSON equality: numbers by value, objects regardless of key
