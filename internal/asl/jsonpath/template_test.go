@@ -10,7 +10,7 @@ import (
 	"stepfunctions-go/internal/asl/stateserror"
 )
 
-func templateScope(t *testing.T) Scope {
+func templateScope(t testing.TB) Scope {
 	return Scope{
 		Input:     decode(t, `{"name":"Arnav","items":[1,2,3],"nested":{"k":"v"}}`),
 		Context:   decode(t, `{"Execution":{"Id":"arn:exec","Input":{"x":1}},"Map":{"Item":{"Index":2}}}`),
