@@ -231,13 +231,11 @@ func arrayContains(args []any, _ runEnv) (any, error) {
 }
 
 func arrayRange(args []any, _ runEnv) (any, error) {
-	// Within the int range (Step Functions computes in Java ints), the
-	// arithmetic below cannot overflow.
 	var bounds [3]int64
 	for i := range bounds {
-		n, _ := asInteger(args[i])
-		if n < math.MinInt32 || n > math.MaxInt32 {
-			return nil, failure("States.ArrayRange", "argument %d (%d) is outside the range -2147483648 to 2147483647", i+1, n)
+		n, err := wholeNumber("States.ArrayRange", i+1, args[i])
+		if err != nil {
+			return nil, err
 		}
 		bounds[i] = n
 	}
@@ -337,22 +335,24 @@ func roundJava(v any) float64 {
 	return math.Floor(f + 0.5)
 }
 
-// int32 range: the guide's limit for States.MathAdd and the range of the
-// Java int Step Functions computes in.
-func int32Arg(fn string, i int, v any) (int64, error) {
+// wholeNumber is an integer argument of the math intrinsics, rounded as
+// the guide says. From 2^53 on, a float64 (and JavaScript, and many JSON
+// readers) no longer holds every integer; below it, the sums and ranges
+// computed here stay exact and within int64.
+func wholeNumber(fn string, i int, v any) (int64, error) {
 	r := roundJava(v)
-	if r < math.MinInt32 || r > math.MaxInt32 {
-		return 0, failure(fn, "argument %d (%s) is outside the range -2147483648 to 2147483647", i, describe(v))
+	if math.Abs(r) >= 1<<53 {
+		return 0, failure(fn, "argument %d (%s) is outside the range -(2^53-1) to 2^53-1", i, describe(v))
 	}
 	return int64(r), nil
 }
 
 func mathRandom(args []any, env runEnv) (any, error) {
-	start, err := int32Arg("States.MathRandom", 1, args[0])
+	start, err := wholeNumber("States.MathRandom", 1, args[0])
 	if err != nil {
 		return nil, err
 	}
-	end, err := int32Arg("States.MathRandom", 2, args[1])
+	end, err := wholeNumber("States.MathRandom", 2, args[1])
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +361,7 @@ func mathRandom(args []any, env runEnv) (any, error) {
 	}
 	var source mathrand.Source
 	if len(args) == 3 {
-		seed, err := int32Arg("States.MathRandom", 3, args[2])
+		seed, err := wholeNumber("States.MathRandom", 3, args[2])
 		if err != nil {
 			return nil, err
 		}
@@ -377,11 +377,11 @@ func mathRandom(args []any, env runEnv) (any, error) {
 }
 
 func mathAdd(args []any, _ runEnv) (any, error) {
-	a, err := int32Arg("States.MathAdd", 1, args[0])
+	a, err := wholeNumber("States.MathAdd", 1, args[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := int32Arg("States.MathAdd", 2, args[1])
+	b, err := wholeNumber("States.MathAdd", 2, args[1])
 	if err != nil {
 		return nil, err
 	}

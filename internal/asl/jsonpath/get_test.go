@@ -10,68 +10,72 @@ import (
 	"stepfunctions-go/internal/asl/stateserror"
 )
 
+type getCase struct {
+	name, path, want string
+}
+
+var getCases = []getCase{
+	{"root", "$", store},
+	{"dot names", "$.store.bicycle.color", `"red"`},
+	{"bracket names", "$['store']['bicycle'][\"price\"]", `19.95`},
+	{"index", "$.store.book[0].title", `"Sayings of the Century"`},
+	{"negative index counts from the end", "$.store.book[-1].title", `"The Lord of the Rings"`},
+	{"number keeps its text", "$.store.book[0].price", `8.95`},
+	{"null value is a value", "$.nothing", `null`},
+	{"wildcard on an array", "$.store.book[*].author", `["Nigel Rees","Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
+	{"dot wildcard on an object, by key", "$.store.bicycle.*", `["red",19.95]`},
+	{"index list", "$.store.book[0,2].title", `["Sayings of the Century","Moby Dick"]`},
+	{"index list skips what is outside", "$.store.book[3,9].title", `["The Lord of the Rings"]`},
+	{"slice", "$.store.book[1:3].title", `["Sword of Honour","Moby Dick"]`},
+	{"slice from", "$.store.book[2:].title", `["Moby Dick","The Lord of the Rings"]`},
+	{"slice to", "$.store.book[:1].title", `["Sayings of the Century"]`},
+	{"slice from the end", "$.store.book[-2:].title", `["Moby Dick","The Lord of the Rings"]`},
+	{"slice to a negative end", "$.store.book[:-3].title", `["Sayings of the Century"]`},
+	{"slice past the end is clamped", "$.store.book[3:10].title", `["The Lord of the Rings"]`},
+	{"a one-item slice is still a list", "$.store.book[0:1].price", `[8.95]`},
+	{"recursive descent", "$..author", `["Nigel Rees","Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
+	{"recursive descent visits parents first, then keys in order", "$.store..price", `[19.95,8.95,12.99,8.99,22.99]`},
+	{"recursive descent with an index", "$..book[2].title", `["Moby Dick"]`},
+	{"recursive descent with brackets", "$..['color']", `["red"]`},
+	{"existence filter", "$.store.book[?(@.isbn)].title", `["Moby Dick","The Lord of the Rings"]`},
+	{"numeric filter", "$.store.book[?(@.price < 10)].title", `["Sayings of the Century","Moby Dick"]`},
+	{"<= and >=", "$.store.book[?(@.price <= 8.99 && @.price >= 8.99)].title", `["Moby Dick"]`},
+	{"string equality", "$.store.book[?(@.category == 'reference')].author", `["Nigel Rees"]`},
+	{"double quotes in a filter", `$.store.book[?(@.category == "reference")].author`, `["Nigel Rees"]`},
+	{"!= includes items without the field", "$.store.book[?(@.isbn != '0-553-21311-3')].title", `["Sayings of the Century","Sword of Honour","The Lord of the Rings"]`},
+	{"|| and parentheses", "$.store.book[?((@.price > 20 || @.price < 9) && @.isbn)].title", `["Moby Dick","The Lord of the Rings"]`},
+	{"negation", "$.store.book[?(!(@.category == 'fiction'))].title", `["Sayings of the Century"]`},
+	{"regex matches the whole string", "$.store.book[?(@.author =~ /.*Tolkien/)].title", `["The Lord of the Rings"]`},
+	{"regex is anchored", "$.store.book[?(@.author =~ /Tolkien/)].title", `[]`},
+	{"regex flag i", "$.store.book[?(@.author =~ /nigel.*/i)].title", `["Sayings of the Century"]`},
+	{"in", "$.store.book[?(@.category in ['reference','poetry'])].title", `["Sayings of the Century"]`},
+	{"nin", "$.store.book[?(@.category nin ['fiction'])].title", `["Sayings of the Century"]`},
+	{"comparison with the root", "$.store.book[?(@.price > $.expensive)].title", `["Sword of Honour","The Lord of the Rings"]`},
+	{"string ordering", "$.store.book[?(@.category < 'g')].title", `["Sword of Honour","Moby Dick","The Lord of the Rings"]`},
+	{"no comparison across types", "$.store.book[?(@.price > '1')].title", `[]`},
+	{"numbers compare by value", "$.store.book[?(@.price == 8.950)].title", `["Sayings of the Century"]`},
+	{"filter on an object tests the object", "$.store.bicycle[?(@.color == 'red')].price", `[19.95]`},
+	{"recursive filter selects each object once", "$..[?(@.price > 20)].title", `["The Lord of the Rings"]`},
+	{"name list at the end makes one object", "$.store.bicycle['color','price','missing']", `{"color":"red","price":19.95}`},
+	{"name list per match", "$.store.book[0:2]['title','price']", `[{"title":"Sayings of the Century","price":8.95},{"title":"Sword of Honour","price":12.99}]`},
+	{"quoted name with a space", "$['odd keys']['a b']", `1`},
+	{"quoted name with a dot", "$['odd keys']['a.b']", `2`},
+	{"escaped quote", `$['odd keys']['it\'s']`, `3`},
+	{"non-ASCII dot name", "$['odd keys'].名前", `4`},
+	{"empty name", "$['odd keys']['']", `5`},
+	{"missing field in an indefinite path is skipped", "$.store.book[*].isbn", `["0-553-21311-3","0-395-19395-8"]`},
+	{"wildcard on a scalar selects nothing", "$.expensive.*", `[]`},
+	{"wrong types below a wildcard are skipped", "$.*.book[0].price", `[8.95]`},
+	{"filter on a scalar below a wildcard is skipped", "$.*[?(@.x)]", `[]`},
+	{"spaces inside brackets", "$.store.book[ 0 , 1 ][ 'price' ]", `[8.95,12.99]`},
+}
+
 // TestGet states Jayway's rules as Step Functions applies them to
 // InputPath, OutputPath, ItemsPath and ".$" fields: a definite path yields
 // the value, any other path an array of matches.
 func TestGet(t *testing.T) {
 	doc := decode(t, store)
-	tests := []struct {
-		name, path, want string
-	}{
-		{"root", "$", store},
-		{"dot names", "$.store.bicycle.color", `"red"`},
-		{"bracket names", "$['store']['bicycle'][\"price\"]", `19.95`},
-		{"index", "$.store.book[0].title", `"Sayings of the Century"`},
-		{"negative index counts from the end", "$.store.book[-1].title", `"The Lord of the Rings"`},
-		{"number keeps its text", "$.store.book[0].price", `8.95`},
-		{"null value is a value", "$.nothing", `null`},
-		{"wildcard on an array", "$.store.book[*].author", `["Nigel Rees","Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
-		{"dot wildcard on an object, by key", "$.store.bicycle.*", `["red",19.95]`},
-		{"index list", "$.store.book[0,2].title", `["Sayings of the Century","Moby Dick"]`},
-		{"index list skips what is outside", "$.store.book[3,9].title", `["The Lord of the Rings"]`},
-		{"slice", "$.store.book[1:3].title", `["Sword of Honour","Moby Dick"]`},
-		{"slice from", "$.store.book[2:].title", `["Moby Dick","The Lord of the Rings"]`},
-		{"slice to", "$.store.book[:1].title", `["Sayings of the Century"]`},
-		{"slice from the end", "$.store.book[-2:].title", `["Moby Dick","The Lord of the Rings"]`},
-		{"slice to a negative end", "$.store.book[:-3].title", `["Sayings of the Century"]`},
-		{"slice past the end is clamped", "$.store.book[3:10].title", `["The Lord of the Rings"]`},
-		{"a one-item slice is still a list", "$.store.book[0:1].price", `[8.95]`},
-		{"recursive descent", "$..author", `["Nigel Rees","Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
-		{"recursive descent visits parents first, then keys in order", "$.store..price", `[19.95,8.95,12.99,8.99,22.99]`},
-		{"recursive descent with an index", "$..book[2].title", `["Moby Dick"]`},
-		{"recursive descent with brackets", "$..['color']", `["red"]`},
-		{"existence filter", "$.store.book[?(@.isbn)].title", `["Moby Dick","The Lord of the Rings"]`},
-		{"numeric filter", "$.store.book[?(@.price < 10)].title", `["Sayings of the Century","Moby Dick"]`},
-		{"<= and >=", "$.store.book[?(@.price <= 8.99 && @.price >= 8.99)].title", `["Moby Dick"]`},
-		{"string equality", "$.store.book[?(@.category == 'reference')].author", `["Nigel Rees"]`},
-		{"double quotes in a filter", `$.store.book[?(@.category == "reference")].author`, `["Nigel Rees"]`},
-		{"!= includes items without the field", "$.store.book[?(@.isbn != '0-553-21311-3')].title", `["Sayings of the Century","Sword of Honour","The Lord of the Rings"]`},
-		{"|| and parentheses", "$.store.book[?((@.price > 20 || @.price < 9) && @.isbn)].title", `["Moby Dick","The Lord of the Rings"]`},
-		{"negation", "$.store.book[?(!(@.category == 'fiction'))].title", `["Sayings of the Century"]`},
-		{"regex matches the whole string", "$.store.book[?(@.author =~ /.*Tolkien/)].title", `["The Lord of the Rings"]`},
-		{"regex is anchored", "$.store.book[?(@.author =~ /Tolkien/)].title", `[]`},
-		{"regex flag i", "$.store.book[?(@.author =~ /nigel.*/i)].title", `["Sayings of the Century"]`},
-		{"in", "$.store.book[?(@.category in ['reference','poetry'])].title", `["Sayings of the Century"]`},
-		{"nin", "$.store.book[?(@.category nin ['fiction'])].title", `["Sayings of the Century"]`},
-		{"comparison with the root", "$.store.book[?(@.price > $.expensive)].title", `["Sword of Honour","The Lord of the Rings"]`},
-		{"string ordering", "$.store.book[?(@.category < 'g')].title", `["Sword of Honour","Moby Dick","The Lord of the Rings"]`},
-		{"no comparison across types", "$.store.book[?(@.price > '1')].title", `[]`},
-		{"numbers compare by value", "$.store.book[?(@.price == 8.950)].title", `["Sayings of the Century"]`},
-		{"filter on an object tests the object", "$.store.bicycle[?(@.color == 'red')].price", `[19.95]`},
-		{"recursive filter selects each object once", "$..[?(@.price > 20)].title", `["The Lord of the Rings"]`},
-		{"name list at the end makes one object", "$.store.bicycle['color','price','missing']", `{"color":"red","price":19.95}`},
-		{"name list per match", "$.store.book[0:2]['title','price']", `[{"title":"Sayings of the Century","price":8.95},{"title":"Sword of Honour","price":12.99}]`},
-		{"quoted name with a space", "$['odd keys']['a b']", `1`},
-		{"quoted name with a dot", "$['odd keys']['a.b']", `2`},
-		{"escaped quote", `$['odd keys']['it\'s']`, `3`},
-		{"non-ASCII dot name", "$['odd keys'].名前", `4`},
-		{"empty name", "$['odd keys']['']", `5`},
-		{"missing field in an indefinite path is skipped", "$.store.book[*].isbn", `["0-553-21311-3","0-395-19395-8"]`},
-		{"wildcard on a scalar selects nothing", "$.expensive.*", `[]`},
-		{"wrong types below a wildcard are skipped", "$.*.book[0].price", `[8.95]`},
-		{"filter on a scalar below a wildcard is skipped", "$.*[?(@.x)]", `[]`},
-		{"spaces inside brackets", "$.store.book[ 0 , 1 ][ 'price' ]", `[8.95,12.99]`},
-	}
+	tests := getCases
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Get(doc, tc.path)
@@ -81,29 +85,33 @@ func TestGet(t *testing.T) {
 	}
 }
 
+type getFailureCase struct {
+	path, cause string
+}
+
+var getFailureCases = []getFailureCase{
+	// These two causes are the ones AWS recorded for InputPath and
+	// OutputPath (LocalStack's snapshots of real executions).
+	{"$.NoSuchInputPath", "Invalid path '$.NoSuchInputPath' : No results for path: $['NoSuchInputPath']"},
+	{"$.no.such.result.path", "Invalid path '$.no.such.result.path' : Missing property in path $['no']"},
+	{"$.store.book[9]", "No results for path: $['store']['book'][9]"},
+	{"$.store.book[9].title", "No results for path: $['store']['book'][9]['title']"},
+	{"$.store.book[-9]", "No results for path: $['store']['book'][-9]"},
+	{"$.expensive.x", "Expected to find an object with property ['x'] in path $['expensive'] but found 'number'"},
+	{"$.store.book.title", "Expected to find an object with property ['title'] in path $['store']['book'] but found 'array'"},
+	{"$.expensive[0]", "Filter: [0] can only be applied to arrays. Current context is: 10"},
+	{"$.nothing[0]", "The path $['nothing'] is null"},
+	{"$.missing[*]", "Missing property in path $['missing']"},
+	{"$.expensive[?(@.x)]", "Filter: [?(@.x)] can not be applied to primitives. Current context is: 10"},
+	{"$$.Execution", "the path must start with $ followed by . or [ here"},
+	{"$.store.book[", "the bracket opened at offset 12 is not closed"},
+}
+
 // TestGetFailures states when a path fails at run time, and the cause AWS
 // records (Jayway's message after "Invalid path '...' : ").
 func TestGetFailures(t *testing.T) {
 	doc := decode(t, store)
-	tests := []struct {
-		path, cause string
-	}{
-		// These two causes are the ones AWS recorded for InputPath and
-		// OutputPath (LocalStack's snapshots of real executions).
-		{"$.NoSuchInputPath", "Invalid path '$.NoSuchInputPath' : No results for path: $['NoSuchInputPath']"},
-		{"$.no.such.result.path", "Invalid path '$.no.such.result.path' : Missing property in path $['no']"},
-		{"$.store.book[9]", "No results for path: $['store']['book'][9]"},
-		{"$.store.book[9].title", "No results for path: $['store']['book'][9]['title']"},
-		{"$.store.book[-9]", "No results for path: $['store']['book'][-9]"},
-		{"$.expensive.x", "Expected to find an object with property ['x'] in path $['expensive'] but found 'number'"},
-		{"$.store.book.title", "Expected to find an object with property ['title'] in path $['store']['book'] but found 'array'"},
-		{"$.expensive[0]", "Filter: [0] can only be applied to arrays. Current context is: 10"},
-		{"$.nothing[0]", "The path $['nothing'] is null"},
-		{"$.missing[*]", "Missing property in path $['missing']"},
-		{"$.expensive[?(@.x)]", "Filter: [?(@.x)] can not be applied to primitives. Current context is: 10"},
-		{"$$.Execution", "the path must start with $ followed by . or [ here"},
-		{"$.store.book[", "the bracket opened at offset 12 is not closed"},
-	}
+	tests := getFailureCases
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
 			_, err := Get(doc, tc.path)

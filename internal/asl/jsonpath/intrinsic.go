@@ -136,15 +136,17 @@ func (p *parser) argument(calls *int) (argument, error) {
 		a.call, err = p.call(calls)
 	default:
 		matched := false
-		for _, word := range []string{"true", "false", "null"} {
+		// No null: the intrinsic grammar has string, number and boolean
+		// literals only.
+		for _, word := range []string{"true", "false"} {
 			if strings.HasPrefix(p.s[p.pos:], word) && (p.pos+len(word) == len(p.s) || !isIdentByte(p.s[p.pos+len(word)])) {
 				p.pos += len(word)
-				a.literal, a.isLiteral, matched = map[string]any{"true": true, "false": false, "null": nil}[word], true, true
+				a.literal, a.isLiteral, matched = word == "true", true, true
 				break
 			}
 		}
 		if !matched {
-			err = p.errorf("unexpected %q at offset %d: an argument is a 'string', a number, true, false, null, a path or an intrinsic function call", p.rest(), p.pos)
+			err = p.errorf("unexpected %q at offset %d: an argument is a 'string', a number, true, false, a path or an intrinsic function call", p.rest(), p.pos)
 		}
 	}
 	a.text = p.s[start:p.pos]

@@ -142,23 +142,3 @@ func equalJSON(a, b any) bool {
 	c, ok := compareNumbers(a, b)
 	return ok && c == 0
 }
-
-// deepCopy copies the containers of v so that a result can be changed
-// without changing the document it came from.
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
