@@ -162,31 +162,28 @@ func (p *parser) intrinsicString() (*formatString, error) {
 	p.pos++
 	out := &formatString{}
 	var b strings.Builder
-	openBrace := -1 // where an unescaped { is waiting for its }
+	lastOpen := -1 // where the last unescaped { was written
 	for p.pos < len(p.s) {
 		c := p.s[p.pos]
 		switch c {
 		case '\\':
-			if p.pos+1 >= len(p.s) || !strings.ContainsRune(`'{}\`, rune(p.s[p.pos+1])) {
+			if p.pos+1 >= len(p.s) || !strings.ContainsRune(`'{}\\`, rune(p.s[p.pos+1])) {
 				return nil, p.errorf("open escape backslash at offset %d: only \\', \\{, \\} and \\\\ are escapes", p.pos)
 			}
 			b.WriteByte(p.s[p.pos+1])
 			p.pos += 2
-			openBrace = -1
 			continue
 		case '\'':
 			p.pos++
 			out.text = b.String()
 			return out, nil
 		case '{':
-			openBrace = b.Len()
+			lastOpen = b.Len()
 		case '}':
-			if openBrace >= 0 && openBrace == b.Len()-1 {
-				out.placeholders = append(out.placeholders, openBrace)
+			// A placeholder is an unescaped { written just before.
+			if lastOpen >= 0 && lastOpen == b.Len()-1 {
+				out.placeholders = append(out.placeholders, lastOpen)
 			}
-			openBrace = -1
-		default:
-			openBrace = -1
 		}
 		b.WriteByte(c)
 		p.pos++

@@ -42,6 +42,7 @@ var intrinsicCases = []intrinsicCase{
 	// States.Format
 	{"format literal template", `States.Format('Hello, my name is {}.', $.name)`, `"Hello, my name is Arnav."`},
 	{"format template from a path", `States.Format($.template, $.name)`, `"Hello, my name is Arnav."`},
+	{"an escaped brace is not half of a placeholder", `States.Format('\{} {\} {}', $.name)`, `"{} {} Arnav"`},
 	{"format escapes", `States.Format('\{\} \'{}\' \\ {}', $.name, 'x')`, `"{} 'Arnav' \\ x"`},
 	{"format numbers, booleans, null as JSON", `States.Format('{} {} {} {}', $.f, true, $.n, $.value1)`, `"1.5 true null 111"`},
 	{"format without placeholders", `States.Format('plain')`, `"plain"`},
