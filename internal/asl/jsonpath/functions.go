@@ -2,7 +2,6 @@ package jsonpath
 
 import (
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -411,6 +410,3 @@ func uuid(_ []any, env runEnv) (any, error) {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
-
-// defaultEntropy is where randomness comes from when the scope names none.
-var defaultEntropy io.Reader = rand.Reader

@@ -1,7 +1,6 @@
 package jsonpath
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -189,18 +188,4 @@ func (p *parser) intrinsicString() (*formatString, error) {
 		p.pos++
 	}
 	return nil, p.errorf("the string opened at offset %d is not closed", start)
-}
-
-// describe is how a value appears in a message.
-func describe(v any) string {
-	s := toJSON(v)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
-
-// number as a json.Number, for results.
-func numberOf(n int64) json.Number {
-	return json.Number(fmt.Sprint(n))
 }

@@ -152,7 +152,8 @@ func (p *parser) skipSpace() {
 	}
 }
 
-// parsePath reads a whole string as a path.
+// parsePath reads a whole string as a path on the input, the context
+// object or a variable.
 func parsePath(text string) (*path, error) {
 	p := &parser{s: text}
 	parsed, err := p.path()
@@ -161,6 +162,9 @@ func parsePath(text string) (*path, error) {
 	}
 	if p.pos != len(text) {
 		return nil, &DefinitionError{msg: fmt.Sprintf("invalid path %q: unexpected %q at offset %d", text, text[p.pos:], p.pos)}
+	}
+	if parsed.root == rootCurrent {
+		return nil, &DefinitionError{msg: fmt.Sprintf("invalid path %q: @ may appear only inside a filter", text)}
 	}
 	return parsed, nil
 }

@@ -1,6 +1,8 @@
 package jsonpath
 
 import (
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 
@@ -31,6 +33,24 @@ func (s Scope) Get(pathText string) (any, error) {
 	return v, nil
 }
 
+// Lookup is Get for Choice rules' IsPresent: found is false, and err nil,
+// when the path selects nothing (a definite path with no value there, or
+// a variable that is not defined). An indefinite path always finds its
+// array, empty or not. err is a *stateserror.Error for a path that does not
+// parse.
+func (s Scope) Lookup(pathText string) (value any, found bool, err error) {
+	parsed, err := parsePath(pathText)
+	if err != nil {
+		return nil, false, stateserror.New(stateserror.Runtime, "%v", err)
+	}
+	v, err := s.resolve(parsed)
+	var missing *notFound
+	if errors.As(err, &missing) {
+		return nil, false, nil
+	}
+	return v, true, err
+}
+
 // resolve evaluates a parsed path on the scope. A *notFound error means
 // the path selected nothing; callers word the cause for their field.
 func (s Scope) resolve(p *path) (any, error) {
@@ -43,8 +63,6 @@ func (s Scope) resolve(p *path) (any, error) {
 			return nil, &notFound{msg: fmt.Sprintf("the variable $%s is not defined", p.variable)}
 		}
 		return p.evaluate(v)
-	case rootCurrent:
-		return nil, &notFound{msg: "@ may appear only inside a filter"}
 	}
 	return p.evaluate(s.Input)
 }
@@ -64,5 +82,5 @@ func (s Scope) entropy() io.Reader {
 	if s.Entropy != nil {
 		return s.Entropy
 	}
-	return defaultEntropy
+	return rand.Reader
 }

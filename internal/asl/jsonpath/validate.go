@@ -12,9 +12,6 @@ func Validate(pathText string, reference bool) error {
 	if err != nil {
 		return err
 	}
-	if parsed.root == rootCurrent {
-		return &DefinitionError{msg: fmt.Sprintf("invalid path %q: @ may appear only inside a filter", pathText)}
-	}
 	if reference && !parsed.reference() {
 		return &DefinitionError{msg: fmt.Sprintf("%q is not a Reference Path: it may use only field names and single array indexes (no *, .., slices, index or name lists, or filters)", pathText)}
 	}

@@ -32,6 +32,20 @@ func toJSON(v any) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
+// describe is how a value appears in a message: as JSON, cut short.
+func describe(v any) string {
+	s := toJSON(v)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// numberOf is an integer result as the JSON number the engine carries.
+func numberOf(n int64) json.Number {
+	return json.Number(strconv.FormatInt(n, 10))
+}
+
 // typeName is the JSON type of v, the word AWS's messages use.
 func typeName(v any) string {
 	switch v.(type) {
