@@ -32,16 +32,17 @@ import (
 // Why this package, not the reference, follows AWS. Quotes are from the
 // Step Functions developer guide and the ASL specification.
 const (
-	jaywaySyntax = `guide, "Paths": "Paths follow JsonPath syntax", linking Jayway JsonPath, whose README defines filters with ==, !=, <, <=, >, >=, =~ /re/, in, nin, &&, || and !, name lists ['a','b'] and negative indexes; the reference's validator (asl-path-validator) refuses this path at load`
-	jaywayEval   = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath): Jayway reads negative indexes from the end ($..book[-2]), takes \' inside a quoted name, allows blanks in brackets, and its README says "Indefinite paths always returns a list" (so nothing matched is []), where the reference (jsonpath-plus) fails`
-	jaywayTypes  = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath): Jayway's < and > compare two numbers or two strings and are false otherwise; the reference evaluates the filter as JavaScript, where 8.95 > '1' holds`
-	escapes      = `guide, "Intrinsic functions", reserved characters: "The literal string \{ represents {", "\} represents }", "\' represents '", "\\ represents \"; the reference passes \{ to the JSON parser (or its validator refuses the escape)`
-	rounding     = `guide, States.MathAdd: "If you specify a non-integer value for one or both the arguments, Step Functions will round it off to the nearest integer"; the reference's validator refuses a non-integer literal`
-	splitting    = `guide, States.StringSplit example: "This.is+a,test=string" split with ".+,=" gives ["This","is","a","test","string"]: each character of the second argument is a delimiter; the reference splits at the whole string`
-	resultDollar = `guide, "Error handling": "If you don't specify the ResultPath field, it defaults to $, which selects and overwrites the entire input"; the reference puts the result under a key "$" (or fails when the input is not an object)`
-	resultPaths  = `ASL specification, ResultPath: "The ResultPath field's value is a Reference Path that specifies where to place the result, relative to the raw input" (so $$ is not one, and $['a b'] is); the reference writes a key "$a", or nests under "$"`
-	resultMatch  = `ASL specification, appendix A: "States.ResultPathMatchFailure: A state's "ResultPath" field cannot be applied to the input the state received" (a field of 1 or null cannot be set); the reference overwrites the value`
-	resultNull   = `ASL specification, Pass state: "Result" is "treated as the output of a virtual task" and placed as ResultPath prescribes, null included; the reference's Pass state takes "Result": null for no Result and passes its input on`
+	jaywaySyntax    = `guide, "Paths": "Paths follow JsonPath syntax", linking Jayway JsonPath, whose README defines filters with ==, !=, <, <=, >, >=, =~ /re/, in, nin, &&, || and !, name lists ['a','b'] and negative indexes; the reference's validator (asl-path-validator) refuses this path at load`
+	jaywayEval      = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath): Jayway reads negative indexes from the end ($..book[-2]), takes \' inside a quoted name, allows blanks in brackets, and its README says "Indefinite paths always returns a list" (so nothing matched is []), where the reference (jsonpath-plus) fails`
+	jaywayFunctions = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath), and only its Reference Paths exclude "Functions such as length()"; Jayway's README: "Functions can be invoked at the tail end of a path"; the reference's validator refuses them`
+	jaywayTypes     = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath): Jayway's < and > compare two numbers or two strings and are false otherwise; the reference evaluates the filter as JavaScript, where 8.95 > '1' holds`
+	escapes         = `guide, "Intrinsic functions", reserved characters: "The literal string \{ represents {", "\} represents }", "\' represents '", "\\ represents \"; the reference passes \{ to the JSON parser (or its validator refuses the escape)`
+	rounding        = `guide, States.MathAdd: "If you specify a non-integer value for one or both the arguments, Step Functions will round it off to the nearest integer"; the reference's validator refuses a non-integer literal`
+	splitting       = `guide, States.StringSplit example: "This.is+a,test=string" split with ".+,=" gives ["This","is","a","test","string"]: each character of the second argument is a delimiter; the reference splits at the whole string`
+	resultDollar    = `guide, "Error handling": "If you don't specify the ResultPath field, it defaults to $, which selects and overwrites the entire input"; the reference puts the result under a key "$" (or fails when the input is not an object)`
+	resultPaths     = `ASL specification, ResultPath: "The ResultPath field's value is a Reference Path that specifies where to place the result, relative to the raw input" (so $$ is not one, and $['a b'] is); the reference writes a key "$a", or nests under "$"`
+	resultMatch     = `ASL specification, appendix A: "States.ResultPathMatchFailure: A state's "ResultPath" field cannot be applied to the input the state received" (a field of 1 or null cannot be set); the reference overwrites the value`
+	resultNull      = `ASL specification, Pass state: "Result" is "treated as the output of a virtual task" and placed as ResultPath prescribes, null included; the reference's Pass state takes "Result": null for no Result and passes its input on`
 	// Not settled by any documentation: AWS's behaviour is unknown here,
 	// and this package fails rather than invent a value.
 	unsettledIndex  = `NOT SETTLED: the guide does not say what States.ArrayGetItem does with an index outside the array; ours fails (States.IntrinsicFailure), the reference returns null`
@@ -58,23 +59,33 @@ var knownDisagreements = map[string]string{
 	"get/comparison with the root": jaywaySyntax,
 	"get/in":                       jaywaySyntax,
 	"get/nin":                      jaywaySyntax,
-	"get/name list at the end makes one object":               jaywaySyntax,
-	"get/name list per match":                                 jaywaySyntax,
-	"get/negation":                                            jaywaySyntax,
-	"get/numbers compare by value":                            jaywaySyntax,
-	"get/regex flag i":                                        jaywaySyntax,
-	"get/regex is anchored":                                   jaywaySyntax,
-	"get/regex matches the whole string":                      jaywaySyntax,
-	"get/|| and parentheses":                                  jaywaySyntax,
-	"get/escaped quote":                                       jaywayEval,
-	"get/filter on a scalar below a wildcard is skipped":      jaywayEval,
-	"get/filter on an object tests the object":                jaywayEval,
-	"get/negative index counts from the end":                  jaywayEval,
-	"get/recursive filter selects each object once":           jaywayEval,
-	"get/spaces inside brackets":                              jaywayEval,
-	"get/wildcard on a scalar selects nothing":                jaywayEval,
-	"get/no comparison across types":                          jaywayTypes,
-	"intrinsic/format escapes":                                escapes,
+	"get/name list at the end makes one object":          jaywaySyntax,
+	"get/name list per match":                            jaywaySyntax,
+	"get/negation":                                       jaywaySyntax,
+	"get/numbers compare by value":                       jaywaySyntax,
+	"get/regex flag i":                                   jaywaySyntax,
+	"get/regex is anchored":                              jaywaySyntax,
+	"get/regex matches the whole string":                 jaywaySyntax,
+	"get/|| and parentheses":                             jaywaySyntax,
+	"get/escaped quote":                                  jaywayEval,
+	"get/filter on a scalar below a wildcard is skipped": jaywayEval,
+	"get/filter on an object tests the object":           jaywayEval,
+	"get/negative index counts from the end":             jaywayEval,
+	"get/recursive filter selects each object once":      jaywayEval,
+	"get/spaces inside brackets":                         jaywayEval,
+	"get/wildcard on a scalar selects nothing":           jaywayEval,
+	"get/a function in a filter":                         jaywayFunctions,
+	"get/a function takes an indefinite path's array":    jaywayFunctions,
+	"get/first":                      jaywayFunctions,
+	"get/keys, in key order":         jaywayFunctions,
+	"get/last":                       jaywayFunctions,
+	"get/length of a string":         jaywayFunctions,
+	"get/length of an array":         jaywayFunctions,
+	"get/length of an object":        jaywayFunctions,
+	"get/max":                        jaywayFunctions,
+	"get/min":                        jaywayFunctions,
+	"get/no comparison across types": jaywayTypes,
+	"intrinsic/format escapes":       escapes,
 	"intrinsic/an escaped brace is not half of a placeholder": escapes,
 	"intrinsic/contains an object":                            escapes,
 	"intrinsic failure/a nested failure":                      escapes,

@@ -38,6 +38,15 @@ func Get(doc any, pathText string) (any, error) {
 
 // evaluate runs the path from doc, as Jayway's JsonPath.read does.
 func (p *path) evaluate(doc any) (any, error) {
+	if p.function != nil {
+		bare := *p
+		bare.function = nil
+		v, err := bare.evaluate(doc)
+		if err != nil {
+			return nil, err
+		}
+		return p.function.apply(v)
+	}
 	var results []any
 	if err := p.walk(0, doc, "$", doc, &results); err != nil {
 		return nil, err

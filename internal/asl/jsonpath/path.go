@@ -24,6 +24,7 @@ type path struct {
 	root     root
 	variable string // the name after $ when root is rootVariable
 	steps    []step
+	function *pathFunction // a Jayway function at the end, or nil
 	// prefixDefinite[i] says whether every step before i selects at most one
 	// node: Jayway reports a missing property or a wrong type only there.
 	prefixDefinite []bool
@@ -62,6 +63,9 @@ func (s step) definite() bool {
 // of names in the last step is definite in Jayway: it yields one object
 // holding those names.
 func (p *path) definite() bool {
+	if p.function != nil {
+		return true
+	}
 	for i, s := range p.steps {
 		last := i == len(p.steps)-1
 		if !s.definite() && !(last && !s.deep && s.sel == selNames) {
@@ -74,6 +78,9 @@ func (p *path) definite() bool {
 // reference says whether the path is a Reference Path: names and single
 // indexes only.
 func (p *path) reference() bool {
+	if p.function != nil {
+		return false
+	}
 	for _, s := range p.steps {
 		if !s.definite() {
 			return false
@@ -193,6 +200,10 @@ func (p *parser) path() (*path, error) {
 		return nil, p.errorf("a path starts with $ (the input), $$ (the context object) or $name (a variable)")
 	}
 	for p.pos < len(p.s) && (p.peek() == '.' || p.peek() == '[') {
+		if f, ok := p.function(); ok {
+			out.function = f
+			break
+		}
 		s, err := p.step()
 		if err != nil {
 			return nil, err
@@ -207,6 +218,28 @@ func (p *parser) path() (*path, error) {
 		definite = definite && s.definite()
 	}
 	return out, nil
+}
+
+// function reads ".name()" when it ends the path: a Jayway function.
+func (p *parser) function() (*pathFunction, bool) {
+	rest := p.s[p.pos:]
+	if !strings.HasPrefix(rest, ".") {
+		return nil, false
+	}
+	open := strings.Index(rest, "()")
+	if open < 0 {
+		return nil, false
+	}
+	f, ok := pathFunctions[rest[1:open]]
+	if !ok {
+		return nil, false
+	}
+	end := p.pos + open + 2
+	if end < len(p.s) && (p.s[end] == '.' || p.s[end] == '[') {
+		return nil, false
+	}
+	p.pos = end
+	return &f, true
 }
 
 // variableName reads the name after $ in a variable reference: a letter or
@@ -265,7 +298,11 @@ func (p *parser) dotName() (step, error) {
 		return step{}, p.errorf("a field name is missing at offset %d", start)
 	}
 	if p.peek() == '(' {
-		return step{}, p.errorf("%s(): path functions are not supported", p.s[start:p.pos])
+		name := p.s[start:p.pos]
+		if _, known := pathFunctions[name]; known {
+			return step{}, p.errorf("%s() must end the path", name)
+		}
+		return step{}, p.errorf("%s() is not supported; the path functions are %s, at the end of a path", name, pathFunctionNames())
 	}
 	return step{sel: selNames, names: []string{p.s[start:p.pos]}}, nil
 }
