@@ -65,20 +65,13 @@ var (
 	aNonZero   = param{"a non-zero integer", func(v any) bool { n, ok := asInteger(v); return ok && n != 0 }}
 	anIndex    = param{"a non-negative integer", func(v any) bool { n, ok := asInteger(v); return ok && n >= 0 }}
 	falseValue = param{"false (deep merging is not supported)", func(v any) bool { b, ok := v.(bool); return ok && !b }}
-	aScalar    = param{"a string, number, boolean or null", func(v any) bool {
-		switch typeName(v) {
-		case "string", "number", "boolean", "null":
-			return true
-		}
-		return false
-	}}
 )
 
 var functions = map[string]*function{}
 
 func init() {
 	for _, f := range []*function{
-		{name: "States.Format", params: []param{aString}, variadic: &aScalar, run: format},
+		{name: "States.Format", params: []param{aString}, variadic: &anyValue, run: format},
 		{name: "States.StringToJson", params: []param{aString}, run: stringToJSON},
 		{name: "States.JsonToString", params: []param{anyValue}, pathArg: true, run: func(a []any, _ runEnv) (any, error) { return toJSON(a[0]), nil }},
 		{name: "States.Array", variadic: &anyValue, run: func(a []any, _ runEnv) (any, error) { return append([]any{}, a...), nil }},
@@ -167,7 +160,9 @@ func failure(fn, format string, args ...any) error {
 }
 
 // format is States.Format: each {} of the template takes the next
-// argument, strings as they are and other values as JSON.
+// argument, written as Java's toString writes the value Step Functions
+// holds: strings as they are, objects as {a=1, b=[x, y]} (recorded from
+// real executions in LocalStack's intrinsic-function snapshots).
 func format(args []any, env runEnv) (any, error) {
 	template, values := env.template, args[1:]
 	if len(template.placeholders) != len(values) {
@@ -177,15 +172,43 @@ func format(args []any, env runEnv) (any, error) {
 	last := 0
 	for i, at := range template.placeholders {
 		b.WriteString(template.text[last:at])
-		if s, ok := values[i].(string); ok {
-			b.WriteString(s)
-		} else {
-			b.WriteString(toJSON(values[i]))
-		}
+		writeJava(&b, values[i])
 		last = at + 2
 	}
 	b.WriteString(template.text[last:])
 	return b.String(), nil
+}
+
+// writeJava writes v as Java's String.valueOf writes the Map, List,
+// String, Number or Boolean Step Functions reads a JSON value into.
+func writeJava(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString(x)
+	case []any:
+		b.WriteString("[")
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJava(b, e)
+		}
+		b.WriteString("]")
+	case map[string]any:
+		b.WriteString("{")
+		for i, k := range slices.Sorted(maps.Keys(x)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k + "=")
+			writeJava(b, x[k])
+		}
+		b.WriteString("}")
+	default:
+		b.WriteString(toJSON(x))
+	}
 }
 
 // placeholdersOf finds the {} in a template that came from a path: data
@@ -201,7 +224,12 @@ func placeholdersOf(s string) *formatString {
 	return out
 }
 
+// stringToJSON parses its argument; a blank string is null, as recorded
+// from real executions.
 func stringToJSON(args []any, _ runEnv) (any, error) {
+	if strings.TrimSpace(args[0].(string)) == "" {
+		return nil, nil
+	}
 	dec := json.NewDecoder(strings.NewReader(args[0].(string)))
 	dec.UseNumber()
 	var v any

@@ -45,6 +45,7 @@ var intrinsicCases = []intrinsicCase{
 	{"an escaped brace is not half of a placeholder", `States.Format('\{} {\} {}', $.name)`, `"{} {} Arnav"`},
 	{"format escapes", `States.Format('\{\} \'{}\' \\ {}', $.name, 'x')`, `"{} 'Arnav' \\ x"`},
 	{"format numbers, booleans, null as JSON", `States.Format('{} {} {} {}', $.f, true, $.n, $.value1)`, `"1.5 true null 111"`},
+	{"format writes objects and arrays as Java does", `States.Format('{} {}', $.json1, $.dupes)`, `"{a={a1=1, a2=2}, b=2} [1, 2, 3, 3, 3, 3, 3, 3, 4, {a=1}, {a=1.0}]"`},
 	{"format without placeholders", `States.Format('plain')`, `"plain"`},
 	{"format from the context object", `States.Format('run {}', $$.Execution.Name)`, `"run run-1"`},
 	// JSON
@@ -145,8 +146,8 @@ type intrinsicFailureCase struct {
 var intrinsicFailureCases = []intrinsicFailureCase{
 	{"format: count mismatch", `States.Format('{} {}', $.name)`, "the template has 2 {} placeholder(s) but 1 argument(s) follow it"},
 	{"format: count mismatch from a path", `States.Format($.template)`, "the template has 1 {} placeholder(s) but 0"},
-	{"format: an object argument", `States.Format('{}', $.unescapedJson)`, "argument 2 must be a string, number, boolean or null"},
 	{"format: template not a string", `States.Format($.value1)`, "argument 1 must be a string"},
+	{"string to json: not JSON either", `States.StringToJson('\{')`, "the string is not JSON"},
 	{"string to json: not JSON", `States.StringToJson($.name)`, "the string is not JSON"},
 	{"string to json: two values", `States.StringToJson('1 2')`, "more than one JSON value"},
 	{"string to json: not a string", `States.StringToJson($.unescapedJson)`, "argument 1 must be a string"},
