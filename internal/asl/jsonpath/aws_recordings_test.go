@@ -100,3 +100,12 @@ func TestIntrinsicsAsAWSRecorded(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsAsAWSRecorded holds paths to real executions recorded the same
+// way (tests/aws/services/stepfunctions/v2/base/test_base.snapshot.json).
+func TestPathsAsAWSRecorded(t *testing.T) {
+	input := decode(t, `{"users":[{"year":1997,"status":0},{"year":1998,"status":1}]}`)
+	got, err := Template(map[string]any{"FromInput.$": "$.users[?(@.status == 0)]"}, Scope{Input: input})
+	require.NoError(t, err)
+	assert.Equal(t, decode(t, `{"FromInput":[{"year":1997,"status":0}]}`), got)
+}

@@ -77,6 +77,7 @@ var getCases = []getCase{
 	{"last", "$.store.book[*].author.last()", `"J. R. R. Tolkien"`},
 	{"first", "$.store.book[0:2].title.first()", `"Sayings of the Century"`},
 	{"a function in a filter", "$.store.book[?(@.title.length() > 15)].title", `["Sayings of the Century","The Lord of the Rings"]`},
+	{"a dot before brackets", "$.store.book.[?(@.price > 20)].title", `["The Lord of the Rings"]`},
 	{"spaces inside brackets", "$.store.book[ 0 , 1 ][ 'price' ]", `[8.95,12.99]`},
 }
 

@@ -277,6 +277,11 @@ func (p *parser) step() (step, error) {
 		return p.bracket()
 	}
 	p.pos++ // the dot
+	if p.peek() == '[' {
+		// $.[?(@.year < 1999)]: Jayway takes the dot before brackets, and
+		// Step Functions runs such paths (LocalStack's recorded tests).
+		return p.bracket()
+	}
 	if p.peek() == '*' {
 		p.pos++
 		return step{sel: selWildcard}, nil
