@@ -32,7 +32,7 @@ import (
 // Why this package, not the reference, follows AWS. Quotes are from the
 // Step Functions developer guide and the ASL specification.
 const (
-	jaywaySyntax    = `guide, "Paths": "Paths follow JsonPath syntax", linking Jayway JsonPath, whose README defines filters with ==, !=, <, <=, >, >=, =~ /re/, in, nin, &&, || and !, name lists ['a','b'] and negative indexes; the reference's validator (asl-path-validator) refuses this path at load`
+	jaywaySyntax    = `guide, "Paths": "Paths follow JsonPath syntax", linking Jayway JsonPath, whose README defines filters with ==, !=, <, <=, >, >=, =~ /re/, in, nin, &&, || and !, name lists ['a','b'] and negative indexes (and its compiler takes $.[…]); the reference's validator (asl-path-validator) refuses this path at load`
 	jaywayEval      = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath): Jayway reads negative indexes from the end ($..book[-2]), takes \' inside a quoted name, allows blanks in brackets, and its README says "Indefinite paths always returns a list" (so nothing matched is []), where the reference (jsonpath-plus) fails`
 	jaywayFunctions = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath), and only its Reference Paths exclude "Functions such as length()"; Jayway's README: "Functions can be invoked at the tail end of a path"; the reference's validator refuses them`
 	jaywayTypes     = `guide, "Paths": "Paths follow JsonPath syntax" (Jayway JsonPath): Jayway's < and > compare two numbers or two strings and are false otherwise; the reference evaluates the filter as JavaScript, where 8.95 > '1' holds`
