@@ -81,39 +81,12 @@ func (s Scope) fieldValue(key string, p *path) (any, error) {
 	v, err := s.resolve(p)
 	var missing *notFound
 	if errors.As(err, &missing) {
+		if _, defined := s.Variables[p.variable]; p.root == rootVariable && !defined {
+			return nil, stateserror.New(stateserror.Runtime, "The JSONPath '%s' specified for the field '%s' could not be found: %v", p.text, key, err)
+		}
 		return nil, stateserror.New(stateserror.Runtime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", p.text, key, toJSON(s.document(p)))
 	}
 	return v, err
-}
-
-// evaluate runs a parsed intrinsic call; key is the field it sits in.
-func (c *call) evaluate(key string, scope Scope) (any, error) {
-	values := make([]any, len(c.args))
-	for i, a := range c.args {
-		var err error
-		switch {
-		case a.call != nil:
-			values[i], err = a.call.evaluate(key, scope)
-		case a.path != nil:
-			values[i], err = scope.fieldValue(key, a.path)
-		default:
-			values[i] = a.literal
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := c.fn.checkValues(values); err != nil {
-		return nil, err
-	}
-	env := runEnv{entropy: scope.entropy()}
-	if len(c.args) > 0 && c.fn.name == "States.Format" {
-		env.template = c.args[0].format
-		if env.template == nil {
-			env.template = placeholdersOf(values[0].(string))
-		}
-	}
-	return c.fn.run(values, env)
 }
 
 // ValidateTemplate checks a payload template when the definition loads:

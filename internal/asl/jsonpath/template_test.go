@@ -66,7 +66,7 @@ var templateFailureCases = []templateFailureCase{
 		`The JSONPath '$$.Execution.Input.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"Execution":{"Id":"arn:exec","Input":{"items":[1,2,3],"name":"Arnav","nested":{"k":"v"}}},"Map":{"Item":{"Index":2}}}'`},
 	{"missing path inside a nested object", `{"a":{"b.$":"$.nope"}}`, stateserror.Runtime, `specified for the field 'b.$'`},
 	{"missing path in an intrinsic argument", `{"f.$":"States.Format('{}', $.nope)"}`, stateserror.Runtime, `The JSONPath '$.nope' specified for the field 'f.$'`},
-	{"undefined variable", `{"v.$":"$undefinedVar"}`, stateserror.Runtime, `The JSONPath '$undefinedVar' specified for the field 'v.$' could not be found`},
+	{"undefined variable", `{"v.$":"$undefinedVar"}`, stateserror.Runtime, `The JSONPath '$undefinedVar' specified for the field 'v.$' could not be found: the variable $undefinedVar is not defined`},
 	{"failing intrinsic", `{"n.$":"States.ArrayGetItem($.items, 7)"}`, stateserror.IntrinsicFailure, "index 7 is out of range for an array of 3 item(s)"},
 	{"unvalidated: .$ value not a string", `{"n.$":5}`, stateserror.Runtime, "must be a path or an intrinsic function call"},
 	{"unvalidated: bad path", `{"n.$":"$.["}`, stateserror.Runtime, "The field 'n.$'"},
