@@ -36,6 +36,7 @@ var getCases = []getCase{
 	{"recursive descent", "$..author", `["Nigel Rees","Evelyn Waugh","Herman Melville","J. R. R. Tolkien"]`},
 	{"recursive descent visits parents first, then keys in order", "$.store..price", `[19.95,8.95,12.99,8.99,22.99]`},
 	{"recursive descent with an index", "$..book[2].title", `["Moby Dick"]`},
+	{"recursive descent with a name list takes objects that have them all", "$..['color','price']", `[{"color":"red","price":19.95}]`},
 	{"recursive descent with brackets", "$..['color']", `["red"]`},
 	{"existence filter", "$.store.book[?(@.isbn)].title", `["Moby Dick","The Lord of the Rings"]`},
 	{"numeric filter", "$.store.book[?(@.price < 10)].title", `["Sayings of the Century","Moby Dick"]`},

@@ -163,8 +163,9 @@ func (p *path) walk(i int, node any, at string, root any, out *[]any) error {
 }
 
 // scan applies a ".." step: the step's selector at node and at every node
-// below it, parents before children. A filter tests objects only, so that
-// an object inside an array is not selected twice.
+// below it, parents before children. As in Jayway's scan, a name step
+// applies only to objects that have all its names, and a filter tests
+// objects only, so that an object inside an array is not selected twice.
 func (p *path) scan(i int, node any, at string, root any, out *[]any) error {
 	s := p.steps[i]
 	shallow := *p
@@ -173,8 +174,7 @@ func (p *path) scan(i int, node any, at string, root any, out *[]any) error {
 	shallow.prefixDefinite = make([]bool, len(p.steps)) // nothing below ".." is strict
 	var visit func(node any, at string) error
 	visit = func(node any, at string) error {
-		_, isObject := node.(map[string]any)
-		if s.sel != selFilter || isObject {
+		if applies(s, node) {
 			if err := shallow.walk(i, node, at, root, out); err != nil {
 				return err
 			}
@@ -187,6 +187,23 @@ func (p *path) scan(i int, node any, at string, root any, out *[]any) error {
 		return nil
 	}
 	return visit(node, at)
+}
+
+// applies says whether a ".." step's selector is tried at node.
+func applies(s step, node any) bool {
+	obj, isObject := node.(map[string]any)
+	switch s.sel {
+	case selFilter:
+		return isObject
+	case selNames:
+		for _, name := range s.names {
+			if _, has := obj[name]; !has {
+				return false
+			}
+		}
+		return isObject
+	}
+	return true
 }
 
 type child struct {
