@@ -2,6 +2,7 @@ package jsonpath
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -301,6 +302,16 @@ func runReference(t *testing.T, cases []differentialCase) []outcome {
 		Tag:         "jsonpath",
 		PackageJSON: packageJSON,
 		Lockfile:    lockfile,
+		// The install is shared with internal/localrun, which checks the
+		// same thing: a fresh install must not be recorded with a Node that
+		// does not run.
+		Verify: func(ctx context.Context, dir string) error {
+			node := filepath.Join(dir, "node_modules", ".bin", "node")
+			if out, err := exec.CommandContext(ctx, node, "--version").CombinedOutput(); err != nil {
+				return fmt.Errorf("the Node that `npm ci` installed (%s) does not run: %v %s; npm must run install scripts (ignore-scripts=false)", node, err, out)
+			}
+			return nil
+		},
 	}, io.Discard)
 	require.NoError(t, err, "installing aws-local-stepfunctions, the differential test's reference")
 	runner, err := npmtools.WriteScript(dir, "jsonpath-reference", ".mjs", script)
