@@ -14,9 +14,10 @@ type notFound struct{ msg string }
 
 func (e *notFound) Error() string { return e.msg }
 
-// Get evaluates a Path on doc. A definite path (names and single indexes)
-// yields the value it points to and fails with States.Runtime when there is
-// none; any other path yields the array of what it matched, possibly empty.
+// Get evaluates a Path on doc. A definite path (names and single indexes,
+// or any path ending in a function such as length()) yields the value it
+// points to and fails with States.Runtime when there is none; any other
+// path yields the array of what it matched, possibly empty.
 // The path must start with $; paths on the context object ($$) and on
 // variables ($name) go through Scope.Get.
 //
