@@ -181,6 +181,8 @@ func TestValidate(t *testing.T) {
 		{"$[?(@.a subsetof [1])]", false, "subsetof is not supported"},
 		{"$[?(@.a =~ /[/)]", false, "is not valid"},
 		{"$[?(@.a =~ 'x')]", false, "=~ takes a regular expression"},
+		{"$[?(@.a =~ /a(?=b)/)]", false, "is not valid"},
+		{"$[?(@.a =~ /a/x)]", false, "unexpected"},
 		{"$[?(@.a == )]", false, "unexpected"},
 		{"$[?(@.a == -)]", false, "is not a number"},
 		{"$[?(@.a == $$.b)]", false, "a filter may refer to @ and $ only"},
