@@ -80,3 +80,18 @@ func TestScopeLookup(t *testing.T) {
 	_, _, err := scope.Lookup("$.a[")
 	assert.ErrorContains(t, err, `invalid path "$.a["`)
 }
+
+// TestScopeField states the cause AWS records for a path a field names
+// that selects nothing (a Fail state's ErrorPath, recorded in LocalStack's
+// snapshots of real executions).
+func TestScopeField(t *testing.T) {
+	scope := Scope{Input: decode(t, `{"Error":"E"}`)}
+	got, err := scope.Field("ErrorPath", "$.Error")
+	require.NoError(t, err)
+	assert.Equal(t, "E", got)
+	_, err = scope.Field("ErrorPath", "$.ErrorX")
+	var se *stateserror.Error
+	require.True(t, errors.As(err, &se), "want a *stateserror.Error, got %v", err)
+	assert.Equal(t, stateserror.Runtime, se.Name)
+	assert.Equal(t, `The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input '{"Error":"E"}'`, se.Cause)
+}

@@ -68,11 +68,20 @@ func evaluateField(key, expression string, scope Scope) (any, error) {
 		}
 		return c.evaluate(key, scope)
 	}
-	parsed, err := parsePath(expression)
+	return scope.Field(key, expression)
+}
+
+// Field evaluates a path that the definition's field gives (a template's
+// "x.$", or a Fail state's ErrorPath and CausePath): a path that selects
+// nothing fails with States.Runtime and the cause AWS records, "The
+// JSONPath '$.x' specified for the field 'ErrorPath' could not be found in
+// the input '{...}'".
+func (s Scope) Field(field, pathText string) (any, error) {
+	parsed, err := parsePath(pathText)
 	if err != nil {
-		return nil, stateserror.New(stateserror.Runtime, "The field '%s': %v", key, err)
+		return nil, stateserror.New(stateserror.Runtime, "The field '%s': %v", field, err)
 	}
-	return scope.fieldValue(key, parsed)
+	return s.fieldValue(field, parsed)
 }
 
 // fieldValue evaluates a path given in field key, with AWS's cause when it
