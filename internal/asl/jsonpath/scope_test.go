@@ -94,4 +94,7 @@ func TestScopeField(t *testing.T) {
 	require.True(t, errors.As(err, &se), "want a *stateserror.Error, got %v", err)
 	assert.Equal(t, stateserror.Runtime, se.Name)
 	assert.Equal(t, `The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input '{"Error":"E"}'`, se.Cause)
+	cause, err := scope.Field("CausePath", "States.Format('failed: {}', $.Error)")
+	require.NoError(t, err)
+	assert.Equal(t, "failed: E", cause, "CausePath may be an intrinsic call")
 }

@@ -31,7 +31,7 @@ func Template(template any, scope Scope) (any, error) {
 				if !ok {
 					return nil, stateserror.New(stateserror.Runtime, "The value of the field '%s' must be a path or an intrinsic function call, not %s", key, describe(value))
 				}
-				v, err := evaluateField(key, expression, scope)
+				v, err := scope.Field(key, expression)
 				if err != nil {
 					return nil, err
 				}
@@ -59,25 +59,20 @@ func Template(template any, scope Scope) (any, error) {
 	return template, nil
 }
 
-// evaluateField is the value of one ".$" field.
-func evaluateField(key, expression string, scope Scope) (any, error) {
+// Field evaluates the path or intrinsic call a definition's field gives (a
+// template's "x.$", a Fail state's ErrorPath and CausePath): a path that
+// selects nothing fails with States.Runtime and the cause AWS records,
+// "The JSONPath '$.x' specified for the field 'ErrorPath' could not be
+// found in the input '{...}'"; a failing call with States.IntrinsicFailure.
+func (s Scope) Field(field, expression string) (any, error) {
 	if IsIntrinsic(expression) {
 		c, err := parseIntrinsic(expression)
 		if err != nil {
-			return nil, stateserror.New(stateserror.Runtime, "The field '%s': %v", key, err)
+			return nil, stateserror.New(stateserror.Runtime, "The field '%s': %v", field, err)
 		}
-		return c.evaluate(key, scope)
+		return c.evaluate(field, s)
 	}
-	return scope.Field(key, expression)
-}
-
-// Field evaluates a path that the definition's field gives (a template's
-// "x.$", or a Fail state's ErrorPath and CausePath): a path that selects
-// nothing fails with States.Runtime and the cause AWS records, "The
-// JSONPath '$.x' specified for the field 'ErrorPath' could not be found in
-// the input '{...}'".
-func (s Scope) Field(field, pathText string) (any, error) {
-	parsed, err := parsePath(pathText)
+	parsed, err := parsePath(expression)
 	if err != nil {
 		return nil, stateserror.New(stateserror.Runtime, "The field '%s': %v", field, err)
 	}
