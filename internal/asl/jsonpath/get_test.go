@@ -176,7 +176,7 @@ func TestValidate(t *testing.T) {
 		{"$.a.length()", false, ""},
 		{"$.a[*].b.max()", false, ""},
 		{"$.a.length().b", false, "length() must end the path"},
-		{"$.a.concat()", false, "concat() is not supported; the path functions are avg(), first(), keys(), last(), length(), max(), min(), size(), stddev(), sum()"},
+		{"$.a.concat()", false, "concat() is not supported; the path functions are avg(), first(), keys(), last(), length(), max(), min(), stddev(), sum()"},
 		{"$[(@.length-1)]", false, "script expressions"},
 		{"$[?(@.a subsetof [1])]", false, "subsetof is not supported"},
 		{"$[?(@.a =~ /[/)]", false, "is not valid"},

@@ -26,7 +26,6 @@ var pathFunctions = map[string]pathFunction{}
 func init() {
 	for _, f := range []pathFunction{
 		{"length", length},
-		{"size", length},
 		{"keys", keys},
 		{"first", func(v any) (any, error) { return end(v, "first", 0) }},
 		{"last", func(v any) (any, error) { return end(v, "last", -1) }},
