@@ -85,7 +85,6 @@ var knownDisagreements = map[string]string{
 	"get/first":                      jaywayFunctions,
 	"get/keys, in key order":         jaywayFunctions,
 	"get/last":                       jaywayFunctions,
-	"get/length of a string":         jaywayFunctions,
 	"get/length of an array":         jaywayFunctions,
 	"get/length of an object":        jaywayFunctions,
 	"get/max":                        jaywayFunctions,

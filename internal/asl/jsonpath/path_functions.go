@@ -48,18 +48,16 @@ func pathFunctionNames() string {
 	return strings.Join(names, ", ")
 }
 
-// length is the number of items of an array, fields of an object or
-// characters of a string (UTF-16 units, as Java counts).
+// length is the number of items of an array or fields of an object, the
+// two Jayway's length() counts.
 func length(v any) (any, error) {
 	switch x := v.(type) {
 	case []any:
 		return numberOf(int64(len(x))), nil
 	case map[string]any:
 		return numberOf(int64(len(x))), nil
-	case string:
-		return numberOf(int64(characters(x))), nil
 	}
-	return nil, &notFound{msg: fmt.Sprintf("length() needs an array, an object or a string, not %s", typeName(v))}
+	return nil, &notFound{msg: fmt.Sprintf("length() needs an array or an object, not %s", typeName(v))}
 }
 
 func keys(v any) (any, error) {
