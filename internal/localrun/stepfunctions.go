@@ -247,12 +247,15 @@ func (s *stepFunctionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request
 		err = apiErrorf("UnknownOperationException", "the local Step Functions endpoint does not serve %q; it serves %s", name, strings.Join(slices.Sorted(maps.Keys(operations)), ", "))
 	case !json.Valid(body):
 		err = apiErrorf("SerializationException", "the request body is not JSON")
+	default:
+		err = validate(name, body)
+	}
+	switch {
+	case err != nil:
 	case !s.isServing() && !slices.Contains(servedWhileStarting, name):
 		err = &apiError{Type: "ServiceUnavailable", Message: "the local endpoint is starting its state machines; retry shortly", status: http.StatusServiceUnavailable}
 	default:
-		if err = validate(name, body); err == nil {
-			response, err = op(s, body)
-		}
+		response, err = op(s, body)
 	}
 	// Every AWS response carries one; SDKs report it with each error.
 	w.Header().Set("x-amzn-RequestId", uuid())
