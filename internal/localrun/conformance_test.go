@@ -3,17 +3,24 @@ package localrun
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"html"
 	"io"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf16"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -318,4 +325,203 @@ func TestEndpointRefusesExpressExecutionArns(t *testing.T) {
 			assert.Equal(t, "InvalidArn", answer.errorType, answer.message)
 		})
 	}
+}
+
+// hasCode recognises an API error by its code, as for the common errors,
+// which the SDK has no type for.
+func hasCode(code string) func(error) bool {
+	return func(err error) bool {
+		var apiErr smithy.APIError
+		return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
+	}
+}
+
+// refusedNameCharacters are the characters the model's documentation of
+// StartExecution's name says a name must not contain, one per class and
+// each end of every range: its <code> lists of single characters and
+// U+XXXX ranges, and "white space". Surrogates cannot be sent: a JSON
+// string of valid UTF-8 cannot carry one.
+func refusedNameCharacters(t *testing.T, model *serviceModel) []string {
+	t.Helper()
+	doc := model.Shapes["StartExecutionInput"].Members["name"].Documentation
+	_, list, found := strings.Cut(doc, "must <i>not</i> contain:")
+	require.True(t, found, "the model no longer documents which characters a name refuses: %s", doc)
+	list, _, _ = strings.Cut(list, "</ul>")
+	refused := []string{" ", "\t"} // white space
+	require.Contains(t, list, "white space")
+	codes := regexp.MustCompile(`<code>([^<]*)</code>`).FindAllStringSubmatch(list, -1)
+	require.NotEmpty(t, codes)
+	codePoint := regexp.MustCompile(`U\+([0-9A-F]{4,6})(?:-([0-9A-F]{4}))?`)
+	for _, code := range codes {
+		text := html.UnescapeString(strings.TrimSpace(code[1]))
+		if ranges := codePoint.FindAllStringSubmatch(text, -1); ranges != nil {
+			for _, r := range ranges {
+				first, err := strconv.ParseUint(r[1], 16, 32)
+				require.NoError(t, err)
+				last := first
+				if r[2] != "" {
+					// "U+007F-009F": the end shares the start's leading digits.
+					last, err = strconv.ParseUint(r[1][:len(r[1])-len(r[2])]+r[2], 16, 32)
+					require.NoError(t, err)
+				}
+				for _, c := range []uint64{first, last} {
+					if !utf16.IsSurrogate(rune(c)) {
+						refused = append(refused, string(rune(c)))
+					}
+				}
+			}
+			continue
+		}
+		refused = append(refused, strings.Fields(text)...)
+	}
+	return refused
+}
+
+// The rules of StartExecution, StopExecution, ListExecutions and
+// SendTaskSuccess at their exact bounds, on executions that stay open
+// until stopped, and paging through ListExecutions and
+// GetExecutionHistory with the Go SDK's paginators.
+func TestServerAtAWSsBoundaries(t *testing.T) {
+	model := serviceModelOf(t)
+	stuck := make(chan struct{}) // never closed: executions stay open
+	server, client := startServer(t, ServeConfig{Sessions: Config{Faults: func(string, int) Fault { return Fault{Hold: stuck} }}})
+	main := aws.String(server.StateMachineARNs[0])
+	start := func(name *string, input string) (*sfn.StartExecutionOutput, error) {
+		return client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: main, Name: name, Input: aws.String(input)})
+	}
+	// payloadOf is JSON of exactly n bytes.
+	payloadOf := func(n int) string {
+		envelope := `{"payload":""}`
+		return envelope[:12] + strings.Repeat("x", n-len(envelope)) + envelope[12:]
+	}
+	type startCase struct {
+		name        string
+		executionID *string
+		input       string
+		want        func(error) bool // nil: it starts
+	}
+	validation := hasCode("ValidationException")
+	cases := []startCase{
+		{"a name of 0 characters", aws.String(""), "{}", validation},
+		{"a name of 1 character", aws.String("n"), "{}", nil},
+		{"a name of 80 characters", aws.String(strings.Repeat("n", 80)), "{}", nil},
+		{"a name of 81 characters", aws.String(strings.Repeat("n", 81)), "{}", validation},
+		{"a name of 80 characters that are not ASCII", aws.String(strings.Repeat("é", 80)), "{}", nil},
+		{"a name the logs advise against but AWS takes", aws.String("a.b@c+d=e!'()"), "{}", nil},
+		{"no name: a UUID", nil, "{}", nil},
+		{"input of exactly 262,144 bytes", aws.String("largest-input"), payloadOf(PayloadLimit), nil},
+		{"input of 262,145 bytes", aws.String("too-large-input"), payloadOf(PayloadLimit + 1), validation},
+	}
+	for _, c := range refusedNameCharacters(t, model) {
+		cases = append(cases, startCase{fmt.Sprintf("a name with %q", c), aws.String("a" + c + "b"), "{}", isA[*types.InvalidName]})
+	}
+	for _, test := range cases {
+		t.Run(test.name, func(t *testing.T) {
+			started, err := start(test.executionID, test.input)
+			if test.want != nil {
+				assert.True(t, test.want(err), "error %v", err)
+				return
+			}
+			require.NoError(t, err)
+			if test.executionID != nil {
+				assert.True(t, strings.HasSuffix(aws.ToString(started.ExecutionArn), ":"+*test.executionID))
+			}
+		})
+	}
+
+	t.Run("SendTaskSuccess output of exactly 262,144 bytes and one more", func(t *testing.T) {
+		for size, want := range map[int]func(error) bool{PayloadLimit: isA[*types.InvalidToken], PayloadLimit + 1: validation} {
+			_, err := client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String("never-issued"), Output: aws.String(payloadOf(size))})
+			assert.True(t, want(err), "%d bytes: error %v", size, err)
+		}
+	})
+	t.Run("an invalid statusFilter", func(t *testing.T) {
+		_, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: main, StatusFilter: "DONE"})
+		assert.True(t, validation(err), "error %v", err)
+	})
+
+	stopped, err := start(aws.String("stopped"), "{}")
+	require.NoError(t, err)
+	// Its history is long enough to page once its first Task has started
+	// (and is held).
+	require.Eventually(t, func() bool {
+		history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn})
+		return err == nil && slices.ContainsFunc(history.Events, func(e types.HistoryEvent) bool { return e.Type == types.HistoryEventTypeTaskStarted })
+	}, time.Minute, 10*time.Millisecond)
+	t.Run("StopExecution with an error over 256 characters is refused, and stores nothing", func(t *testing.T) {
+		_, err := client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: stopped.ExecutionArn, Error: aws.String(strings.Repeat("e", 300))})
+		assert.True(t, validation(err), "error %v", err)
+		described, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: stopped.ExecutionArn})
+		require.NoError(t, err)
+		assert.Equal(t, types.ExecutionStatusRunning, described.Status)
+	})
+	_, err = client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: stopped.ExecutionArn, Error: aws.String(strings.Repeat("e", 256)), Cause: aws.String("first")})
+	require.NoError(t, err)
+	t.Run("StopExecution on an ended execution changes nothing", func(t *testing.T) {
+		before, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: stopped.ExecutionArn})
+		require.NoError(t, err)
+		historyBefore, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn})
+		require.NoError(t, err)
+		_, err = client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: stopped.ExecutionArn, Error: aws.String("Again"), Cause: aws.String("second")})
+		require.NoError(t, err)
+		after, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: stopped.ExecutionArn})
+		require.NoError(t, err)
+		historyAfter, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn})
+		require.NoError(t, err)
+		assert.Equal(t, types.ExecutionStatusAborted, after.Status)
+		assert.Equal(t, before.Status, after.Status)
+		assert.Equal(t, before.StopDate, after.StopDate)
+		assert.Equal(t, before.Error, after.Error)
+		assert.Equal(t, before.Output, after.Output)
+		assert.Equal(t, "first", aws.ToString(after.Cause))
+		assert.Equal(t, historyBefore.Events, historyAfter.Events)
+	})
+
+	t.Run("ListExecutions pages", func(t *testing.T) {
+		for _, filter := range []types.ExecutionStatus{"", types.ExecutionStatusRunning, types.ExecutionStatusAborted} {
+			whole, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: main, StatusFilter: filter, MaxResults: 1000})
+			require.NoError(t, err)
+			require.NotEmpty(t, whole.Executions)
+			assert.Nil(t, whole.NextToken)
+			for _, size := range []int32{1, 2, 3} {
+				var walked []types.ExecutionListItem
+				for paginator := sfn.NewListExecutionsPaginator(client, &sfn.ListExecutionsInput{StateMachineArn: main, StatusFilter: filter, MaxResults: size}); paginator.HasMorePages(); {
+					page, err := paginator.NextPage(t.Context())
+					require.NoError(t, err)
+					assert.LessOrEqual(t, len(page.Executions), int(size))
+					walked = append(walked, page.Executions...)
+				}
+				assert.Equal(t, whole.Executions, walked, "statusFilter %q, maxResults %d", filter, size)
+			}
+		}
+		first, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: main, MaxResults: 1})
+		require.NoError(t, err)
+		require.NotNil(t, first.NextToken)
+		_, err = client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: main, StatusFilter: types.ExecutionStatusAborted, NextToken: first.NextToken})
+		assert.True(t, isA[*types.InvalidToken](err), "a token for another statusFilter: error %v", err)
+		_, err = client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: main, NextToken: aws.String("made-up")})
+		assert.True(t, isA[*types.InvalidToken](err), "a made-up token: error %v", err)
+	})
+
+	t.Run("GetExecutionHistory pages", func(t *testing.T) {
+		for _, reverse := range []bool{false, true} {
+			whole, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn, ReverseOrder: reverse, MaxResults: 1000})
+			require.NoError(t, err)
+			require.Greater(t, len(whole.Events), 2, "too short a history to page")
+			for _, size := range []int32{1, 2} {
+				var walked []types.HistoryEvent
+				for paginator := sfn.NewGetExecutionHistoryPaginator(client, &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn, ReverseOrder: reverse, MaxResults: size}); paginator.HasMorePages(); {
+					page, err := paginator.NextPage(t.Context())
+					require.NoError(t, err)
+					assert.LessOrEqual(t, len(page.Events), int(size))
+					walked = append(walked, page.Events...)
+				}
+				assert.Equal(t, whole.Events, walked, "reverseOrder %t, maxResults %d", reverse, size)
+			}
+		}
+		forward, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn, MaxResults: 1})
+		require.NoError(t, err)
+		_, err = client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn, ReverseOrder: true, NextToken: forward.NextToken})
+		assert.True(t, isA[*types.InvalidToken](err), "a forward token in reverse: error %v", err)
+	})
 }

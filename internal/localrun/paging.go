@@ -45,7 +45,7 @@ func pageOf[T any](list string, request pageRequest, items []T, position func(T)
 		size = defaultPageSize
 	}
 	end := min(start+size, len(items))
-	page = items[start:end]
+	page = append([]T{}, items[start:end]...) // never null: lists are required members
 	if end < len(items) {
 		token, _ := json.Marshal(pageToken{List: list, After: position(items[end-1])}) // a string and an int always marshal
 		nextToken = base64.RawURLEncoding.EncodeToString(token)

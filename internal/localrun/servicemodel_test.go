@@ -42,17 +42,22 @@ type serviceModel struct {
 }
 
 type modelShape struct {
-	Type      string                            `json:"type"`
-	Required  []string                          `json:"required"`
-	Members   map[string]struct{ Shape string } `json:"members"`
-	Member    struct{ Shape string }            `json:"member"`
-	Value     struct{ Shape string }            `json:"value"`
-	Min       *float64                          `json:"min"`
-	Max       *float64                          `json:"max"`
-	Enum      []string                          `json:"enum"`
-	Pattern   string                            `json:"pattern"`
-	Sensitive bool                              `json:"sensitive"`
-	Exception bool                              `json:"exception"`
+	Type      string                 `json:"type"`
+	Required  []string               `json:"required"`
+	Members   map[string]modelMember `json:"members"`
+	Member    struct{ Shape string } `json:"member"`
+	Value     struct{ Shape string } `json:"value"`
+	Min       *float64               `json:"min"`
+	Max       *float64               `json:"max"`
+	Enum      []string               `json:"enum"`
+	Pattern   string                 `json:"pattern"`
+	Sensitive bool                   `json:"sensitive"`
+	Exception bool                   `json:"exception"`
+}
+
+type modelMember struct {
+	Shape         string `json:"shape"`
+	Documentation string `json:"documentation"`
 }
 
 // commonErrors are the errors every operation of an AWS JSON protocol
