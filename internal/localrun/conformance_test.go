@@ -364,7 +364,7 @@ func refusedNameCharacters(t *testing.T, model *serviceModel) []string {
 					last, err = strconv.ParseUint(r[1][:len(r[1])-len(r[2])]+r[2], 16, 32)
 					require.NoError(t, err)
 				}
-				for _, c := range []uint64{first, last} {
+				for _, c := range slices.Compact([]uint64{first, last}) {
 					if !utf16.IsSurrogate(rune(c)) {
 						refused = append(refused, string(rune(c)))
 					}

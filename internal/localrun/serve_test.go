@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -145,6 +146,20 @@ func TestServerRunsEveryWorkflow(t *testing.T) {
 				assert.Equal(t, test.input, aws.ToString(ended.Input))
 				assert.Equal(t, arn, aws.ToString(ended.StateMachineArn))
 				assert.False(t, ended.StopDate.Before(*ended.StartDate))
+
+				// StopExecution on an ended execution changes nothing.
+				history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+				require.NoError(t, err)
+				_, err = client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn, Error: aws.String("Late"), Cause: aws.String("after the end")})
+				require.NoError(t, err)
+				after := awaitEnd(t, client, started.ExecutionArn)
+				assert.Equal(t, ended.Status, after.Status)
+				assert.Equal(t, ended.Output, after.Output)
+				assert.Equal(t, ended.Error, after.Error)
+				assert.Equal(t, ended.StopDate, after.StopDate)
+				historyAfter, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+				require.NoError(t, err)
+				assert.Equal(t, history.Events, historyAfter.Events)
 			})
 		}
 	}
@@ -432,6 +447,42 @@ func TestServerStartSyncExecution(t *testing.T) {
 	described, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(main)})
 	require.NoError(t, err)
 	assert.Equal(t, types.StateMachineTypeExpress, described.Type)
+
+	// As on AWS: an EXPRESS execution's ARN ends in an id of its own, its
+	// name may repeat, and the API keeps no record of it to look up.
+	machineName := main[strings.LastIndex(main, ":")+1:]
+	arnForm := regexp.MustCompile(`^arn:aws:states:` + localRegion + `:` + localAccount + `:express:` + regexp.QuoteMeta(machineName) + `:twice:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	var arns []string
+	for range 2 {
+		ended, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main), Name: aws.String("twice"), Input: aws.String(seedInput(t))}, withoutHostPrefix)
+		require.NoError(t, err)
+		assert.Regexp(t, arnForm, aws.ToString(ended.ExecutionArn))
+		arns = append(arns, aws.ToString(ended.ExecutionArn))
+	}
+	assert.NotEqual(t, arns[0], arns[1], "each EXPRESS execution has its own ARN")
+	lookups := map[string]func() error{
+		"DescribeExecution": func() error {
+			_, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arns[0])})
+			return err
+		},
+		"GetExecutionHistory": func() error {
+			_, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arns[0])})
+			return err
+		},
+		"StopExecution": func() error {
+			_, err := client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: aws.String(arns[0])})
+			return err
+		},
+	}
+	for operation, lookup := range lookups {
+		t.Run(operation+" of an EXPRESS execution", func(t *testing.T) {
+			assert.ErrorAs(t, lookup(), new(*types.InvalidArn))
+		})
+	}
+	t.Run("ListExecutions of an EXPRESS machine", func(t *testing.T) {
+		_, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(main)})
+		assert.ErrorAs(t, err, new(*types.StateMachineTypeNotSupported))
+	})
 }
 
 // The acceptance test's own execution code (seedcheck.Run, which it runs
