@@ -285,6 +285,7 @@ func TestEndpointPagesStateMachines(t *testing.T) {
 			var walked []types.StateMachineListItem
 			pages := 0
 			for paginator := sfn.NewListStateMachinesPaginator(client, &sfn.ListStateMachinesInput{MaxResults: size}); paginator.HasMorePages(); pages++ {
+				require.LessOrEqual(t, pages, 7, "the pages do not end: a nextToken leads back")
 				page, err := paginator.NextPage(t.Context())
 				require.NoError(t, err)
 				if size > 0 {
@@ -486,6 +487,7 @@ func TestServerAtAWSsBoundaries(t *testing.T) {
 			for _, size := range []int32{1, 2, 3} {
 				var walked []types.ExecutionListItem
 				for paginator := sfn.NewListExecutionsPaginator(client, &sfn.ListExecutionsInput{StateMachineArn: main, StatusFilter: filter, MaxResults: size}); paginator.HasMorePages(); {
+					require.LessOrEqual(t, len(walked), len(whole.Executions), "the pages do not end: a nextToken leads back")
 					page, err := paginator.NextPage(t.Context())
 					require.NoError(t, err)
 					assert.LessOrEqual(t, len(page.Executions), int(size))
@@ -511,6 +513,7 @@ func TestServerAtAWSsBoundaries(t *testing.T) {
 			for _, size := range []int32{1, 2} {
 				var walked []types.HistoryEvent
 				for paginator := sfn.NewGetExecutionHistoryPaginator(client, &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn, ReverseOrder: reverse, MaxResults: size}); paginator.HasMorePages(); {
+					require.LessOrEqual(t, len(walked), len(whole.Events), "the pages do not end: a nextToken leads back")
 					page, err := paginator.NextPage(t.Context())
 					require.NoError(t, err)
 					assert.LessOrEqual(t, len(page.Events), int(size))
