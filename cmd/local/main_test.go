@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -136,8 +137,11 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 	queue := lambdas.CallbackQueue
 	inputFile := filepath.Join(t.TempDir(), "input.json")
 	require.NoError(t, os.WriteFile(inputFile, []byte(input+"\n"), 0o644))
-	bigInputFile := filepath.Join(t.TempDir(), "big.json")
-	require.NoError(t, os.WriteFile(bigInputFile, []byte(`{"payload":"`+strings.Repeat("x", localrun.PayloadLimit)+`"}`), 0o644))
+	// The example padded with JSON whitespace to exactly the limit, and to
+	// one byte more: the limit counts the input's bytes as given.
+	limitInputFile, overLimitInputFile := filepath.Join(t.TempDir(), "limit.json"), filepath.Join(t.TempDir(), "over.json")
+	require.NoError(t, os.WriteFile(limitInputFile, []byte(input+strings.Repeat(" ", localrun.PayloadLimit-len(input))), 0o644))
+	require.NoError(t, os.WriteFile(overLimitInputFile, []byte(input+strings.Repeat(" ", localrun.PayloadLimit+1-len(input))), 0o644))
 	tests := []struct {
 		name string
 		env  []string
@@ -193,10 +197,15 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		want:       2,
 		wantStderr: []string{"the input is not JSON"},
 	}, {
-		name:       "input over 256 KiB, refused before anything starts",
-		args:       []string{"-input-file", bigInputFile},
+		name:       "input of exactly 256 KiB runs",
+		args:       []string{"-input-file", limitInputFile},
+		want:       0,
+		wantStdout: output,
+	}, {
+		name:       "input of 256 KiB and one byte, refused before anything starts",
+		args:       []string{"-input-file", overLimitInputFile},
 		want:       2,
-		wantStderr: []string{"over Step Functions' limit of 262144 bytes (256 KiB)"},
+		wantStderr: []string{"the input is 262145 bytes, over Step Functions' limit of 262144 bytes (256 KiB)"},
 	}, {
 		name:       "no input",
 		want:       2,
@@ -557,4 +566,35 @@ func codeBlockAfter(t *testing.T, markdown, heading string) string {
 	block, _, found := strings.Cut(after, "```")
 	require.True(t, found, "the code block after %q does not end", heading)
 	return block
+}
+
+// The endpoint page's paging block with each AWS CLI on one endpoint: the
+// CLI walks ListExecutions two at a time, printing each page, and finds
+// every execution started, newest first.
+func TestReadmePagingWithTheAWSCLI(t *testing.T) {
+	doc, err := os.ReadFile(endpointDoc)
+	require.NoError(t, err)
+	block := codeBlockAfter(t, string(doc), "### Paging with the AWS CLI")
+	require.Contains(t, block, "--page-size 2")
+
+	clis := awsCLIs(t)
+	address := startEndpoint(t)
+	var started []string // every execution the block started, in order
+	for _, major := range []string{"v1", "v2"} {
+		t.Run(major, func(t *testing.T) {
+			cli := requireAWSCLI(t, clis, major)
+			output, err := runWithAWSCLI(t, cli, strings.ReplaceAll(block, "127.0.0.1:8083", address))
+			require.NoError(t, err)
+			lines := strings.Split(strings.TrimSuffix(output, "\n"), "\n")
+			require.Greater(t, len(lines), 3, "three started, then the list")
+			started = append(started, lines[:3]...)
+			newestFirst := slices.Clone(started)
+			slices.Reverse(newestFirst)
+			var pages []string
+			for page := range slices.Chunk(newestFirst, 2) {
+				pages = append(pages, strings.Join(page, "\t"))
+			}
+			assert.Equal(t, pages, lines[3:], "pages of two, newest first")
+		})
+	}
 }

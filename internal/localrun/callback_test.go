@@ -177,7 +177,7 @@ func TestStepFunctionsEndpointAnswersTheSDK(t *testing.T) {
 	endpoint, err := startStepFunctionsEndpoint("127.0.0.1:0", testWriter{t})
 	require.NoError(t, err)
 	t.Cleanup(endpoint.stop)
-	client := sdkClient(endpoint)
+	client := sdkClient(t, endpoint)
 	token := aws.String("token")
 	success := func(ctx context.Context) error {
 		_, err := client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: token, Output: aws.String(`{"done":true}`)})
@@ -213,16 +213,30 @@ func TestStepFunctionsEndpointAnswersTheSDK(t *testing.T) {
 		},
 		wantErr: isA[*types.InvalidOutput],
 	}, {
-		name:    "a token no task waits for",
+		name:    "a token whose task has ended",
 		call:    success,
-		wantErr: isA[*types.TaskDoesNotExist],
+		wantErr: isA[*types.TaskTimedOut],
 	}, {
-		name: "a heartbeat for a token no task waits for",
+		name: "a heartbeat for a token whose task has ended",
 		call: func(ctx context.Context) error {
 			_, err := client.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: token})
 			return err
 		},
-		wantErr: isA[*types.TaskDoesNotExist],
+		wantErr: isA[*types.TaskTimedOut],
+	}, {
+		name: "a token never issued",
+		call: func(ctx context.Context) error {
+			_, err := client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("never-issued"), Output: aws.String("{}")})
+			return err
+		},
+		wantErr: isA[*types.InvalidToken],
+	}, {
+		name: "a heartbeat for a token never issued",
+		call: func(ctx context.Context) error {
+			_, err := client.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String("never-issued")})
+			return err
+		},
+		wantErr: isA[*types.InvalidToken],
 	}}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
@@ -260,7 +274,7 @@ func TestHeartbeatsKeepATaskWaiting(t *testing.T) {
 	endpoint, err := startStepFunctionsEndpoint("127.0.0.1:0", testWriter{t})
 	require.NoError(t, err)
 	t.Cleanup(endpoint.stop)
-	client := sdkClient(endpoint)
+	client := sdkClient(t, endpoint)
 	token := aws.String("token")
 	waiting := endpoint.expect(*token, "Waiting")
 	defer endpoint.forget(*token)
@@ -281,7 +295,8 @@ func TestHeartbeatsKeepATaskWaiting(t *testing.T) {
 	assert.JSONEq(t, `"done"`, string(result))
 }
 
-// sdkClient is the client the worker builds, pointed at endpoint.
-func sdkClient(endpoint *stepFunctionsEndpoint) *sfn.Client {
-	return sfn.New(sfn.Options{BaseEndpoint: aws.String(endpoint.url), Region: localRegion, Credentials: aws.AnonymousCredentials{}})
+// sdkClient is the client the worker builds, pointed at endpoint; the
+// service model judges its exchanges.
+func sdkClient(t *testing.T, endpoint *stepFunctionsEndpoint) *sfn.Client {
+	return sfn.New(sfn.Options{BaseEndpoint: aws.String(endpoint.url), Region: localRegion, Credentials: aws.AnonymousCredentials{}, HTTPClient: judgedHTTPClient(t)})
 }

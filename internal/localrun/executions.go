@@ -1,6 +1,7 @@
 package localrun
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // The execution API of the local Step Functions endpoint: state machines,
@@ -25,6 +25,9 @@ type stateMachine struct {
 	definition                      string
 	created                         time.Time
 	session                         *Session
+	// position is the machine's place in registration order, the order
+	// ListStateMachines gives, which a new machine does not change.
+	position int
 
 	mu         sync.Mutex
 	executions []*execution // in start order
@@ -61,6 +64,7 @@ func (s *stepFunctionsEndpoint) register(session *Session, name, kind, definitio
 		session:     session,
 	}
 	s.mu.Lock()
+	machine.position = len(s.machines)
 	s.machines[machine.arn] = machine
 	s.mu.Unlock()
 	return machine
@@ -88,12 +92,14 @@ func (s *stepFunctionsEndpoint) machine(arn string) (*stateMachine, error) {
 	return machine, nil
 }
 
+// execution finds a STANDARD execution. AWS keeps no record of EXPRESS
+// executions that the API could describe: their ARNs are InvalidArn here.
 func (s *stepFunctionsEndpoint) execution(arn string) (*execution, error) {
 	match := arnPattern.FindStringSubmatch(arn)
-	if match == nil || match[1] == "stateMachine" || match[3] == "" {
+	if match == nil || match[1] != "execution" || match[3] == "" || match[4] != "" {
 		return nil, apiErrorf("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
 	}
-	machineArn := strings.Replace(arn[:strings.LastIndex(arn, ":"+match[3])], ":"+match[1]+":", ":stateMachine:", 1)
+	machineArn := strings.Replace(arn[:strings.LastIndex(arn, ":"+match[3])], ":execution:", ":stateMachine:", 1)
 	s.mu.Lock()
 	machine, ok := s.machines[machineArn]
 	s.mu.Unlock()
@@ -108,13 +114,13 @@ func (s *stepFunctionsEndpoint) execution(arn string) (*execution, error) {
 }
 
 // invalidNameCharacters are what Step Functions refuses in a name:
-// whitespace, brackets, wildcards, special characters and control characters.
-var invalidNameCharacters = regexp.MustCompile("[\\s<>{}\\[\\]?*\"#%\\\\^|~`$&,;:/\\x00-\\x1f\\x7f-\\x9f]")
+// whitespace, brackets, wildcards, special characters, control characters
+// (U+0000-001F, U+007F-009F, U+FFFE-FFFF) and U+10FFFF. Surrogates cannot
+// reach it: JSON decoding turns a lone one into U+FFFD. Its length, 1 to 80
+// characters, is the model's constraint (validation.go).
+var invalidNameCharacters = regexp.MustCompile("[\\s\\p{Zs}<>{}\\[\\]?*\"#%\\\\^|~`$&,;:/\\x00-\\x1f\\x7f-\\x9f\\x{FFFE}\\x{FFFF}\\x{10FFFF}]")
 
 func checkName(name string) error {
-	if n := utf8.RuneCountInString(name); n < 1 || n > 80 {
-		return apiErrorf("InvalidName", "Invalid Name: '%s' (a name has 1 to 80 characters)", name)
-	}
 	if invalidNameCharacters.MatchString(name) {
 		return apiErrorf("InvalidName", "Invalid Name: '%s' (no whitespace, brackets, wildcards, control characters or any of \" # %% \\ ^ | ~ ` $ & , ; : /)", name)
 	}
@@ -127,6 +133,8 @@ func checkInput(input *string) (json.RawMessage, error) {
 	if input == nil {
 		return json.RawMessage("{}"), nil
 	}
+	// The model limits the input's characters; the quota counts its UTF-8
+	// bytes.
 	if err := checkPayloadSize("the execution input", []byte(*input)); err != nil {
 		return nil, apiErrorf("InvalidExecutionInput", "%s", err.Cause)
 	}
@@ -160,13 +168,17 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	if err != nil {
 		return nil, err
 	}
-	kind := "execution"
-	if machine.kind == "EXPRESS" {
-		kind = "express"
+	// STANDARD names are unique and StartExecution idempotent; EXPRESS
+	// executions are neither, and nothing can look them up later: their
+	// ARNs end in an id of their own.
+	express := machine.kind == "EXPRESS"
+	arn := "arn:aws:states:" + localRegion + ":" + localAccount + ":execution:" + machine.name + ":" + name
+	if express {
+		arn = "arn:aws:states:" + localRegion + ":" + localAccount + ":express:" + machine.name + ":" + name + ":" + uuid()
 	}
 	machine.mu.Lock()
 	defer machine.mu.Unlock()
-	if i := slices.IndexFunc(machine.executions, func(e *execution) bool { return e.name == name }); i >= 0 {
+	if i := slices.IndexFunc(machine.executions, func(e *execution) bool { return e.name == name }); !express && i >= 0 {
 		existing := machine.executions[i]
 		existing.mu.Lock()
 		defer existing.mu.Unlock()
@@ -186,14 +198,16 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	e := &execution{
 		machine: machine,
 		name:    name,
-		arn:     "arn:aws:states:" + localRegion + ":" + localAccount + ":" + kind + ":" + machine.name + ":" + name,
+		arn:     arn,
 		input:   input,
 		started: time.Now(),
 		stop:    stop,
 		ended:   make(chan struct{}),
 		status:  "RUNNING",
 	}
-	machine.executions = append(machine.executions, e)
+	if !express {
+		machine.executions = append(machine.executions, e)
+	}
 	go func() {
 		defer s.running.Done()
 		e.run(ctx, s)
@@ -344,25 +358,34 @@ func (s *stepFunctionsEndpoint) stopExecution(body []byte) (any, error) {
 
 func (s *stepFunctionsEndpoint) listExecutions(body []byte) (any, error) {
 	var request struct {
+		pageRequest
 		StateMachineArn string `json:"stateMachineArn"`
 		StatusFilter    string `json:"statusFilter"`
 	}
 	if err := decode(body, &request); err != nil {
 		return nil, err
 	}
-	statuses := []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
-	if request.StatusFilter != "" && !slices.Contains(statuses, request.StatusFilter) {
-		return nil, apiErrorf("ValidationException", "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [%s]", request.StatusFilter, strings.Join(statuses, ", "))
+	if request.StateMachineArn == "" {
+		return nil, apiErrorf("ValidationException", "Must provide a StateMachine ARN or MapRun ARN: this endpoint has no Map Runs")
 	}
 	machine, err := s.machine(request.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
+	if machine.kind == "EXPRESS" {
+		return nil, apiErrorf("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine: %s is EXPRESS, whose executions AWS records in CloudWatch Logs only", machine.arn)
+	}
 	machine.mu.Lock()
 	executions := slices.Clone(machine.executions)
 	machine.mu.Unlock()
-	list := []map[string]any{}
-	for _, e := range slices.Backward(executions) { // newest first, as AWS lists them
+	// An execution's position is its place in start order, which a new
+	// execution does not change.
+	type listed struct {
+		position int
+		item     map[string]any
+	}
+	var matching []listed
+	for position, e := range slices.Backward(executions) { // newest first, as AWS lists them
 		d := e.describe()
 		if request.StatusFilter != "" && d["status"] != request.StatusFilter {
 			continue
@@ -370,20 +393,46 @@ func (s *stepFunctionsEndpoint) listExecutions(body []byte) (any, error) {
 		for _, detail := range []string{"input", "inputDetails", "output", "outputDetails", "error", "cause"} {
 			delete(d, detail)
 		}
-		list = append(list, d)
+		matching = append(matching, listed{position, d})
 	}
-	return map[string]any{"executions": list}, nil
+	page, next, err := pageOf("ListExecutions "+machine.arn+" "+request.StatusFilter, request.pageRequest, matching,
+		func(l listed) int { return l.position }, func(l listed, after int) bool { return l.position < after })
+	if err != nil {
+		return nil, err
+	}
+	list := []map[string]any{}
+	for _, l := range page {
+		list = append(list, l.item)
+	}
+	return withNextToken(map[string]any{"executions": list}, next), nil
 }
 
-func (s *stepFunctionsEndpoint) listStateMachines([]byte) (any, error) {
+// withNextToken adds nextToken to a list's response when more follow.
+func withNextToken(response map[string]any, nextToken string) map[string]any {
+	if nextToken != "" {
+		response["nextToken"] = nextToken
+	}
+	return response
+}
+
+func (s *stepFunctionsEndpoint) listStateMachines(body []byte) (any, error) {
+	var request pageRequest
+	if err := decode(body, &request); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
-	machines := slices.SortedFunc(maps.Values(s.machines), func(a, b *stateMachine) int { return strings.Compare(a.name, b.name) })
+	machines := slices.SortedFunc(maps.Values(s.machines), func(a, b *stateMachine) int { return cmp.Compare(a.position, b.position) })
 	s.mu.Unlock()
+	page, next, err := pageOf("ListStateMachines", request, machines,
+		func(m *stateMachine) int { return m.position }, func(m *stateMachine, after int) bool { return m.position > after })
+	if err != nil {
+		return nil, err
+	}
 	list := []map[string]any{}
-	for _, m := range machines {
+	for _, m := range page {
 		list = append(list, map[string]any{"stateMachineArn": m.arn, "name": m.name, "type": m.kind, "creationDate": epochSeconds(m.created)})
 	}
-	return map[string]any{"stateMachines": list}, nil
+	return withNextToken(map[string]any{"stateMachines": list}, next), nil
 }
 
 // describeStateMachine answers with the rendered definition and the stack's

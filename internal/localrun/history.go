@@ -2,6 +2,7 @@ package localrun
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -118,6 +119,7 @@ func splitResource(arn string) (resourceType, resource string) {
 
 func (s *stepFunctionsEndpoint) getExecutionHistory(body []byte) (any, error) {
 	var request struct {
+		pageRequest
 		ExecutionArn         string `json:"executionArn"`
 		ReverseOrder         bool   `json:"reverseOrder"`
 		IncludeExecutionData *bool  `json:"includeExecutionData"`
@@ -134,8 +136,15 @@ func (s *stepFunctionsEndpoint) getExecutionHistory(body []byte) (any, error) {
 	e.mu.Unlock()
 	withData := request.IncludeExecutionData == nil || *request.IncludeExecutionData
 	out := history(events, e.machine.roleArn, e.input, withData)
+	past := func(e historyEvent, after int) bool { return e.ID > after }
 	if request.ReverseOrder {
 		slices.Reverse(out)
+		past = func(e historyEvent, after int) bool { return e.ID < after }
 	}
-	return map[string]any{"events": out}, nil
+	page, next, err := pageOf(fmt.Sprintf("GetExecutionHistory %s reverse=%t", e.arn, request.ReverseOrder), request.pageRequest, out,
+		func(e historyEvent) int { return e.ID }, past)
+	if err != nil {
+		return nil, err
+	}
+	return withNextToken(map[string]any{"events": page}, next), nil
 }

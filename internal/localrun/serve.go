@@ -71,7 +71,9 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 		}
 		server.sessions = append(server.sessions, session)
 	}
-	// Registered together, once all run: a client never sees some of them.
+	// Registered together, once all run, and only then served: until then
+	// the endpoint, which the callback workers need from the start, answers
+	// the execution API with ServiceUnavailable, never an empty list.
 	for i, workflow := range workflows {
 		kind, name := "STANDARD", localStackPrefix+"-"+workflow
 		if workflow == "main" {
@@ -88,6 +90,7 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 			server.Workflows = append(server.Workflows, workflow)
 		}
 	}
+	endpoint.serve()
 	fmt.Fprintf(progress, "local: Step Functions endpoint %s (any credentials; loopback only)\n", endpoint.url)
 	for _, arn := range server.StateMachineARNs {
 		fmt.Fprintf(progress, "local: state machine %s\n", arn)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -46,7 +47,7 @@ func startServer(t *testing.T, config ServeConfig) (*Server, *sfn.Client) {
 		require.Error(t, err, "the endpoint still answers after Close")
 	})
 	// Any credentials do: these are not checked.
-	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.NewCredentialsCache(staticCredentials{})})
+	client := sfn.New(sfn.Options{BaseEndpoint: aws.String(server.URL()), Region: localRegion, Credentials: aws.NewCredentialsCache(staticCredentials{}), HTTPClient: judgedHTTPClient(t)})
 	return server, client
 }
 
@@ -145,6 +146,20 @@ func TestServerRunsEveryWorkflow(t *testing.T) {
 				assert.Equal(t, test.input, aws.ToString(ended.Input))
 				assert.Equal(t, arn, aws.ToString(ended.StateMachineArn))
 				assert.False(t, ended.StopDate.Before(*ended.StartDate))
+
+				// StopExecution on an ended execution changes nothing.
+				history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+				require.NoError(t, err)
+				_, err = client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn, Error: aws.String("Late"), Cause: aws.String("after the end")})
+				require.NoError(t, err)
+				after := awaitEnd(t, client, started.ExecutionArn)
+				assert.Equal(t, ended.Status, after.Status)
+				assert.Equal(t, ended.Output, after.Output)
+				assert.Equal(t, ended.Error, after.Error)
+				assert.Equal(t, ended.StopDate, after.StopDate)
+				historyAfter, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn})
+				require.NoError(t, err)
+				assert.Equal(t, history.Events, historyAfter.Events)
 			})
 		}
 	}
@@ -234,10 +249,9 @@ func TestServerErrors(t *testing.T) {
 		{"the name of a closed execution", func() error { _, err := start("closed", seedInput(t)); return err }, new(*types.ExecutionAlreadyExists)},
 		{"a name with a space", func() error { _, err := start("two words", seedInput(t)); return err }, new(*types.InvalidName)},
 		{"a name with a slash", func() error { _, err := start("a/b", seedInput(t)); return err }, new(*types.InvalidName)},
-		{"a name of 81 characters", func() error { _, err := start(strings.Repeat("n", 81), seedInput(t)); return err }, new(*types.InvalidName)},
 		{"input that is not JSON", func() error { _, err := start("bad-input", "{payload"); return err }, new(*types.InvalidExecutionInput)},
-		{"input over 256 KiB", func() error {
-			_, err := start("big-input", `{"payload":"`+strings.Repeat("x", PayloadLimit)+`"}`)
+		{"input over 256 KiB in UTF-8, within the model's 262,144 characters", func() error {
+			_, err := start("big-input", `{"payload":"`+strings.Repeat("é", PayloadLimit/2)+`"}`)
 			return err
 		}, new(*types.InvalidExecutionInput)},
 		{"an unknown state machine", func() error {
@@ -260,10 +274,10 @@ func TestServerErrors(t *testing.T) {
 			_, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main)}, withoutHostPrefix)
 			return err
 		}, new(*types.StateMachineTypeNotSupported)},
-		{"a task token nobody waits for", func() error {
+		{"a task token never issued", func() error {
 			_, err := client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String("nope"), Output: aws.String("{}")})
 			return err
-		}, new(*types.TaskDoesNotExist)},
+		}, new(*types.InvalidToken)},
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
@@ -311,7 +325,7 @@ func TestServerErrors(t *testing.T) {
 		require.NoError(t, err)
 		request.Header.Set("X-Amz-Target", "AWSStepFunctions.DescribeExecution")
 		request.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		response, err := http.DefaultClient.Do(request)
+		response, err := judgedHTTPClient(t).Do(request)
 		require.NoError(t, err)
 		defer response.Body.Close()
 		body, err := io.ReadAll(response.Body)
@@ -433,6 +447,42 @@ func TestServerStartSyncExecution(t *testing.T) {
 	described, err := client.DescribeStateMachine(t.Context(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(main)})
 	require.NoError(t, err)
 	assert.Equal(t, types.StateMachineTypeExpress, described.Type)
+
+	// As on AWS: an EXPRESS execution's ARN ends in an id of its own, its
+	// name may repeat, and the API keeps no record of it to look up.
+	machineName := main[strings.LastIndex(main, ":")+1:]
+	arnForm := regexp.MustCompile(`^arn:aws:states:` + localRegion + `:` + localAccount + `:express:` + regexp.QuoteMeta(machineName) + `:twice:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	var arns []string
+	for range 2 {
+		ended, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(main), Name: aws.String("twice"), Input: aws.String(seedInput(t))}, withoutHostPrefix)
+		require.NoError(t, err)
+		assert.Regexp(t, arnForm, aws.ToString(ended.ExecutionArn))
+		arns = append(arns, aws.ToString(ended.ExecutionArn))
+	}
+	assert.NotEqual(t, arns[0], arns[1], "each EXPRESS execution has its own ARN")
+	lookups := map[string]func() error{
+		"DescribeExecution": func() error {
+			_, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arns[0])})
+			return err
+		},
+		"GetExecutionHistory": func() error {
+			_, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arns[0])})
+			return err
+		},
+		"StopExecution": func() error {
+			_, err := client.StopExecution(t.Context(), &sfn.StopExecutionInput{ExecutionArn: aws.String(arns[0])})
+			return err
+		},
+	}
+	for operation, lookup := range lookups {
+		t.Run(operation+" of an EXPRESS execution", func(t *testing.T) {
+			assert.ErrorAs(t, lookup(), new(*types.InvalidArn))
+		})
+	}
+	t.Run("ListExecutions of an EXPRESS machine", func(t *testing.T) {
+		_, err := client.ListExecutions(t.Context(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(main)})
+		assert.ErrorAs(t, err, new(*types.StateMachineTypeNotSupported))
+	})
 }
 
 // The acceptance test's own execution code (seedcheck.Run, which it runs

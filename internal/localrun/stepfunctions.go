@@ -1,6 +1,7 @@
 package localrun
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,9 +28,16 @@ type stepFunctionsEndpoint struct {
 	served   chan struct{} // closed when Serve returns
 	progress io.Writer
 
-	mu       sync.Mutex
-	waiting  map[string]*waitingTask  // by task token
+	mu      sync.Mutex
+	waiting map[string]*waitingTask // by task token
+	// closed are the tokens of tasks that have ended: a report for one is
+	// TaskTimedOut, as on AWS, where a token that was never issued is
+	// InvalidToken.
+	closed   map[string]bool
 	machines map[string]*stateMachine // by ARN
+	// serving is set once every state machine is registered; until then
+	// the execution API answers ServiceUnavailable rather than list none.
+	serving bool
 	// executions is the context of every execution started here; stop ends
 	// it and waits for running. Once stopping, no execution starts.
 	executions   context.Context
@@ -68,6 +76,7 @@ func startStepFunctionsEndpoint(address string, progress io.Writer) (*stepFuncti
 		served:       make(chan struct{}),
 		progress:     progress,
 		waiting:      map[string]*waitingTask{},
+		closed:       map[string]bool{},
 		machines:     map[string]*stateMachine{},
 		executions:   executions,
 		endExecution: endExecutions,
@@ -118,13 +127,26 @@ func (s *stepFunctionsEndpoint) expect(token, state string) *waitingTask {
 	return task
 }
 
-// forget ends the wait for token: later reports find no such task, as on
+// forget ends the wait for token: later reports are TaskTimedOut, as on
 // AWS once a task has timed out or its execution has ended.
 func (s *stepFunctionsEndpoint) forget(token string) {
 	s.mu.Lock()
 	delete(s.waiting, token)
+	s.closed[token] = true
 	s.mu.Unlock()
 }
+
+// serve starts answering the execution API, once every state machine is
+// registered.
+func (s *stepFunctionsEndpoint) serve() {
+	s.mu.Lock()
+	s.serving = true
+	s.mu.Unlock()
+}
+
+// servedWhileStarting are the operations a callback worker calls: they are
+// answered from the start, since only a running execution issues tokens.
+var servedWhileStarting = []string{"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
 
 // await returns the task's result, the output its worker reported, or fails
 // it with the reported error, States.HeartbeatTimeout when no heartbeat or
@@ -179,6 +201,8 @@ type taskReport struct {
 type apiError struct {
 	Type    string `json:"__type"`
 	Message string `json:"message"`
+	// status is the HTTP status: 400 unless set.
+	status int
 }
 
 func (e *apiError) Error() string { return e.Type + ": " + e.Message }
@@ -224,21 +248,34 @@ func (s *stepFunctionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request
 	case !json.Valid(body):
 		err = apiErrorf("SerializationException", "the request body is not JSON")
 	default:
+		err = validate(name, body)
+	}
+	switch {
+	case err != nil:
+	case !s.isServing() && !slices.Contains(servedWhileStarting, name):
+		err = &apiError{Type: "ServiceUnavailable", Message: "the local endpoint is starting its state machines; retry shortly", status: http.StatusServiceUnavailable}
+	default:
 		response, err = op(s, body)
 	}
+	// Every AWS response carries one; SDKs report it with each error.
+	w.Header().Set("x-amzn-RequestId", uuid())
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	if err != nil {
 		var apiErr *apiError
 		if !errors.As(err, &apiErr) {
-			apiErr = apiErrorf("InternalFailure", "%v", err)
-			w.WriteHeader(http.StatusInternalServerError)
-		} else {
-			w.WriteHeader(http.StatusBadRequest)
+			apiErr = &apiError{Type: "InternalFailure", Message: err.Error(), status: http.StatusInternalServerError}
 		}
+		w.WriteHeader(cmp.Or(apiErr.status, http.StatusBadRequest))
 		json.NewEncoder(w).Encode(apiErr)
 		return
 	}
 	json.NewEncoder(w).Encode(response)
+}
+
+func (s *stepFunctionsEndpoint) isServing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serving
 }
 
 // decode reads a request body into request; a field of the wrong type is
@@ -264,8 +301,11 @@ func (s *stepFunctionsEndpoint) report(operation string, report taskReport) erro
 	var outcome taskOutcome
 	switch operation {
 	case "SendTaskSuccess":
-		if report.Output == nil || !json.Valid([]byte(*report.Output)) {
-			return apiErrorf("InvalidOutput", "the output must be JSON text")
+		if !json.Valid([]byte(*report.Output)) {
+			return apiErrorf("InvalidOutput", "Invalid Output: 'the output must be JSON text'")
+		}
+		if err := checkPayloadSize("the output", []byte(*report.Output)); err != nil {
+			return apiErrorf("InvalidOutput", "Invalid Output: '%s'", err.Cause)
 		}
 		outcome.output = json.RawMessage(*report.Output)
 	case "SendTaskFailure":
@@ -275,11 +315,17 @@ func (s *stepFunctionsEndpoint) report(operation string, report taskReport) erro
 	task, ok := s.waiting[report.TaskToken]
 	if ok && operation != "SendTaskHeartbeat" {
 		delete(s.waiting, report.TaskToken)
+		s.closed[report.TaskToken] = true
 	}
+	closed := s.closed[report.TaskToken]
 	s.mu.Unlock()
-	if !ok {
-		fmt.Fprintf(s.progress, "  sfn: %s for a task that is not waiting: TaskDoesNotExist\n", operation)
-		return apiErrorf("TaskDoesNotExist", "Task does not exist anymore")
+	switch {
+	case closed && !ok:
+		fmt.Fprintf(s.progress, "  sfn: %s for a task that has ended: TaskTimedOut\n", operation)
+		return apiErrorf("TaskTimedOut", "Task Timed Out: 'the task of this token has ended: it timed out, was reported or its execution ended'")
+	case !ok:
+		fmt.Fprintf(s.progress, "  sfn: %s for a token no task was given: InvalidToken\n", operation)
+		return apiErrorf("InvalidToken", "Invalid Token: 'no task was given this token'")
 	}
 	detail := ""
 	if outcome.err != nil {

@@ -1,0 +1,168 @@
+package localrun
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Step Functions checks every request against its service model before it
+// looks at what the request names: a missing required member, a string
+// outside its length limits, a number outside its range or a value outside
+// an enum is a ValidationException, whose message lists every violation in
+// AWS's form:
+//
+//	1 validation error detected: Value 'x…x' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80
+//
+// A sensitive member's value is left out of the message ("Value at
+// 'input'"). requestRules holds the constraints of the operations served;
+// TestTheModelJudgesEveryExchange and TestServerValidatesTheModelsConstraints
+// check them against the service model itself.
+
+// memberRule is the model's constraints on one request member.
+type memberRule struct {
+	member    string
+	required  bool
+	kind      string // string, integer or boolean
+	sensitive bool
+	// minLength and maxLength bound a string's length in characters;
+	// maxLength 0 sets no limit.
+	minLength, maxLength int
+	// minValue and maxValue bound an integer.
+	minValue, maxValue int
+	enum               []string
+	// ascii is the pattern \p{ASCII}*.
+	ascii bool
+}
+
+var (
+	arnMember       = memberRule{kind: "string", minLength: 1, maxLength: 256}
+	payloadMember   = memberRule{kind: "string", sensitive: true, maxLength: 256 << 10}
+	taskTokenMember = memberRule{member: "taskToken", required: true, kind: "string", minLength: 1, maxLength: 2048}
+	pageSizeMember  = memberRule{member: "maxResults", kind: "integer", minValue: 0, maxValue: 1000}
+	pageTokenMember = memberRule{member: "nextToken", kind: "string", minLength: 1, maxLength: 1024}
+	errorMember     = memberRule{member: "error", kind: "string", sensitive: true, maxLength: 256}
+	causeMember     = memberRule{member: "cause", kind: "string", sensitive: true, maxLength: 32768}
+	includedData    = memberRule{member: "includedData", kind: "string", enum: []string{"ALL_DATA", "METADATA_ONLY"}}
+	executionStatus = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+)
+
+// named is rule for the member called member, required or not.
+func named(rule memberRule, member string, required bool) memberRule {
+	rule.member, rule.required = member, required
+	return rule
+}
+
+var startRules = []memberRule{
+	named(arnMember, "stateMachineArn", true),
+	{member: "name", kind: "string", minLength: 1, maxLength: 80},
+	named(payloadMember, "input", false),
+	{member: "traceHeader", kind: "string", maxLength: 256, ascii: true},
+}
+
+var requestRules = map[string][]memberRule{
+	"SendTaskSuccess":      {taskTokenMember, named(payloadMember, "output", true)},
+	"SendTaskFailure":      {taskTokenMember, errorMember, causeMember},
+	"SendTaskHeartbeat":    {taskTokenMember},
+	"ListStateMachines":    {pageSizeMember, pageTokenMember},
+	"DescribeStateMachine": {named(arnMember, "stateMachineArn", true), includedData},
+	"StartExecution":       startRules,
+	"StartSyncExecution":   append(startRules[:len(startRules):len(startRules)], includedData),
+	"DescribeExecution":    {named(arnMember, "executionArn", true), includedData},
+	"ListExecutions": {
+		named(arnMember, "stateMachineArn", false),
+		{member: "statusFilter", kind: "string", enum: executionStatus},
+		pageSizeMember,
+		{member: "nextToken", kind: "string", minLength: 1, maxLength: 3096},
+		{member: "mapRunArn", kind: "string", minLength: 1, maxLength: 2000},
+		{member: "redriveFilter", kind: "string", enum: []string{"REDRIVEN", "NOT_REDRIVEN"}},
+	},
+	"StopExecution":       {named(arnMember, "executionArn", true), errorMember, causeMember},
+	"GetExecutionHistory": {named(arnMember, "executionArn", true), pageSizeMember, {member: "reverseOrder", kind: "boolean"}, pageTokenMember, {member: "includeExecutionData", kind: "boolean"}},
+}
+
+// validate checks body, a JSON object, against operation's rules: a member
+// of the wrong JSON type is a SerializationException, as AWS answers, and
+// every constraint violation is reported in one ValidationException.
+func validate(operation string, body []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return apiErrorf("SerializationException", "the request body is not a JSON object: %v", err)
+	}
+	var violations []string
+	for _, rule := range requestRules[operation] {
+		raw, present := members[rule.member]
+		if !present || string(raw) == "null" {
+			if rule.required {
+				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", rule.member))
+			}
+			continue
+		}
+		violation, err := rule.check(raw)
+		if err != nil {
+			return err
+		}
+		if violation != "" {
+			violations = append(violations, violation)
+		}
+	}
+	switch len(violations) {
+	case 0:
+		return nil
+	case 1:
+		return apiErrorf("ValidationException", "1 validation error detected: %s", violations[0])
+	default:
+		return apiErrorf("ValidationException", "%d validation errors detected: %s", len(violations), strings.Join(violations, "; "))
+	}
+}
+
+// check returns the violation of rule by raw, a JSON value, if any.
+func (rule memberRule) check(raw json.RawMessage) (violation string, err error) {
+	var value any
+	switch rule.kind {
+	case "string":
+		value = new(string)
+	case "integer":
+		value = new(int)
+	case "boolean":
+		value = new(bool)
+	}
+	if err := json.Unmarshal(raw, value); err != nil {
+		return "", apiErrorf("SerializationException", "'%s' must be a JSON %s: %v", rule.member, rule.kind, err)
+	}
+	var constraint, text string
+	switch v := value.(type) {
+	case *string:
+		text = *v
+		n := utf8.RuneCountInString(text)
+		switch {
+		case n < rule.minLength:
+			constraint = fmt.Sprintf("Member must have length greater than or equal to %d", rule.minLength)
+		case rule.maxLength > 0 && n > rule.maxLength:
+			constraint = fmt.Sprintf("Member must have length less than or equal to %d", rule.maxLength)
+		case rule.enum != nil && !slices.Contains(rule.enum, text):
+			constraint = fmt.Sprintf("Member must satisfy enum value set: [%s]", strings.Join(rule.enum, ", "))
+		case rule.ascii && strings.IndexFunc(text, func(r rune) bool { return r > unicode.MaxASCII }) >= 0:
+			constraint = `Member must satisfy regular expression pattern: \p{ASCII}*`
+		}
+	case *int:
+		text = strconv.Itoa(*v)
+		switch {
+		case *v < rule.minValue:
+			constraint = fmt.Sprintf("Member must have value greater than or equal to %d", rule.minValue)
+		case *v > rule.maxValue:
+			constraint = fmt.Sprintf("Member must have value less than or equal to %d", rule.maxValue)
+		}
+	}
+	if constraint == "" {
+		return "", nil
+	}
+	if rule.sensitive {
+		return fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", rule.member, constraint), nil
+	}
+	return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", text, rule.member, constraint), nil
+}
