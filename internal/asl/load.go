@@ -1,0 +1,890 @@
+package asl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"stepfunctions-go/internal/asl/stateserror"
+)
+
+// Machine is a loaded, validated state machine definition.
+type Machine struct {
+	Graph
+	QueryLanguage  string
+	TimeoutSeconds int64 // 0: none
+	opts           Options
+}
+
+// LoadError lists every problem Load found, one per line, each naming the
+// state and the field.
+type LoadError struct{ Problems []string }
+
+func (e *LoadError) Error() string {
+	return "invalid state machine definition:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// Load parses and validates a definition. Every Task's Resource must be
+// served by opts.Integrations.
+func Load(definition []byte, opts Options) (*Machine, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(definition))
+	dec.UseNumber()
+	var root any
+	if err := dec.Decode(&root); err != nil {
+		return nil, &LoadError{Problems: []string{"not JSON: " + err.Error()}}
+	}
+	if dec.More() {
+		return nil, &LoadError{Problems: []string{"not JSON: text after the definition's object"}}
+	}
+	l := &loader{opts: opts}
+	top := l.object("the definition", root)
+	if top == nil {
+		return nil, &LoadError{Problems: l.problems}
+	}
+	m := &Machine{QueryLanguage: JSONPath, opts: opts}
+	if ql, ok := top.string("QueryLanguage"); ok {
+		if ql != JSONPath && ql != JSONata {
+			top.fail("QueryLanguage", "must be %q or %q, not %q", JSONPath, JSONata, ql)
+		} else {
+			m.QueryLanguage = ql
+		}
+	}
+	if t, ok := top.positiveInt("TimeoutSeconds"); ok {
+		m.TimeoutSeconds = t
+	}
+	top.string("Comment")
+	top.string("Version")
+	graph := l.graph(top, m.QueryLanguage, "")
+	top.rejectUnknown()
+	if graph != nil {
+		m.Graph = *graph
+		l.checkScopes(&m.Graph, nil)
+	}
+	if len(l.problems) > 0 {
+		sort.Strings(l.problems)
+		return nil, &LoadError{Problems: l.problems}
+	}
+	return m, nil
+}
+
+type loader struct {
+	opts     Options
+	problems []string
+}
+
+func (l *loader) problem(format string, args ...any) {
+	l.problems = append(l.problems, fmt.Sprintf(format, args...))
+}
+
+// fields reads one JSON object and remembers which keys were read, so the
+// rest can be refused as unknown.
+type fields struct {
+	l     *loader
+	where string
+	m     map[string]any
+	read  map[string]bool
+}
+
+func (l *loader) object(where string, v any) *fields {
+	m, ok := v.(map[string]any)
+	if !ok {
+		l.problem("%s: must be a JSON object, not %s", where, describe(v))
+		return nil
+	}
+	return &fields{l: l, where: where, m: m, read: map[string]bool{}}
+}
+
+func (f *fields) fail(field, format string, args ...any) {
+	f.l.problem("%s: field %q %s", f.where, field, fmt.Sprintf(format, args...))
+}
+
+func (f *fields) has(name string) bool {
+	_, ok := f.m[name]
+	return ok
+}
+
+func (f *fields) raw(name string) (any, bool) {
+	v, ok := f.m[name]
+	if ok {
+		f.read[name] = true
+	}
+	return v, ok
+}
+
+func (f *fields) string(name string) (string, bool) {
+	v, ok := f.raw(name)
+	if !ok {
+		return "", false
+	}
+	s, isString := v.(string)
+	if !isString {
+		f.fail(name, "must be a string, not %s", describe(v))
+		return "", false
+	}
+	return s, true
+}
+
+func (f *fields) bool(name string) (bool, bool) {
+	v, ok := f.raw(name)
+	if !ok {
+		return false, false
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		f.fail(name, "must be true or false, not %s", describe(v))
+		return false, false
+	}
+	return b, true
+}
+
+func (f *fields) number(name string) (float64, bool) {
+	v, ok := f.raw(name)
+	if !ok {
+		return 0, false
+	}
+	n, isNumber := v.(json.Number)
+	if !isNumber {
+		f.fail(name, "must be a number, not %s", describe(v))
+		return 0, false
+	}
+	x, err := n.Float64()
+	if err != nil || math.IsInf(x, 0) {
+		f.fail(name, "must be a finite number, not %s", n)
+		return 0, false
+	}
+	return x, true
+}
+
+func (f *fields) nonNegativeInt(name string) (int64, bool) {
+	x, ok := f.number(name)
+	if !ok {
+		return 0, false
+	}
+	if x != math.Trunc(x) || x < 0 || x > 99999999 {
+		f.fail(name, "must be a whole number from 0 to 99999999, not %v", x)
+		return 0, false
+	}
+	return int64(x), true
+}
+
+func (f *fields) positiveInt(name string) (int64, bool) {
+	n, ok := f.nonNegativeInt(name)
+	if ok && n == 0 {
+		f.fail(name, "must be a positive whole number, not 0")
+		return 0, false
+	}
+	return n, ok
+}
+
+// path reads a path field that may be null (InputPath, OutputPath,
+// ResultPath, ItemsPath).
+func (f *fields) path(name string, nullable bool) *string {
+	v, ok := f.raw(name)
+	if !ok {
+		return nil
+	}
+	if v == nil && nullable {
+		return nullPath
+	}
+	s, isString := v.(string)
+	if !isString || !strings.HasPrefix(s, "$") {
+		f.fail(name, "must be a path starting with $, not %s", describe(v))
+		return nil
+	}
+	return &s
+}
+
+// referencePath reads a path field that must be a string path.
+func (f *fields) referencePath(name string) string {
+	s, ok := f.string(name)
+	if ok && !strings.HasPrefix(s, "$") {
+		f.fail(name, "must be a path starting with $, not %q", s)
+		return ""
+	}
+	return s
+}
+
+func (f *fields) strings(name string) ([]string, bool) {
+	v, ok := f.raw(name)
+	if !ok {
+		return nil, false
+	}
+	list, isList := v.([]any)
+	if !isList || len(list) == 0 {
+		f.fail(name, "must be a non-empty array of strings, not %s", describe(v))
+		return nil, false
+	}
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		s, isString := e.(string)
+		if !isString {
+			f.fail(name, "must hold only strings, not %s", describe(e))
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// rejectUnknown refuses every key nobody read.
+func (f *fields) rejectUnknown() {
+	var unknown []string
+	for k := range f.m {
+		if !f.read[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		f.l.problem("%s: unknown field %q", f.where, k)
+	}
+}
+
+// The fields each state type allows, by query language (the Amazon States
+// Language specification and the developer guide's "Transforming data with
+// JSONata" table of fields per language).
+var (
+	commonFields = []string{"Type", "Comment", "QueryLanguage"}
+	typeFields   = map[string][]string{
+		"Task":     {"Resource", "Next", "End", "Retry", "Catch", "TimeoutSeconds", "HeartbeatSeconds", "Assign"},
+		"Pass":     {"Next", "End", "Assign"},
+		"Choice":   {"Choices", "Default", "Assign"},
+		"Wait":     {"Next", "End", "Seconds", "Timestamp", "Assign"},
+		"Succeed":  {},
+		"Fail":     {"Error", "Cause"},
+		"Parallel": {"Branches", "Next", "End", "Retry", "Catch", "Assign"},
+		"Map":      {"ItemProcessor", "Next", "End", "Retry", "Catch", "Assign", "ItemSelector", "MaxConcurrency"},
+	}
+	jsonPathFields = map[string][]string{
+		"Task":     {"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "TimeoutSecondsPath", "HeartbeatSecondsPath"},
+		"Pass":     {"InputPath", "OutputPath", "Parameters", "Result", "ResultPath"},
+		"Choice":   {"InputPath", "OutputPath"},
+		"Wait":     {"InputPath", "OutputPath", "SecondsPath", "TimestampPath"},
+		"Succeed":  {"InputPath", "OutputPath"},
+		"Fail":     {"ErrorPath", "CausePath"},
+		"Parallel": {"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath"},
+		"Map":      {"InputPath", "OutputPath", "ItemsPath", "Parameters", "Iterator", "ResultSelector", "ResultPath", "MaxConcurrencyPath"},
+	}
+	jsonataFields = map[string][]string{
+		"Task":     {"Arguments", "Output"},
+		"Pass":     {"Output"},
+		"Choice":   {"Output"},
+		"Wait":     {"Output"},
+		"Succeed":  {"Output"},
+		"Fail":     {},
+		"Parallel": {"Arguments", "Output"},
+		"Map":      {"Items", "Output"},
+	}
+	// distributedMapFields belong to a distributed Map, which runs child
+	// executions over S3 data; this engine runs Map inline only.
+	distributedMapFields = []string{"ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailurePercentage", "ToleratedFailureCount", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath", "Label"}
+)
+
+func (l *loader) graph(f *fields, inherited, where string) *Graph {
+	start, hasStart := f.string("StartAt")
+	if !hasStart && !f.has("StartAt") {
+		f.l.problem("%s: field \"StartAt\" is required", f.where)
+	}
+	rawStates, ok := f.raw("States")
+	if !ok {
+		f.l.problem("%s: field \"States\" is required", f.where)
+		return nil
+	}
+	statesObject := l.object(f.where+": States", rawStates)
+	if statesObject == nil {
+		return nil
+	}
+	g := &Graph{StartAt: start, States: map[string]*State{}}
+	names := make([]string, 0, len(statesObject.m))
+	for name := range statesObject.m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if len(name) == 0 || len([]rune(name)) > 80 {
+			l.problem("%sstate %q: a state name must have 1 to 80 characters", where, name)
+		}
+		if st := l.state(name, where, statesObject.m[name], inherited); st != nil {
+			g.States[name] = st
+		}
+	}
+	if hasStart {
+		if _, ok := statesObject.m[start]; !ok {
+			f.fail("StartAt", "names %q, which is not one of its States", start)
+		}
+	}
+	// Transitions stay inside their graph.
+	for _, name := range names {
+		st := g.States[name]
+		if st == nil {
+			continue
+		}
+		for _, next := range st.transitions() {
+			if _, ok := statesObject.m[next.target]; !ok {
+				l.problem("%sstate %q: field %q names %q, which is not a state here", where, name, next.field, next.target)
+			}
+		}
+	}
+	return g
+}
+
+type transition struct{ field, target string }
+
+func (s *State) transitions() []transition {
+	var out []transition
+	if s.Next != "" {
+		out = append(out, transition{"Next", s.Next})
+	}
+	if s.Default != "" {
+		out = append(out, transition{"Default", s.Default})
+	}
+	for _, c := range s.Catch {
+		out = append(out, transition{"Catch.Next", c.Next})
+	}
+	for _, r := range s.Choices {
+		out = append(out, transition{"Choices.Next", r.Next})
+	}
+	return out
+}
+
+func (l *loader) state(name, where string, v any, inherited string) *State {
+	label := fmt.Sprintf("%sstate %q", where, name)
+	f := l.object(label, v)
+	if f == nil {
+		return nil
+	}
+	st := &State{Name: name, QueryLanguage: inherited}
+	typ, _ := f.string("Type")
+	if _, known := typeFields[typ]; !known {
+		f.fail("Type", "must be one of Task, Pass, Choice, Wait, Succeed, Fail, Parallel, Map, not %q", typ)
+		return nil
+	}
+	st.Type = typ
+	if ql, ok := f.string("QueryLanguage"); ok {
+		switch {
+		case ql != JSONPath && ql != JSONata:
+			f.fail("QueryLanguage", "must be %q or %q, not %q", JSONPath, JSONata, ql)
+		case ql == JSONPath && inherited == JSONata:
+			f.fail("QueryLanguage", "cannot be JSONPath when the state machine's QueryLanguage is JSONata")
+		default:
+			st.QueryLanguage = ql
+		}
+	}
+	f.string("Comment")
+	l.languageFields(f, st)
+	switch typ {
+	case "Task":
+		l.task(f, st)
+	case "Pass":
+		if st.QueryLanguage == JSONPath {
+			st.Result, st.HasResult = f.raw("Result")
+		}
+	case "Choice":
+		l.choice(f, st)
+	case "Wait":
+		l.wait(f, st)
+	case "Fail":
+		l.fail(f, st)
+	case "Parallel":
+		l.parallel(f, st, where)
+	case "Map":
+		l.mapState(f, st, where)
+	}
+	if slices.Contains([]string{"Task", "Parallel", "Map"}, typ) {
+		l.retry(f, st)
+		l.catch(f, st)
+	}
+	if slices.Contains([]string{"Task", "Pass", "Wait", "Parallel", "Map"}, typ) {
+		l.nextOrEnd(f, st)
+	}
+	st.Assign = l.assign(f, "Assign")
+	f.rejectUnknown()
+	return st
+}
+
+// languageFields reads the data-flow fields of the state's language and
+// refuses the other language's with a message naming both.
+func (l *loader) languageFields(f *fields, st *State) {
+	own, other := jsonPathFields[st.Type], jsonataFields[st.Type]
+	if st.QueryLanguage == JSONata {
+		own, other = other, own
+	}
+	otherLanguage := JSONata
+	if st.QueryLanguage == JSONata {
+		otherLanguage = JSONPath
+	}
+	for _, name := range other {
+		if f.has(name) && !slices.Contains(own, name) {
+			f.read[name] = true
+			f.fail(name, "is a %s field; this state's QueryLanguage is %s", otherLanguage, st.QueryLanguage)
+		}
+	}
+	if st.Type == "Map" {
+		for _, name := range distributedMapFields {
+			if f.has(name) {
+				f.read[name] = true
+				f.fail(name, "belongs to a distributed Map; this engine runs Map states inline only")
+			}
+		}
+	}
+	if st.QueryLanguage == JSONPath {
+		st.InputPath = f.path("InputPath", true)
+		st.OutputPath = f.path("OutputPath", true)
+		st.ResultPath = f.path("ResultPath", true)
+		st.Parameters, st.HasParameters = l.template(f, "Parameters")
+		st.ResultSelector, st.HasResultSelector = l.template(f, "ResultSelector")
+		return
+	}
+	st.Arguments, st.HasArguments = f.raw("Arguments")
+	st.Output, st.HasOutput = f.raw("Output")
+}
+
+// template reads a JSONPath payload template: a JSON object.
+func (l *loader) template(f *fields, name string) (any, bool) {
+	v, ok := f.raw(name)
+	if !ok {
+		return nil, false
+	}
+	if _, isObject := v.(map[string]any); !isObject {
+		f.fail(name, "must be a JSON object, not %s", describe(v))
+		return nil, false
+	}
+	return v, true
+}
+
+func (l *loader) nextOrEnd(f *fields, st *State) {
+	next, hasNext := f.string("Next")
+	end, hasEnd := f.bool("End")
+	switch {
+	case hasNext && hasEnd:
+		f.fail("End", "cannot be set with Next")
+	case hasNext:
+		st.Next = next
+	case hasEnd && end:
+		st.End = true
+	default:
+		f.l.problem("%s: needs either Next or \"End\": true", f.where)
+	}
+}
+
+func (l *loader) task(f *fields, st *State) {
+	resource, ok := f.string("Resource")
+	if !ok {
+		if !f.has("Resource") {
+			f.l.problem("%s: field \"Resource\" is required", f.where)
+		}
+	} else if integration, served := l.opts.Integrations.Lookup(resource); !served {
+		f.fail("Resource", "is %q, which no integration serves here", resource)
+	} else {
+		st.Resource, st.integration = resource, integration
+	}
+	st.TimeoutSeconds = l.seconds(f, st, "TimeoutSeconds")
+	st.HeartbeatSeconds = l.seconds(f, st, "HeartbeatSeconds")
+	if st.QueryLanguage == JSONPath {
+		st.TimeoutSecondsPath = f.referencePath("TimeoutSecondsPath")
+		st.HeartbeatSecondsPath = f.referencePath("HeartbeatSecondsPath")
+		if st.TimeoutSeconds != nil && st.TimeoutSecondsPath != "" {
+			f.fail("TimeoutSecondsPath", "cannot be set with TimeoutSeconds")
+		}
+		if st.HeartbeatSeconds != nil && st.HeartbeatSecondsPath != "" {
+			f.fail("HeartbeatSecondsPath", "cannot be set with HeartbeatSeconds")
+		}
+	}
+	timeout, tOK := st.TimeoutSeconds.(int64)
+	heartbeat, hOK := st.HeartbeatSeconds.(int64)
+	if tOK && hOK && heartbeat >= timeout {
+		f.fail("HeartbeatSeconds", "must be smaller than TimeoutSeconds (%d), not %d", timeout, heartbeat)
+	}
+}
+
+// seconds reads TimeoutSeconds or HeartbeatSeconds: a positive integer, or
+// in JSONata a {% %} expression.
+func (l *loader) seconds(f *fields, st *State, name string) any {
+	if v, ok := f.m[name].(string); ok && st.QueryLanguage == JSONata && isExpression(v) {
+		f.read[name] = true
+		return v
+	}
+	if n, ok := f.positiveInt(name); ok {
+		return n
+	}
+	return nil
+}
+
+func (l *loader) wait(f *fields, st *State) {
+	set := 0
+	if v, ok := f.raw("Seconds"); ok {
+		set++
+		if s, isString := v.(string); isString && st.QueryLanguage == JSONata && isExpression(s) {
+			st.Seconds = s
+		} else if n, isNumber := v.(json.Number); isNumber {
+			if x, err := n.Float64(); err != nil || x < 0 || x != math.Trunc(x) || x > 99999999 {
+				f.fail("Seconds", "must be a whole number from 0 to 99999999, not %s", n)
+			} else {
+				st.Seconds = int64(x)
+			}
+		} else {
+			f.fail("Seconds", "must be a whole number of seconds%s, not %s", orExpression(st), describe(v))
+		}
+	}
+	if v, ok := f.raw("Timestamp"); ok {
+		set++
+		s, isString := v.(string)
+		switch {
+		case isString && st.QueryLanguage == JSONata && isExpression(s):
+			st.Timestamp = s
+		case isString:
+			if t, err := parseTimestamp(s); err != nil {
+				f.fail("Timestamp", "must be an RFC 3339 timestamp such as 2026-03-14T01:59:00Z, not %q", s)
+			} else {
+				st.Timestamp = t
+			}
+		default:
+			f.fail("Timestamp", "must be a timestamp string%s, not %s", orExpression(st), describe(v))
+		}
+	}
+	if st.QueryLanguage == JSONPath {
+		if st.SecondsPath = f.referencePath("SecondsPath"); st.SecondsPath != "" {
+			set++
+		}
+		if st.TimestampPath = f.referencePath("TimestampPath"); st.TimestampPath != "" {
+			set++
+		}
+	}
+	if set != 1 {
+		f.l.problem("%s: needs exactly one of Seconds, Timestamp, SecondsPath, TimestampPath (JSONPath only for the …Path ones)", f.where)
+	}
+}
+
+func (l *loader) fail(f *fields, st *State) {
+	for _, name := range []string{"Error", "Cause"} {
+		v, ok := f.raw(name)
+		if !ok {
+			continue
+		}
+		if _, isString := v.(string); !isString {
+			f.fail(name, "must be a string, not %s", describe(v))
+			continue
+		}
+		if name == "Error" {
+			st.Error = v
+		} else {
+			st.Cause = v
+		}
+	}
+	if st.QueryLanguage == JSONPath {
+		st.ErrorPath = f.referencePath("ErrorPath")
+		st.CausePath = f.referencePath("CausePath")
+		if st.Error != nil && st.ErrorPath != "" {
+			f.fail("ErrorPath", "cannot be set with Error")
+		}
+		if st.Cause != nil && st.CausePath != "" {
+			f.fail("CausePath", "cannot be set with Cause")
+		}
+	}
+}
+
+func (l *loader) parallel(f *fields, st *State, where string) {
+	v, ok := f.raw("Branches")
+	list, isList := v.([]any)
+	if !ok || !isList || len(list) == 0 {
+		f.fail("Branches", "must be a non-empty array of branches")
+		return
+	}
+	for i, b := range list {
+		bf := l.object(fmt.Sprintf("%s: Branches[%d]", f.where, i), b)
+		if bf == nil {
+			continue
+		}
+		bf.string("Comment")
+		g := l.graph(bf, st.QueryLanguage, fmt.Sprintf("%sstate %q branch %d: ", where, st.Name, i))
+		bf.rejectUnknown()
+		if g != nil {
+			st.Branches = append(st.Branches, g)
+		}
+	}
+}
+
+func (l *loader) mapState(f *fields, st *State, where string) {
+	if st.QueryLanguage == JSONPath {
+		st.ItemsPath = f.path("ItemsPath", false)
+		st.MaxConcurrencyPath = f.referencePath("MaxConcurrencyPath")
+		if st.HasParameters {
+			if f.has("ItemSelector") {
+				f.fail("Parameters", "cannot be set with ItemSelector (Parameters is ItemSelector's former name)")
+			}
+			st.ItemSelector, st.HasItemSelector = st.Parameters, true
+			st.Parameters, st.HasParameters = nil, false
+		}
+	} else {
+		st.Items, st.HasItems = f.raw("Items")
+	}
+	if v, ok := f.raw("ItemSelector"); ok {
+		st.ItemSelector, st.HasItemSelector = v, true
+	}
+	if v, ok := f.m["MaxConcurrency"].(string); ok && st.QueryLanguage == JSONata && isExpression(v) {
+		f.read["MaxConcurrency"] = true
+		st.MaxConcurrency = v
+	} else if n, ok := f.nonNegativeInt("MaxConcurrency"); ok {
+		st.MaxConcurrency = n
+	}
+	processor, hasProcessor := f.raw("ItemProcessor")
+	iterator, hasIterator := f.raw("Iterator")
+	switch {
+	case hasProcessor && hasIterator:
+		f.fail("Iterator", "cannot be set with ItemProcessor (Iterator is ItemProcessor's former name)")
+		return
+	case hasIterator:
+		processor, hasProcessor = iterator, true
+	case !hasProcessor:
+		f.l.problem("%s: field \"ItemProcessor\" is required", f.where)
+		return
+	}
+	pf := l.object(f.where+": ItemProcessor", processor)
+	if pf == nil {
+		return
+	}
+	if config, ok := pf.raw("ProcessorConfig"); ok {
+		cf := l.object(f.where+": ItemProcessor.ProcessorConfig", config)
+		if cf != nil {
+			if mode, ok := cf.string("Mode"); ok && mode != "INLINE" {
+				cf.fail("Mode", "is %q; this engine runs Map states INLINE only", mode)
+			}
+			if _, ok := cf.raw("ExecutionType"); ok {
+				cf.fail("ExecutionType", "belongs to a distributed Map; this engine runs Map states inline only")
+			}
+			cf.rejectUnknown()
+		}
+	}
+	pf.string("Comment")
+	g := l.graph(pf, st.QueryLanguage, fmt.Sprintf("%sstate %q item processor: ", where, st.Name))
+	pf.rejectUnknown()
+	st.Processor = g
+}
+
+func (l *loader) retry(f *fields, st *State) {
+	v, ok := f.raw("Retry")
+	if !ok {
+		return
+	}
+	list, isList := v.([]any)
+	if !isList {
+		f.fail("Retry", "must be an array of retriers, not %s", describe(v))
+		return
+	}
+	for i, e := range list {
+		rf := l.object(fmt.Sprintf("%s: Retry[%d]", f.where, i), e)
+		if rf == nil {
+			continue
+		}
+		r := Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2}
+		r.ErrorEquals = l.errorEquals(rf, i == len(list)-1, "Retry")
+		if n, ok := rf.positiveInt("IntervalSeconds"); ok {
+			r.IntervalSeconds = float64(n)
+		}
+		if n, ok := rf.nonNegativeInt("MaxAttempts"); ok {
+			r.MaxAttempts = int(n)
+		}
+		if x, ok := rf.number("BackoffRate"); ok {
+			if x < 1 {
+				rf.fail("BackoffRate", "must be at least 1.0, not %v", x)
+			}
+			r.BackoffRate = x
+		}
+		if n, ok := rf.positiveInt("MaxDelaySeconds"); ok {
+			r.MaxDelaySeconds = float64(n)
+		}
+		if s, ok := rf.string("JitterStrategy"); ok {
+			if s != "FULL" && s != "NONE" {
+				rf.fail("JitterStrategy", "must be FULL or NONE, not %q", s)
+			}
+			r.JitterFull = s == "FULL"
+		}
+		rf.string("Comment")
+		rf.rejectUnknown()
+		st.Retry = append(st.Retry, r)
+	}
+}
+
+func (l *loader) catch(f *fields, st *State) {
+	v, ok := f.raw("Catch")
+	if !ok {
+		return
+	}
+	list, isList := v.([]any)
+	if !isList {
+		f.fail("Catch", "must be an array of catchers, not %s", describe(v))
+		return
+	}
+	for i, e := range list {
+		cf := l.object(fmt.Sprintf("%s: Catch[%d]", f.where, i), e)
+		if cf == nil {
+			continue
+		}
+		c := Catcher{ErrorEquals: l.errorEquals(cf, i == len(list)-1, "Catch")}
+		if next, ok := cf.string("Next"); ok {
+			c.Next = next
+		} else if !cf.has("Next") {
+			cf.l.problem("%s: field \"Next\" is required", cf.where)
+		}
+		if st.QueryLanguage == JSONPath {
+			c.ResultPath = cf.path("ResultPath", true)
+			if cf.has("Output") {
+				cf.read["Output"] = true
+				cf.fail("Output", "is a JSONata field; this state's QueryLanguage is JSONPath")
+			}
+		} else {
+			c.Output, c.HasOutput = cf.raw("Output")
+			if cf.has("ResultPath") {
+				cf.read["ResultPath"] = true
+				cf.fail("ResultPath", "is a JSONPath field; this state's QueryLanguage is JSONata")
+			}
+		}
+		c.Assign = l.assign(cf, "Assign")
+		cf.string("Comment")
+		cf.rejectUnknown()
+		st.Catch = append(st.Catch, c)
+	}
+}
+
+// errorEquals reads ErrorEquals: States.ALL must stand alone in the last
+// retrier or catcher.
+func (l *loader) errorEquals(f *fields, last bool, field string) []string {
+	names, ok := f.strings("ErrorEquals")
+	if !ok {
+		if !f.has("ErrorEquals") {
+			f.l.problem("%s: field \"ErrorEquals\" is required", f.where)
+		}
+		return nil
+	}
+	if slices.Contains(names, stateserror.ALL) {
+		if len(names) > 1 {
+			f.fail("ErrorEquals", "must hold States.ALL alone")
+		}
+		if !last {
+			f.fail("ErrorEquals", "holds States.ALL, which must be in the last element of %s", field)
+		}
+	}
+	return names
+}
+
+var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// assign reads an Assign object: variable names to values (templates in
+// JSONPath, JSONata values or expressions in JSONata).
+func (l *loader) assign(f *fields, name string) map[string]any {
+	v, ok := f.raw(name)
+	if !ok {
+		return nil
+	}
+	m, isObject := v.(map[string]any)
+	if !isObject {
+		f.fail(name, "must be a JSON object of variable names to values, not %s", describe(v))
+		return nil
+	}
+	for key := range m {
+		variable := strings.TrimSuffix(key, ".$")
+		switch {
+		case !variableName.MatchString(variable) || len(variable) > 80:
+			f.fail(name, "has %q, which is not a variable name (a letter or _, then letters, digits or _, at most 80)", key)
+		case variable == "states":
+			f.fail(name, "cannot assign $states, which Step Functions reserves")
+		}
+	}
+	return m
+}
+
+// checkScopes refuses a state in a Parallel branch or Map iteration that
+// assigns a variable an enclosing scope assigns: inner states may read
+// outer variables, not assign them.
+func (l *loader) checkScopes(g *Graph, outer map[string]string) {
+	here := map[string]string{}
+	for k, v := range outer {
+		here[k] = v
+	}
+	names := make([]string, 0, len(g.States))
+	for name := range g.States {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, variable := range g.States[name].assignedNames() {
+			if owner, ok := outer[variable]; ok {
+				l.problem("state %q: Assign: variable %q is assigned by state %q in an enclosing scope; a Parallel branch or Map iteration may read it, not assign it", name, variable, owner)
+			} else if _, ok := here[variable]; !ok {
+				here[variable] = name
+			}
+		}
+	}
+	for _, name := range names {
+		st := g.States[name]
+		for _, b := range st.Branches {
+			l.checkScopes(b, here)
+		}
+		if st.Processor != nil {
+			l.checkScopes(st.Processor, here)
+		}
+	}
+}
+
+func (s *State) assignedNames() []string {
+	var out []string
+	add := func(m map[string]any) {
+		for k := range m {
+			out = append(out, strings.TrimSuffix(k, ".$"))
+		}
+	}
+	add(s.Assign)
+	for _, c := range s.Catch {
+		add(c.Assign)
+	}
+	for _, r := range s.Choices {
+		add(r.Assign)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// describe names a JSON value's type for messages.
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return fmt.Sprintf("boolean %v", v)
+	case json.Number:
+		return "number " + v.String()
+	case string:
+		return fmt.Sprintf("string %q", v)
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func orExpression(st *State) string {
+	if st.QueryLanguage == JSONata {
+		return " or a {% %} expression"
+	}
+	return ""
+}
+
+// parseTimestamp reads a timestamp as the specification requires: RFC 3339
+// with an uppercase T and, without an offset, an uppercase Z.
+func parseTimestamp(s string) (time.Time, error) {
+	if strings.ContainsAny(s, "tz") {
+		return time.Time{}, errors.New("lowercase t or z")
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
