@@ -380,6 +380,9 @@ func (l *loader) state(name, where string, v any, inherited string) *State {
 			st.QueryLanguage = ql
 		}
 	}
+	if st.QueryLanguage == JSONata && l.opts.JSONata == nil {
+		l.problem("%s: uses JSONata, and this engine was given no JSONata evaluator", label)
+	}
 	f.string("Comment")
 	l.languageFields(f, st)
 	switch typ {

@@ -72,7 +72,9 @@ type callbackCall struct {
 	done func()
 }
 
-func newCallback(clock Clock) *callback { return &callback{clock: clock, calls: make(chan callbackCall, 10)} }
+func newCallback(clock Clock) *callback {
+	return &callback{clock: clock, calls: make(chan callbackCall, 10)}
+}
 
 func (c *callback) integration(ctx context.Context, call TaskCall) (any, error) {
 	c.calls <- callbackCall{TaskCall: call, done: c.clock.Hold()}
