@@ -156,15 +156,15 @@ func (p fakePaths) Template(tmpl any, scope PathScope) (any, error) {
 
 type fakeJSONata struct{}
 
-func (f fakeJSONata) Evaluate(_ context.Context, expr string, bindings map[string]any) (any, error) {
+func (f fakeJSONata) Evaluate(ctx context.Context, expr string, bindings map[string]any) (any, error) {
 	expr = strings.TrimSpace(expr)
 	for _, op := range []string{" = ", " > ", " + ", " & "} {
 		if left, right, ok := strings.Cut(expr, op); ok {
-			a, err := f.Evaluate(nil, left, bindings)
+			a, err := f.Evaluate(ctx, left, bindings)
 			if err != nil {
 				return nil, err
 			}
-			b, err := f.Evaluate(nil, right, bindings)
+			b, err := f.Evaluate(ctx, right, bindings)
 			if err != nil {
 				return nil, err
 			}

@@ -142,7 +142,7 @@ func (t *thread) wait(ctx context.Context, st *State, input any, entered time.Ti
 				return step{}, err
 			}
 			output, err := t.outputPath(st, effective, p)
-			return step{output: output, next: st.next(), assigned: assigned}, err
+			return step{output: output, next: st.Next, assigned: assigned}, err
 		}
 	}
 	if until.After(entered) {

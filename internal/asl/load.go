@@ -250,21 +250,13 @@ func (f *fields) rejectUnknown() {
 	}
 }
 
-// The fields each state type allows, by query language (the Amazon States
-// Language specification and the developer guide's "Transforming data with
-// JSONata" table of fields per language).
+// The data-flow fields of each query language, by state type (the Amazon
+// States Language specification and the developer guide's "Transforming
+// data with JSONata" table of fields per language). Every other field a
+// state may have is read by its type's loader; whatever nobody reads is
+// refused as unknown.
 var (
-	commonFields = []string{"Type", "Comment", "QueryLanguage"}
-	typeFields   = map[string][]string{
-		"Task":     {"Resource", "Next", "End", "Retry", "Catch", "TimeoutSeconds", "HeartbeatSeconds", "Assign"},
-		"Pass":     {"Next", "End", "Assign"},
-		"Choice":   {"Choices", "Default", "Assign"},
-		"Wait":     {"Next", "End", "Seconds", "Timestamp", "Assign"},
-		"Succeed":  {},
-		"Fail":     {"Error", "Cause"},
-		"Parallel": {"Branches", "Next", "End", "Retry", "Catch", "Assign"},
-		"Map":      {"ItemProcessor", "Next", "End", "Retry", "Catch", "Assign", "ItemSelector", "MaxConcurrency"},
-	}
+	stateTypes     = []string{"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
 	jsonPathFields = map[string][]string{
 		"Task":     {"InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "TimeoutSecondsPath", "HeartbeatSecondsPath"},
 		"Pass":     {"InputPath", "OutputPath", "Parameters", "Result", "ResultPath"},
@@ -365,7 +357,7 @@ func (l *loader) state(name, where string, v any, inherited string) *State {
 	}
 	st := &State{Name: name, QueryLanguage: inherited}
 	typ, _ := f.string("Type")
-	if _, known := typeFields[typ]; !known {
+	if !slices.Contains(stateTypes, typ) {
 		f.fail("Type", "must be one of Task, Pass, Choice, Wait, Succeed, Fail, Parallel, Map, not %q", typ)
 		return nil
 	}

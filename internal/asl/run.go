@@ -111,9 +111,6 @@ func (t *thread) runState(ctx context.Context, st *State, input any) (any, strin
 	return s.output, s.next, nil
 }
 
-// next is where a state with Next or End goes.
-func (st *State) next() string { return st.Next }
-
 func (t *thread) pass(ctx context.Context, st *State, input any, entered time.Time, vars map[string]any) (step, *stateserror.Error) {
 	ctxObj := t.contextObject(st, entered, 0, "")
 	if st.QueryLanguage == JSONata {
@@ -159,7 +156,7 @@ func (t *thread) finishJSONPath(st *State, input, result any, p pathScope) (step
 	if output, err = t.outputPath(st, output, p); err != nil {
 		return step{}, err
 	}
-	return step{output: output, next: st.next(), assigned: assigned}, nil
+	return step{output: output, next: st.Next, assigned: assigned}, nil
 }
 
 // withStates adds the reserved $states variable to a JSONPath scope.
@@ -189,7 +186,7 @@ func (t *thread) finishJSONata(ctx context.Context, st *State, states, vars map[
 	if err != nil {
 		return step{}, err
 	}
-	return step{output: output, next: st.next(), assigned: assigned}, nil
+	return step{output: output, next: st.Next, assigned: assigned}, nil
 }
 
 func (t *thread) succeed(ctx context.Context, st *State, input any, entered time.Time, vars map[string]any) (step, *stateserror.Error) {
