@@ -402,7 +402,9 @@ func (l *loader) state(name, where string, v any, inherited string) *State {
 	if slices.Contains([]string{"Task", "Pass", "Wait", "Parallel", "Map"}, typ) {
 		l.nextOrEnd(f, st)
 	}
-	st.Assign = l.assign(f, "Assign")
+	if typ != "Succeed" && typ != "Fail" {
+		st.Assign = l.assign(f, "Assign")
+	}
 	f.rejectUnknown()
 	return st
 }

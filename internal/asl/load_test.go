@@ -57,6 +57,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"DISTRIBUTED mode", oneState(`{"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "I", "States": {"I": ` + pass + `}}, "End": true}`), `field "Mode" is "DISTRIBUTED"; this engine runs Map states INLINE only`},
 		{"Map without ItemProcessor", oneState(`{"Type": "Map", "End": true}`), `state "S": field "ItemProcessor" is required`},
 		{"Iterator and ItemProcessor", mapOf(`"Iterator": {},`), `field "Iterator" cannot be set with ItemProcessor`},
+		{"Assign in a Succeed state", oneState(`{"Type": "Succeed", "Assign": {"a": 1}}`), `state "S": unknown field "Assign"`},
 		{"no Branches", oneState(`{"Type": "Parallel", "Branches": [], "End": true}`), `state "S": field "Branches" must be a non-empty array`},
 		{"a Resource nobody serves", oneState(`{"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": true}`), `state "S": field "Resource" is "arn:aws:states:::dynamodb:putItem", which no integration serves here`},
 		{"no Resource", oneState(`{"Type": "Task", "End": true}`), `state "S": field "Resource" is required`},

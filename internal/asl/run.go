@@ -57,6 +57,11 @@ func canceled(ctx context.Context) *stateserror.Error {
 
 const errCanceledName = "States.Canceled (engine-internal)"
 
+// abortable are the state types that can be in flight when an execution
+// stops, times out or loses a sibling branch; Step Functions records
+// <Type>StateAborted for them.
+var abortable = map[string]bool{"Task": true, "Wait": true, "Parallel": true, "Map": true}
+
 // step is how a state ended: its output, the state to run next ("" ends the
 // graph) and the variables it assigns.
 type step struct {
@@ -90,6 +95,9 @@ func (t *thread) runState(ctx context.Context, st *State, input any) (any, strin
 		s, err = t.withRetryAndCatch(ctx, st, input, entered, vars)
 	}
 	if err != nil {
+		if err.Name == errCanceledName && abortable[st.Type] {
+			t.emit(st.Type+"StateAborted", nil)
+		}
 		return nil, "", err
 	}
 	if err := checkSize(fmt.Sprintf("The output of state '%s'", st.Name), s.output); err != nil {

@@ -242,6 +242,7 @@ func TestParallel(t *testing.T) {
 		requireError(t, r, "Boom")
 		require.Equal(t, time.Second, r.elapsed)
 		require.Contains(t, eventTypes(r.history), "ParallelStateFailed")
+		require.Contains(t, eventTypes(r.history), "WaitStateAborted", "the other branch's Wait is stopped")
 	})
 	t.Run("JSONata Arguments and Output", func(t *testing.T) {
 		def := `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Parallel", "Arguments": {"v": "{% $states.input.x %}"}, "Output": {"r": "{% $states.result %}"}, "Branches": [

@@ -208,8 +208,7 @@ func TestStop(t *testing.T) {
 	r := exec.Wait()
 	require.Equal(t, Aborted, r.Status)
 	require.Equal(t, &stateserror.Error{Name: "Operator", Cause: "stopped by hand"}, r.Error)
-	history := exec.History()
-	require.Equal(t, "ExecutionAborted", history[len(history)-1].Type)
+	require.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskStateAborted", "ExecutionAborted"}, eventTypes(exec.History()))
 }
 
 func TestExecutionTimeout(t *testing.T) {
