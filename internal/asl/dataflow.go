@@ -6,48 +6,10 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
 )
-
-// scope holds the variables one level of the workflow assigned: the state
-// machine's top level, a Parallel branch or a Map iteration. Inner scopes
-// read outer ones; Load makes sure they never assign an outer name.
-type scope struct {
-	parent *scope
-	mu     sync.Mutex
-	vars   map[string]any
-}
-
-func newScope(parent *scope) *scope { return &scope{parent: parent, vars: map[string]any{}} }
-
-// visible is every variable this scope sees, inner names last.
-func (s *scope) visible() map[string]any {
-	out := map[string]any{}
-	s.collect(out)
-	return out
-}
-
-func (s *scope) collect(out map[string]any) {
-	if s.parent != nil {
-		s.parent.collect(out)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, v := range s.vars {
-		out[k] = v
-	}
-}
-
-func (s *scope) assign(values map[string]any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, v := range values {
-		s.vars[k] = v
-	}
-}
 
 // pathScope is what a JSONPath expression in a state reads.
 type pathScope struct {

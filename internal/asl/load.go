@@ -774,7 +774,7 @@ func (l *loader) errorEquals(f *fields, last bool, field string) []string {
 	return names
 }
 
-var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var variableName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_]*$`)
 
 // assign reads an Assign object: variable names to values (templates in
 // JSONPath, JSONata values or expressions in JSONata).
@@ -791,8 +791,8 @@ func (l *loader) assign(f *fields, name string) map[string]any {
 	for key := range m {
 		variable := strings.TrimSuffix(key, ".$")
 		switch {
-		case !variableName.MatchString(variable) || len(variable) > 80:
-			f.fail(name, "has %q, which is not a variable name (a letter or _, then letters, digits or _, at most 80)", key)
+		case !variableName.MatchString(variable) || len([]rune(variable)) > 80:
+			f.fail(name, "has %q, which is not a variable name (a letter or _, then letters, digits or _; at most 80 characters)", key)
 		case variable == "states":
 			f.fail(name, "cannot assign $states, which Step Functions reserves")
 		}

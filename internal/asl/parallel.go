@@ -80,6 +80,7 @@ func (t *thread) fanOut(ctx context.Context, children []child, limit int, startC
 				defer childRelease()
 				th := t.child(c.started(f, cursor))
 				out, err := th.runGraph(ctx, c.graph, c.input)
+				th.vars.close()
 				f.mu.Lock()
 				switch {
 				case err == nil:

@@ -105,7 +105,9 @@ func (t *thread) runState(ctx context.Context, st *State, input any) (any, strin
 	}
 	// Assignments take effect once the state is done: every expression of
 	// the state read the values from when it was entered.
-	t.vars.assign(s.assigned)
+	if err := t.vars.assign(s.assigned); err != nil {
+		return nil, "", err
+	}
 	details := map[string]any{"name": st.Name, "output": jsonText(s.output), "outputDetails": notTruncated}
 	if len(s.assigned) > 0 {
 		assigned := map[string]any{}

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -80,6 +81,27 @@ func TestVariableLimits(t *testing.T) {
 			requireError(t, r, stateserror.DataLimitExceeded)
 		})
 	}
+}
+
+func TestVariablesPerExecution(t *testing.T) {
+	item := strings.Repeat("x", 250*1024)
+	t.Run("10 MiB of variables fail the execution", func(t *testing.T) {
+		states := make([]string, 0, 42)
+		for i := range 42 {
+			states = append(states, fmt.Sprintf(`"S%d": {"Type": "Pass", "Assign": {"v%d.$": "$.big"}, "Next": "S%d"}`, i, i, i+1))
+		}
+		states = append(states, `"S42": {"Type": "Succeed"}`)
+		r := setup{}.run(t, `{"StartAt": "S0", "States": {`+strings.Join(states, ",")+`}}`, `{"big": "`+item+`"}`)
+		requireError(t, r, stateserror.DataLimitExceeded)
+		require.Equal(t, "PassStateEntered", r.history[len(r.history)-2].Type)
+		require.Equal(t, map[string]any{"name": "S40", "input": jsonText(decodeJSON(t, `{"big": "`+item+`"}`)), "inputDetails": notTruncated}, r.history[len(r.history)-2].Details,
+			"40 variables of 250 KiB fit, the 41st does not")
+	})
+	t.Run("an iteration's variables go out of scope when it ends", func(t *testing.T) {
+		def := oneState(`{"Type": "Map", "MaxConcurrency": 1, "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "Result": "` + item + `", "Assign": {"v.$": "$"}, "ResultPath": null, "End": true}}}, "End": true}`)
+		items := strings.TrimSuffix(strings.Repeat("1,", 50), ",")
+		requireOutput(t, setup{}.run(t, def, `[`+items+`]`), `[`+items+`]`)
+	})
 }
 
 func TestVariableScopesAtLoad(t *testing.T) {
