@@ -52,10 +52,7 @@ func (t *thread) choice(ctx context.Context, st *State, input any, entered time.
 			return step{}, asStatesError(err, stateserror.Runtime)
 		}
 		if ok {
-			next, matched = r.Next, true
-			if r.Assign != nil {
-				assign = r.Assign
-			}
+			next, matched, assign = r.Next, true, r.Assign
 			break
 		}
 	}
@@ -71,17 +68,12 @@ func (t *thread) choice(ctx context.Context, st *State, input any, entered time.
 }
 
 // chosen finishes a JSONata Choice whose rule r matched: the rule's Output
-// and Assign stand in for the state's.
+// and Assign stand in for the state's ("If a rule matches, its
+// Assign/Output are used, not the state-level ones").
 func (t *thread) chosen(ctx context.Context, st *State, r *ChoiceRule, states, vars map[string]any) (step, *stateserror.Error) {
 	rule := *st
-	if r.HasOutput {
-		rule.Output, rule.HasOutput = r.Output, true
-	}
-	assign := st.Assign
-	if r.Assign != nil {
-		assign = r.Assign
-	}
-	s, err := t.finishJSONata(ctx, &rule, states, vars, states["input"], assign)
+	rule.Output, rule.HasOutput = r.Output, r.HasOutput
+	s, err := t.finishJSONata(ctx, &rule, states, vars, states["input"], r.Assign)
 	s.next = r.Next
 	return s, err
 }

@@ -44,6 +44,12 @@ func TestVariables(t *testing.T) {
 		{"the Choice state's Assign on Default", `{"StartAt": "C", "States": {
 			"C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Assign": {"path": "one"}, "Next": "D"}], "Default": "D", "Assign": {"path": "default"}},
 			"D": {"Type": "Pass", "Parameters": {"p.$": "$path"}, "End": true}}}`, `{"n": 2}`, `{"p": "default"}`},
+		{"a matched rule without Assign assigns nothing, not the state's Assign", `{"StartAt": "C", "States": {
+			"C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "D"}], "Default": "D", "Assign": {"path": "default"}},
+			"D": {"Type": "Pass", "Parameters": {"p.$": "$path"}, "End": true}}}`, `{"n": 1}`, `{"p": null}`},
+		{"JSONata: the matched rule's Output, not the state's", `{"QueryLanguage": "JSONata", "StartAt": "C", "States": {
+			"C": {"Type": "Choice", "Choices": [{"Condition": true, "Next": "D"}], "Default": "D", "Output": "state-level"},
+			"D": {"Type": "Pass", "End": true}}}`, `{"n": 1}`, `{"n": 1}`},
 		{"JSONPath $states in Assign", `{"StartAt": "A", "States": {
 			"A": {"Type": "Pass", "Result": "r", "Assign": {"in.$": "$states.input.k", "res.$": "$states.result"}, "Next": "B"},
 			"B": {"Type": "Pass", "Parameters": {"in.$": "$in", "res.$": "$res"}, "End": true}}}`, `{"k": "v"}`, `{"in": "v", "res": "r"}`},
