@@ -30,6 +30,10 @@ type Options struct {
 	Random func() float64
 	// NewTaskToken defaults to 32 random bytes in hex.
 	NewTaskToken func() string
+	// OnEvent, if set, sees each history event as it is recorded, in order
+	// (a runner's progress lines). It runs under the history's lock: it
+	// must return quickly and not call back into the Execution.
+	OnEvent func(Event)
 }
 
 func (o *Options) check() error {
@@ -187,7 +191,7 @@ func (e *Execution) History() []Event { return e.history.snapshot() }
 
 func (e *Execution) run(ctx context.Context) Result {
 	m := e.machine
-	e.history.clock = m.opts.Clock
+	e.history.clock, e.history.onEvent = m.opts.Clock, m.opts.OnEvent
 	e.history.add(0, "ExecutionStarted", map[string]any{"input": jsonText(e.input), "inputDetails": notTruncated, "roleArn": e.info.RoleArn})
 	if err := checkSize("the execution input", e.input); err != nil {
 		return e.finish(0, Result{Status: Failed, Error: err})

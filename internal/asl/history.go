@@ -37,9 +37,10 @@ func (e Event) MarshalJSON() ([]byte, error) {
 var notTruncated = map[string]bool{"truncated": false}
 
 type history struct {
-	mu     sync.Mutex
-	clock  Clock
-	events []Event
+	mu      sync.Mutex
+	clock   Clock
+	onEvent func(Event)
+	events  []Event
 }
 
 // add records an event caused by the event previous (0: none) and returns
@@ -54,6 +55,9 @@ func (h *history) add(previous int64, kind string, details map[string]any) int64
 		e.Details = details
 	}
 	h.events = append(h.events, e)
+	if h.onEvent != nil {
+		h.onEvent(e)
+	}
 	return id
 }
 

@@ -128,3 +128,16 @@ func TestHistoryOfARetriedTask(t *testing.T) {
 	}, links(r.history))
 	require.Equal(t, epoch.Add(3*time.Second), r.history[5].Timestamp, "the retry is scheduled after IntervalSeconds")
 }
+
+func TestOnEventSeesTheHistoryAsItGrows(t *testing.T) {
+	var seen []Event
+	s := setup{}
+	opts := s.options()
+	opts.OnEvent = func(e Event) { seen = append(seen, e) }
+	m, err := Load([]byte(oneState(`{"Type": "Wait", "Seconds": 1, "End": true}`)), opts)
+	require.NoError(t, err)
+	exec := m.Start(context.Background(), map[string]any{}, testInfo)
+	exec.Wait()
+	require.Equal(t, exec.History(), seen)
+	require.Len(t, seen, 4)
+}
