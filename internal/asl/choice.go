@@ -55,7 +55,7 @@ func (l *loader) choiceRule(where string, v any, language string, top bool) *Cho
 			l.problem("%s: field \"Next\" is required in a top-level choice rule", where)
 		}
 		r.Next = next
-		r.Assign = l.assign(f, "Assign")
+		r.Assign = l.assign(f, "Assign", language)
 	}
 	if language == JSONata {
 		if top {
@@ -119,6 +119,8 @@ func (l *loader) choiceRule(where string, v any, language string, top bool) *Cho
 		r.Operand = operand
 		if s, isString := operand.(string); isPath && (!isString || !strings.HasPrefix(s, "$")) {
 			f.fail(key, "must be a path starting with $, not %s", describe(operand))
+		} else if isPath {
+			f.validatePath(key, s, true)
 		} else if !isPath && !operandHasKind(operand, kind) {
 			f.fail(key, "must be a %s, not %s", kind, describe(operand))
 		}
@@ -181,10 +183,7 @@ func (t *thread) matches(r *ChoiceRule, scope pathScope) (bool, error) {
 		ok, err := t.matches(r.Not, scope)
 		return !ok, err
 	}
-	value, present, err := t.lookup(scope, r.Variable)
-	if err != nil {
-		return false, err
-	}
+	value, present, _ := t.lookup(scope, r.Variable)
 	if r.Operator == "IsPresent" {
 		return present == r.Operand.(bool), nil
 	}
@@ -193,10 +192,7 @@ func (t *thread) matches(r *ChoiceRule, scope pathScope) (bool, error) {
 	}
 	operator, operand := r.Operator, r.Operand
 	if base, isPath := strings.CutSuffix(operator, "Path"); isPath {
-		resolved, found, err := t.lookup(scope, operand.(string))
-		if err != nil {
-			return false, err
-		}
+		resolved, found, _ := t.lookup(scope, operand.(string))
 		if !found {
 			return false, stateserror.New(stateserror.Runtime, "Invalid path '%s': The choice state's condition path references an invalid value.", operand)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -22,11 +23,10 @@ func (p pathScope) forTemplate() PathScope {
 	return PathScope{Input: p.input, Context: p.context, Variables: p.vars}
 }
 
-// lookup reads a reference path: $… from the input, $$… from the context
-// object, $name… from a variable. present is false when the path selects
-// nothing.
-func (t *thread) lookup(p pathScope, path string) (value any, present bool, err error) {
-	paths := t.exec.machine.opts.Paths
+// lookup reads a path: $… from the input, $$… from the context object,
+// $name… from a variable. present is false when the path selects nothing;
+// why is then the evaluator's reason.
+func (t *thread) lookup(p pathScope, path string) (value any, present bool, why error) {
 	var doc any
 	rest := path
 	switch {
@@ -40,15 +40,15 @@ func (t *thread) lookup(p pathScope, path string) (value any, present bool, err 
 		name := path[1:end]
 		v, ok := p.vars[name]
 		if !ok {
-			return nil, false, nil
+			return nil, false, fmt.Errorf("the variable $%s is not defined", name)
 		}
 		doc, rest = v, "$"+path[end:]
 	default:
 		doc = p.input
 	}
-	v, err := paths.Get(doc, rest)
+	v, err := t.opts().Paths.Get(doc, rest)
 	if err != nil {
-		return nil, false, nil
+		return nil, false, err
 	}
 	return v, true, nil
 }
@@ -57,9 +57,9 @@ func (t *thread) lookup(p pathScope, path string) (value any, present bool, err 
 // States.Runtime, as InputPath, OutputPath, ItemsPath and the …Path fields
 // do in Step Functions.
 func (t *thread) mustLookup(p pathScope, field, path string) (any, *stateserror.Error) {
-	v, ok, _ := t.lookup(p, path)
+	v, ok, why := t.lookup(p, path)
 	if !ok {
-		return nil, stateserror.New(stateserror.Runtime, "Invalid path '%s' in %s: the path selects nothing in the state's data", path, field)
+		return nil, stateserror.New(stateserror.Runtime, "Invalid path '%s' in %s: %v", path, field, why)
 	}
 	return v, nil
 }

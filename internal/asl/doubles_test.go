@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -120,6 +121,14 @@ func (p fakePaths) Template(tmpl any, scope PathScope) (any, error) {
 				continue
 			}
 			path, _ := e.(string)
+			if m := format.FindStringSubmatch(path); m != nil {
+				arg, err := p.Get(scope.Input, m[2])
+				if err != nil {
+					return nil, stateserror.New(stateserror.IntrinsicFailure, "%v", err)
+				}
+				out[name] = strings.Replace(m[1], "{}", fmt.Sprint(arg), 1)
+				continue
+			}
 			var doc any
 			switch {
 			case strings.HasPrefix(path, "$$"):
@@ -153,6 +162,41 @@ func (p fakePaths) Template(tmpl any, scope PathScope) (any, error) {
 	}
 	return tmpl, nil
 }
+
+// Validate refuses what segments cannot read and, for a Reference Path,
+// wildcards.
+func (fakePaths) Validate(path string, reference bool) error {
+	if reference && strings.Contains(path, "*") {
+		return fmt.Errorf("%q is not a Reference Path", path)
+	}
+	if strings.HasPrefix(path, "$$") {
+		path = path[1:]
+	}
+	_, err := segments(path)
+	return err
+}
+
+// ValidateTemplate wants every .$ value to be a path or States.Format.
+func (p fakePaths) ValidateTemplate(tmpl any) error {
+	m, ok := tmpl.(map[string]any)
+	if !ok {
+		return nil
+	}
+	for k, v := range m {
+		if strings.HasSuffix(k, ".$") {
+			s, _ := v.(string)
+			if !strings.HasPrefix(s, "$") && !strings.HasPrefix(s, "States.Format(") {
+				return fmt.Errorf("%s: %q is neither a path nor an intrinsic function", k, s)
+			}
+		} else if err := p.ValidateTemplate(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// format is States.Format with one {} and one path argument.
+var format = regexp.MustCompile(`^States\.Format\('([^']*)', *(\$[^)]*)\)$`)
 
 type fakeJSONata struct{}
 

@@ -101,6 +101,15 @@ type PathEvaluator interface {
 	Template(template any, scope PathScope) (any, error)
 }
 
+// PathValidator is optional on a PathEvaluator: when it is there, Load
+// refuses paths and payload templates that could never run.
+type PathValidator interface {
+	// Validate checks a path; reference asks for a Reference Path (names
+	// and single indexes only).
+	Validate(path string, reference bool) error
+	ValidateTemplate(template any) error
+}
+
 // PathScope is what a payload template reads.
 type PathScope struct {
 	Input, Context any

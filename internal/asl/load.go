@@ -187,8 +187,8 @@ func (f *fields) positiveInt(name string) (int64, bool) {
 }
 
 // path reads a path field that may be null (InputPath, OutputPath,
-// ResultPath, ItemsPath).
-func (f *fields) path(name string, nullable bool) *string {
+// ResultPath, ItemsPath); reference asks for a Reference Path.
+func (f *fields) path(name string, nullable, reference bool) *string {
 	v, ok := f.raw(name)
 	if !ok {
 		return nil
@@ -201,17 +201,55 @@ func (f *fields) path(name string, nullable bool) *string {
 		f.fail(name, "must be a path starting with $, not %s", describe(v))
 		return nil
 	}
+	f.validatePath(name, s, reference)
 	return &s
 }
 
-// referencePath reads a path field that must be a string path.
+// referencePath reads a field that must hold a Reference Path.
 func (f *fields) referencePath(name string) string {
 	s, ok := f.string(name)
 	if ok && !strings.HasPrefix(s, "$") {
 		f.fail(name, "must be a path starting with $, not %q", s)
 		return ""
 	}
+	if ok {
+		f.validatePath(name, s, true)
+	}
 	return s
+}
+
+// pathOrIntrinsic reads ErrorPath or CausePath: a Reference Path or an
+// intrinsic function such as States.Format.
+func (f *fields) pathOrIntrinsic(name string) string {
+	s, ok := f.string(name)
+	switch {
+	case !ok:
+		return ""
+	case strings.HasPrefix(s, "States."):
+		f.validateTemplate(name, map[string]any{name + ".$": s})
+	case strings.HasPrefix(s, "$"):
+		f.validatePath(name, s, true)
+	default:
+		f.fail(name, "must be a path starting with $ or an intrinsic function, not %q", s)
+		return ""
+	}
+	return s
+}
+
+func (f *fields) validatePath(name, path string, reference bool) {
+	if v, ok := f.l.opts.Paths.(PathValidator); ok {
+		if err := v.Validate(path, reference); err != nil {
+			f.fail(name, "holds an invalid path: %v", err)
+		}
+	}
+}
+
+func (f *fields) validateTemplate(name string, template any) {
+	if v, ok := f.l.opts.Paths.(PathValidator); ok {
+		if err := v.ValidateTemplate(template); err != nil {
+			f.fail(name, "is an invalid template: %v", err)
+		}
+	}
 }
 
 func (f *fields) strings(name string) ([]string, bool) {
@@ -403,7 +441,7 @@ func (l *loader) state(name, where string, v any, inherited string) *State {
 		l.nextOrEnd(f, st)
 	}
 	if typ != "Succeed" && typ != "Fail" {
-		st.Assign = l.assign(f, "Assign")
+		st.Assign = l.assign(f, "Assign", st.QueryLanguage)
 	}
 	f.rejectUnknown()
 	return st
@@ -435,9 +473,9 @@ func (l *loader) languageFields(f *fields, st *State) {
 		}
 	}
 	if st.QueryLanguage == JSONPath {
-		st.InputPath = f.path("InputPath", true)
-		st.OutputPath = f.path("OutputPath", true)
-		st.ResultPath = f.path("ResultPath", true)
+		st.InputPath = f.path("InputPath", true, false)
+		st.OutputPath = f.path("OutputPath", true, false)
+		st.ResultPath = f.path("ResultPath", true, true)
 		st.Parameters, st.HasParameters = l.template(f, "Parameters")
 		st.ResultSelector, st.HasResultSelector = l.template(f, "ResultSelector")
 		return
@@ -456,6 +494,7 @@ func (l *loader) template(f *fields, name string) (any, bool) {
 		f.fail(name, "must be a JSON object, not %s", describe(v))
 		return nil, false
 	}
+	f.validateTemplate(name, v)
 	return v, true
 }
 
@@ -579,8 +618,8 @@ func (l *loader) fail(f *fields, st *State) {
 		}
 	}
 	if st.QueryLanguage == JSONPath {
-		st.ErrorPath = f.referencePath("ErrorPath")
-		st.CausePath = f.referencePath("CausePath")
+		st.ErrorPath = f.pathOrIntrinsic("ErrorPath")
+		st.CausePath = f.pathOrIntrinsic("CausePath")
 		if st.Error != nil && st.ErrorPath != "" {
 			f.fail("ErrorPath", "cannot be set with Error")
 		}
@@ -613,7 +652,7 @@ func (l *loader) parallel(f *fields, st *State, where string) {
 
 func (l *loader) mapState(f *fields, st *State, where string) {
 	if st.QueryLanguage == JSONPath {
-		st.ItemsPath = f.path("ItemsPath", false)
+		st.ItemsPath = f.path("ItemsPath", false, true)
 		st.MaxConcurrencyPath = f.referencePath("MaxConcurrencyPath")
 		if st.HasParameters {
 			if f.has("ItemSelector") {
@@ -627,6 +666,12 @@ func (l *loader) mapState(f *fields, st *State, where string) {
 	}
 	if v, ok := f.raw("ItemSelector"); ok {
 		st.ItemSelector, st.HasItemSelector = v, true
+		if st.QueryLanguage == JSONPath {
+			if _, isObject := v.(map[string]any); !isObject {
+				f.fail("ItemSelector", "must be a JSON object, not %s", describe(v))
+			}
+			f.validateTemplate("ItemSelector", v)
+		}
 	}
 	if v, ok := f.m["MaxConcurrency"].(string); ok && st.QueryLanguage == JSONata && isExpression(v) {
 		f.read["MaxConcurrency"] = true
@@ -734,7 +779,7 @@ func (l *loader) catch(f *fields, st *State) {
 			cf.l.problem("%s: field \"Next\" is required", cf.where)
 		}
 		if st.QueryLanguage == JSONPath {
-			c.ResultPath = cf.path("ResultPath", true)
+			c.ResultPath = cf.path("ResultPath", true, true)
 			if cf.has("Output") {
 				cf.read["Output"] = true
 				cf.fail("Output", "is a JSONata field; this state's QueryLanguage is JSONPath")
@@ -746,7 +791,7 @@ func (l *loader) catch(f *fields, st *State) {
 				cf.fail("ResultPath", "is a JSONPath field; this state's QueryLanguage is JSONata")
 			}
 		}
-		c.Assign = l.assign(cf, "Assign")
+		c.Assign = l.assign(cf, "Assign", st.QueryLanguage)
 		cf.string("Comment")
 		cf.rejectUnknown()
 		st.Catch = append(st.Catch, c)
@@ -778,7 +823,7 @@ var variableName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_]*$`)
 
 // assign reads an Assign object: variable names to values (templates in
 // JSONPath, JSONata values or expressions in JSONata).
-func (l *loader) assign(f *fields, name string) map[string]any {
+func (l *loader) assign(f *fields, name, language string) map[string]any {
 	v, ok := f.raw(name)
 	if !ok {
 		return nil
@@ -796,6 +841,9 @@ func (l *loader) assign(f *fields, name string) map[string]any {
 		case variable == "states":
 			f.fail(name, "cannot assign $states, which Step Functions reserves")
 		}
+	}
+	if language == JSONPath {
+		f.validateTemplate(name, m)
 	}
 	return m
 }

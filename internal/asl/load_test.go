@@ -85,6 +85,13 @@ func TestLoadRefuses(t *testing.T) {
 		{"Condition in a JSONPath rule", oneState(`{"Type": "Choice", "Choices": [{"Condition": true, "Next": "S"}]}`), `field "Condition" is a JSONata field`},
 		{"JSONata rule without Condition", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Choice", "Choices": [{"Next": "S"}]}}}`, `field "Condition" is required in a JSONata choice rule`},
 		{"JSONata rule with Variable", `{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Choice", "Choices": [{"Condition": true, "Variable": "$", "Next": "S"}]}}}`, `Choices[0]: unknown field "Variable"`},
+		{"an invalid InputPath", oneState(`{"Type": "Pass", "InputPath": "$.a[x]", "End": true}`), `state "S": field "InputPath" holds an invalid path`},
+		{"a ResultPath that is no Reference Path", oneState(`{"Type": "Pass", "ResultPath": "$.a[*]", "End": true}`), `state "S": field "ResultPath" holds an invalid path: "$.a[*]" is not a Reference Path`},
+		{"an invalid Parameters template", oneState(`{"Type": "Pass", "Parameters": {"a.$": "oops"}, "End": true}`), `state "S": field "Parameters" is an invalid template`},
+		{"an invalid JSONPath Assign", oneState(`{"Type": "Pass", "Assign": {"a.$": "oops"}, "End": true}`), `state "S": field "Assign" is an invalid template`},
+		{"an invalid ItemSelector", mapOf(`"ItemSelector": {"a.$": "oops"},`), `state "S": field "ItemSelector" is an invalid template`},
+		{"an invalid choice operand path", oneState(`{"Type": "Choice", "Choices": [{"Variable": "$.a", "StringEqualsPath": "$.b[*]", "Next": "S"}]}`), `field "StringEqualsPath" holds an invalid path`},
+		{"a CausePath neither path nor intrinsic", oneState(`{"Type": "Fail", "CausePath": "cause"}`), `field "CausePath" must be a path starting with $ or an intrinsic function`},
 		{"a state name over 80 characters", `{"StartAt": "S", "States": {"S": ` + pass + `, "` + strings.Repeat("n", 81) + `": ` + pass + `}}`, `a state name must have 1 to 80 characters`},
 	}
 	opts := setup{integrations: IntegrationMap{invoke: nil}}.options()

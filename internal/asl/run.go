@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
@@ -221,6 +222,13 @@ func (t *thread) fail(ctx context.Context, st *State, input any, entered time.Ti
 		switch {
 		case st.QueryLanguage == JSONata:
 			v, err = t.evaluate(ctx, literal, jsonataScope{states: map[string]any{"input": input, "context": ctxObj}, vars: vars})
+		case strings.HasPrefix(path, "States."):
+			// An intrinsic function: evaluated as a one-field template.
+			var out any
+			if out, err = t.template(map[string]any{"v.$": path}, pathScope{input: input, context: ctxObj, vars: vars}); err == nil {
+				fields, _ := out.(map[string]any)
+				v = fields["v"]
+			}
 		case path != "":
 			v, err = t.mustLookup(pathScope{input: input, context: ctxObj, vars: vars}, field, path)
 		default:

@@ -63,6 +63,7 @@ func TestFail(t *testing.T) {
 		{"literal", `{"Type": "Fail", "Error": "E", "Cause": "C"}`, `{}`, "E", "C"},
 		{"paths", `{"Type": "Fail", "ErrorPath": "$.e", "CausePath": "$.c"}`, `{"e": "E2", "c": "C2"}`, "E2", "C2"},
 		{"no error or cause", `{"Type": "Fail"}`, `{}`, "", ""},
+		{"an intrinsic in CausePath", `{"Type": "Fail", "Error": "E", "CausePath": "States.Format('bad {}', $.n)"}`, `{"n": 7}`, "E", "bad 7"},
 		{"JSONata", `{"Type": "Fail", "QueryLanguage": "JSONata", "Error": "{% $states.input.e %}", "Cause": "{% 'because ' & $states.input.c %}"}`, `{"e": "E3", "c": "x"}`, "E3", "because x"},
 	}
 	for _, tt := range tests {
