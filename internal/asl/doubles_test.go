@@ -138,13 +138,17 @@ func (p fakePaths) Template(tmpl any, scope PathScope) (any, error) {
 				if end < 0 {
 					end = len(path) - 1
 				}
-				doc, path = scope.Variables[path[1:end+1]], "$"+path[end+1:]
+				v, ok := scope.Variables[path[1:end+1]]
+				if !ok {
+					return nil, stateserror.New(stateserror.Runtime, "the variable in %q is not defined", e)
+				}
+				doc, path = v, "$"+path[end+1:]
 			default:
 				doc = scope.Input
 			}
 			r, err := p.Get(doc, path)
 			if err != nil {
-				return nil, stateserror.New(stateserror.ParameterPathFailure, "%v", err)
+				return nil, stateserror.New(stateserror.Runtime, "%v", err)
 			}
 			out[name] = r
 		}
@@ -240,7 +244,7 @@ func (f fakeJSONata) Evaluate(ctx context.Context, expr string, bindings map[str
 		name, rest, _ := strings.Cut(expr[1:], ".")
 		v, ok := bindings[name]
 		if !ok {
-			return nil, nil
+			return nil, stateserror.New(stateserror.QueryEvaluationError, "the variable $%s is not defined", name)
 		}
 		if rest == "" {
 			return v, nil

@@ -46,7 +46,7 @@ func TestJSONPathFailures(t *testing.T) {
 	}{
 		{"InputPath selecting nothing", `{"Type": "Pass", "InputPath": "$.missing", "End": true}`, `{}`, stateserror.Runtime},
 		{"OutputPath selecting nothing", `{"Type": "Pass", "OutputPath": "$.missing", "End": true}`, `{}`, stateserror.Runtime},
-		{"Parameters path selecting nothing", `{"Type": "Pass", "Parameters": {"a.$": "$.missing"}, "End": true}`, `{}`, stateserror.ParameterPathFailure},
+		{"Parameters path selecting nothing", `{"Type": "Pass", "Parameters": {"a.$": "$.missing"}, "End": true}`, `{}`, stateserror.Runtime},
 		{"ResultPath into a non-object", `{"Type": "Pass", "Result": 1, "ResultPath": "$.a", "End": true}`, `"text"`, stateserror.ResultPathMatchFailure},
 	}
 	for _, tt := range tests {

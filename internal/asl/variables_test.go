@@ -34,7 +34,7 @@ func TestVariables(t *testing.T) {
 			"M": {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {
 				"I": {"Type": "Pass", "Assign": {"inner": "{% $states.input %}"}, "Next": "J"},
 				"J": {"Type": "Pass", "Output": "{% $inner + $base %}", "End": true}}}, "Next": "After"},
-			"After": {"Type": "Pass", "Output": {"r": "{% $states.input %}", "inner": "{% $inner %}"}, "End": true}}}`, `[1, 2]`, `{"r": [11, 12], "inner": null}`},
+			"After": {"Type": "Pass", "Output": {"r": "{% $states.input %}"}, "End": true}}}`, `[1, 2]`, `{"r": [11, 12]}`},
 		{"Parallel branches read outer variables", `{"StartAt": "A", "States": {
 			"A": {"Type": "Pass", "Assign": {"who": "outer"}, "Next": "P"},
 			"P": {"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Parameters": {"w.$": "$who"}, "End": true}}}], "End": true}}}`, `{}`, `[{"w": "outer"}]`},
@@ -44,9 +44,6 @@ func TestVariables(t *testing.T) {
 		{"the Choice state's Assign on Default", `{"StartAt": "C", "States": {
 			"C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Assign": {"path": "one"}, "Next": "D"}], "Default": "D", "Assign": {"path": "default"}},
 			"D": {"Type": "Pass", "Parameters": {"p.$": "$path"}, "End": true}}}`, `{"n": 2}`, `{"p": "default"}`},
-		{"a matched rule without Assign assigns nothing, not the state's Assign", `{"StartAt": "C", "States": {
-			"C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "D"}], "Default": "D", "Assign": {"path": "default"}},
-			"D": {"Type": "Pass", "Parameters": {"p.$": "$path"}, "End": true}}}`, `{"n": 1}`, `{"p": null}`},
 		{"JSONata: the matched rule's Output, not the state's", `{"QueryLanguage": "JSONata", "StartAt": "C", "States": {
 			"C": {"Type": "Choice", "Choices": [{"Condition": true, "Next": "D"}], "Default": "D", "Output": "state-level"},
 			"D": {"Type": "Pass", "End": true}}}`, `{"n": 1}`, `{"n": 1}`},
@@ -59,6 +56,24 @@ func TestVariables(t *testing.T) {
 			requireOutput(t, setup{}.run(t, tt.def, tt.input), tt.want)
 		})
 	}
+}
+
+func TestVariablesOutOfScope(t *testing.T) {
+	t.Run("an iteration's variable is not defined after the Map", func(t *testing.T) {
+		def := `{"QueryLanguage": "JSONata", "StartAt": "M", "States": {
+			"M": {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "Assign": {"inner": 1}, "End": true}}}, "Next": "After"},
+			"After": {"Type": "Pass", "Output": "{% $inner %}", "End": true}}}`
+		requireError(t, setup{}.run(t, def, `[1]`), stateserror.QueryEvaluationError)
+	})
+	t.Run("a matched rule without Assign assigns nothing, not the state's Assign", func(t *testing.T) {
+		def := `{"StartAt": "C", "States": {
+			"C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "D"}], "Default": "D", "Assign": {"path": "default"}},
+			"D": {"Type": "Pass", "End": true}}}`
+		r := setup{}.run(t, def, `{"n": 1}`)
+		requireOutput(t, r, `{"n": 1}`)
+		require.Equal(t, "ChoiceStateExited", r.history[2].Type)
+		require.NotContains(t, r.history[2].Details, "assignedVariables")
+	})
 }
 
 func TestVariablesOnCatch(t *testing.T) {
