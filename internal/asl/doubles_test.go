@@ -173,8 +173,15 @@ func (fakePaths) Validate(path string, reference bool) error {
 	if reference && strings.Contains(path, "*") {
 		return fmt.Errorf("%q is not a Reference Path", path)
 	}
-	if strings.HasPrefix(path, "$$") {
+	switch {
+	case strings.HasPrefix(path, "$$"):
 		path = path[1:]
+	case len(path) > 1 && path[1] != '.' && path[1] != '[':
+		end := strings.IndexAny(path[1:], ".[")
+		if end < 0 {
+			end = len(path) - 1
+		}
+		path = "$" + path[end+1:]
 	}
 	_, err := segments(path)
 	return err

@@ -148,6 +148,11 @@ func TestDataLimit(t *testing.T) {
 		r := setup{}.run(t, oneState(`{"Type": "Parallel", "Branches": [`+branch+`,`+branch+`], "ResultPath": null, "End": true}`), `{}`)
 		requireError(t, r, stateserror.DataLimitExceeded)
 	})
+	t.Run("an execution input over 256 KiB", func(t *testing.T) {
+		r := setup{}.run(t, oneState(`{"Type": "Pass", "End": true}`), `"`+big+`"`)
+		requireError(t, r, stateserror.DataLimitExceeded)
+		require.Equal(t, []string{"ExecutionStarted", "ExecutionFailed"}, eventTypes(r.history))
+	})
 	t.Run("a task input over 256 KiB after Parameters", func(t *testing.T) {
 		var calls atomic.Int32
 		s := setup{integrations: IntegrationMap{invoke: failing(&calls)}}

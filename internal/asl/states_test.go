@@ -154,6 +154,19 @@ func TestChoiceOperators(t *testing.T) {
 	}
 }
 
+func TestChoiceReadsVariablesAndContext(t *testing.T) {
+	def := `{"StartAt": "A", "States": {
+		"A": {"Type": "Pass", "Assign": {"limit": 5}, "Next": "C"},
+		"C": {"Type": "Choice", "Choices": [{"And": [
+			{"Variable": "$limit", "NumericEquals": 5},
+			{"Variable": "$.n", "NumericLessThanPath": "$limit"},
+			{"Variable": "$$.State.Name", "StringEquals": "C"}], "Next": "Yes"}], "Default": "No"},
+		"Yes": {"Type": "Pass", "Result": "yes", "End": true},
+		"No": {"Type": "Pass", "Result": "no", "End": true}}}`
+	requireOutput(t, setup{}.run(t, def, `{"n": 4}`), `"yes"`)
+	requireOutput(t, setup{}.run(t, def, `{"n": 5}`), `"no"`)
+}
+
 func TestChoiceFailures(t *testing.T) {
 	t.Run("a path that selects nothing is States.Runtime", func(t *testing.T) {
 		requireError(t, choiceOn(t, `{"Variable": "$.missing", "StringEquals": "x", "Next": "Yes"}`, `{}`), stateserror.Runtime)
@@ -272,6 +285,26 @@ func TestMap(t *testing.T) {
 			requireOutput(t, setup{}.run(t, oneState(tt.state), tt.input), tt.want)
 		})
 	}
+	t.Run("MaxConcurrencyPath", func(t *testing.T) {
+		state := `{"Type": "Map", "ItemsPath": "$.xs", "MaxConcurrencyPath": "$.n", "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}, "End": true}`
+		r := setup{}.run(t, oneState(state), `{"xs": [1, 2, 3, 4], "n": 2}`)
+		requireOutput(t, r, `[1, 2, 3, 4]`)
+		require.Equal(t, 2*time.Second, r.elapsed)
+	})
+	t.Run("JSONata Output and Assign read the results", func(t *testing.T) {
+		def := `{"QueryLanguage": "JSONata", "StartAt": "M", "States": {
+			"M": {"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "Output": {"all": "{% $states.result %}"}, "Assign": {"first": "{% $states.result[0] %}"}, "Next": "N"},
+			"N": {"Type": "Pass", "Output": {"in": "{% $states.input %}", "first": "{% $first %}"}, "End": true}}}`
+		requireOutput(t, setup{}.run(t, def, `[7, 8]`), `{"in": {"all": [7, 8]}, "first": 7}`)
+	})
+	t.Run("ItemsPath selecting nothing", func(t *testing.T) {
+		r := setup{}.run(t, oneState(`{"Type": "Map", "ItemsPath": "$.none", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}`), `{}`)
+		requireError(t, r, stateserror.Runtime)
+	})
+	t.Run("JSONata Items that are not an array", func(t *testing.T) {
+		r := setup{}.run(t, oneState(`{"Type": "Map", "QueryLanguage": "JSONata", "Items": "{% $states.input %}", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}`), `{"a": 1}`)
+		requireError(t, r, stateserror.QueryEvaluationError)
+	})
 	t.Run("items that are not an array", func(t *testing.T) {
 		r := setup{}.run(t, oneState(`{"Type": "Map", "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}, "End": true}`), `{"a": 1}`)
 		requireError(t, r, stateserror.Runtime)
