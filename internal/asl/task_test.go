@@ -200,9 +200,18 @@ func TestTaskEvents(t *testing.T) {
 func TestStop(t *testing.T) {
 	clock := NewVirtualClock(epoch)
 	cb := newCallback(clock)
-	s := setup{clock: clock, integrations: IntegrationMap{sendAndWait: cb.integration}}
-	exec := s.load(t, `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "`+sendAndWait+`", "End": true}}}`).Start(context.Background(), map[string]any{}, testInfo)
+	opts := setup{clock: clock, integrations: IntegrationMap{sendAndWait: cb.integration}}.options()
+	submitted := make(chan struct{})
+	opts.OnEvent = func(e Event) {
+		if e.Type == "TaskSubmitted" {
+			close(submitted)
+		}
+	}
+	m, err := Load([]byte(`{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "`+sendAndWait+`", "End": true}}}`), opts)
+	require.NoError(t, err)
+	exec := m.Start(context.Background(), map[string]any{}, testInfo)
 	call := <-cb.calls
+	<-submitted // stopped while it waits for the token, not while the message is sent
 	exec.Stop("Operator", "stopped by hand")
 	call.done()
 	r := exec.Wait()
