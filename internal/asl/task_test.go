@@ -83,11 +83,15 @@ func (c *callback) integration(ctx context.Context, call TaskCall) (any, error) 
 
 func startCallback(t *testing.T, task string) (*Execution, *callback, *VirtualClock) {
 	t.Helper()
+	return startCallbackOn(t, `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "`+sendAndWait+`", "Parameters": {"MessageBody": {"token.$": "$$.Task.Token"}}, `+task+` "End": true}}}`, `{}`)
+}
+
+func startCallbackOn(t *testing.T, def, input string) (*Execution, *callback, *VirtualClock) {
+	t.Helper()
 	clock := NewVirtualClock(epoch)
 	cb := newCallback(clock)
 	s := setup{clock: clock, integrations: IntegrationMap{sendAndWait: cb.integration}}
-	def := `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "` + sendAndWait + `", "Parameters": {"MessageBody": {"token.$": "$$.Task.Token"}}, ` + task + ` "End": true}}}`
-	exec := s.load(t, def).Start(context.Background(), map[string]any{}, testInfo)
+	exec := s.load(t, def).Start(context.Background(), decodeJSON(t, input), testInfo)
 	return exec, cb, clock
 }
 
@@ -154,6 +158,20 @@ func TestWaitForTaskToken(t *testing.T) {
 		require.Equal(t, Succeeded, r.Status, "%v", r.Error)
 		require.Equal(t, 27*time.Second, clock.Now().Sub(epoch))
 	})
+	for _, tt := range []struct{ name, def string }{
+		{"HeartbeatSecondsPath", `{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "` + sendAndWait + `", "HeartbeatSecondsPath": "$.hb", "TimeoutSecondsPath": "$.to", "End": true}}}`},
+		{"JSONata HeartbeatSeconds", `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "` + sendAndWait + `", "Arguments": {"token": "{% $states.context.Task.Token %}"}, "HeartbeatSeconds": "{% $states.input.hb %}", "TimeoutSeconds": "{% $states.input.to %}", "End": true}}}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			exec, cb, clock := startCallbackOn(t, tt.def, `{"hb": 4, "to": 9}`)
+			call := <-cb.calls
+			require.Equal(t, 4*time.Second, call.Heartbeat)
+			require.Equal(t, 9*time.Second, call.Timeout)
+			call.done()
+			require.Equal(t, stateserror.HeartbeatTimeout, exec.Wait().Error.Name)
+			require.Equal(t, 4*time.Second, clock.Now().Sub(epoch))
+		})
+	}
 	t.Run("an unknown token", func(t *testing.T) {
 		exec, cb, _ := startCallback(t, `"TimeoutSeconds": 5,`)
 		call := <-cb.calls
