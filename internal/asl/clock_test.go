@@ -16,8 +16,15 @@ func TestVirtualClock(t *testing.T) {
 		var mu sync.Mutex
 		var woke []time.Duration
 		var wg sync.WaitGroup
-		for _, d := range []time.Duration{3 * time.Second, time.Second, 2 * time.Second} {
-			release := clock.Hold()
+		durations := []time.Duration{3 * time.Second, time.Second, 2 * time.Second}
+		// Every sleeper holds the clock before any starts, or the first one
+		// could see time move for it alone.
+		releases := make([]func(), len(durations))
+		for i := range durations {
+			releases[i] = clock.Hold()
+		}
+		for i, d := range durations {
+			release := releases[i]
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
