@@ -1,6 +1,8 @@
 package asl
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -124,12 +126,16 @@ func TestLoadAcceptsTheShippedWorkflows(t *testing.T) {
 	}
 }
 
-// servesAll serves every Resource, to check a definition's shape alone.
+// servesAll serves every Resource with a task that returns its arguments.
 type servesAll struct{}
 
-func (servesAll) Lookup(string) (Integration, bool) { return nil, true }
+func (servesAll) Lookup(string) (Integration, bool) {
+	return func(_ context.Context, call TaskCall) (any, error) { return call.Arguments, nil }, true
+}
 
-func FuzzLoad(f *testing.F) {
+// seedDefinitions are the fuzz tests' starting points: the shipped
+// workflows and a few of every state type.
+func seedDefinitions(f *testing.F) {
 	files, _ := filepath.Glob("../../statemachine/*.asl.json")
 	for _, file := range files {
 		raw, _ := os.ReadFile(file)
@@ -141,9 +147,15 @@ func FuzzLoad(f *testing.F) {
 		`{"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {"Type": "Wait", "Seconds": "{% 1 %}", "End": true}}}`,
 		oneState(`{"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Fail"}}}], "End": true}`),
 		`{"StartAt": null, "States": []}`, `null`, `"x"`,
+		`{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r", "Parameters": {"a.$": "$.x"}, "ResultSelector": {"b.$": "$.a"}, "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}], "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}], "Next": "W"}, "W": {"Type": "Wait", "SecondsPath": "$.b", "Next": "F"}, "F": {"Type": "Fail", "ErrorPath": "$.e"}}}`,
+		`{"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {"Type": "Map", "Items": "{% $states.input %}", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"v": "{% $states.input %}"}, "Output": "{% $v %}", "End": true}}}, "Next": "C"}, "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input = 1 %}", "Next": "M"}], "Default": "S"}, "S": {"Type": "Succeed"}}}`,
 	} {
 		f.Add([]byte(seed))
 	}
+}
+
+func FuzzLoad(f *testing.F) {
+	seedDefinitions(f)
 	opts := Options{Integrations: servesAll{}, Paths: fakePaths{}, JSONata: fakeJSONata{}}
 	f.Fuzz(func(t *testing.T, definition []byte) {
 		m, err := Load(definition, opts)
@@ -154,5 +166,35 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		require.NotNil(t, m.States[m.StartAt])
+	})
+}
+
+// FuzzRun runs whatever loads, on a few inputs: no definition and no input
+// may panic the engine or leave it hanging. A run is stopped after 500
+// events, since a definition may loop for ever as on AWS.
+func FuzzRun(f *testing.F) {
+	seedDefinitions(f)
+	inputs := []any{map[string]any{"x": json.Number("1"), "e": "E"}, []any{json.Number("1"), "a"}, nil, "s"}
+	f.Fuzz(func(t *testing.T, definition []byte) {
+		var stop context.CancelFunc
+		events := 0
+		opts := Options{Integrations: servesAll{}, Paths: fakePaths{}, JSONata: fakeJSONata{}, Clock: NewVirtualClock(epoch),
+			OnEvent: func(Event) {
+				if events++; events == 500 {
+					stop()
+				}
+			}}
+		m, err := Load(definition, opts)
+		if err != nil {
+			return
+		}
+		for _, input := range inputs {
+			var ctx context.Context
+			ctx, stop = context.WithCancel(context.Background())
+			events = 0
+			r := m.Start(ctx, input, testInfo).Wait()
+			stop()
+			require.Contains(t, []string{Succeeded, Failed, TimedOut, Aborted}, r.Status)
+		}
 	})
 }
