@@ -195,6 +195,9 @@ func FuzzRun(f *testing.F) {
 			r := m.Start(ctx, input, testInfo).Wait()
 			stop()
 			require.Contains(t, []string{Succeeded, Failed, TimedOut, Aborted}, r.Status)
+			if r.Error != nil {
+				require.NotContains(t, r.Error.Cause, "internal error", "the engine panicked")
+			}
 		}
 	})
 }

@@ -190,3 +190,21 @@ func TestParallelRetryAndCatch(t *testing.T) {
 	}
 	require.Equal(t, 3, started)
 }
+
+// panicking is a JSONata evaluator that panics.
+type panicking struct{}
+
+func (panicking) Evaluate(context.Context, string, map[string]any) (any, error) {
+	panic("evaluator bug")
+}
+
+func TestAnEvaluatorPanicFailsTheExecution(t *testing.T) {
+	opts := setup{}.options()
+	opts.JSONata = panicking{}
+	m, err := Load([]byte(`{"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 %}", "End": true}}}, "End": true}}}`), opts)
+	require.NoError(t, err)
+	r := m.Start(context.Background(), []any{"a"}, testInfo).Wait()
+	require.Equal(t, Failed, r.Status)
+	require.Equal(t, stateserror.Runtime, r.Error.Name)
+	require.Contains(t, r.Error.Cause, "internal error in state 'P': evaluator bug")
+}

@@ -71,7 +71,15 @@ type step struct {
 	assigned map[string]any
 }
 
-func (t *thread) runState(ctx context.Context, st *State, input any) (any, string, *stateserror.Error) {
+func (t *thread) runState(ctx context.Context, st *State, input any) (output any, next string, failure *stateserror.Error) {
+	// A panic in an evaluator fails the execution, not the process that
+	// runs it.
+	defer func() {
+		if r := recover(); r != nil {
+			output, next = nil, ""
+			failure = stateserror.New(stateserror.Runtime, "internal error in state '%s': %v", st.Name, r)
+		}
+	}()
 	entered := t.opts().Clock.Now()
 	kind := st.Type + "StateEntered"
 	t.emit(kind, map[string]any{"name": st.Name, "input": jsonText(input), "inputDetails": notTruncated})
