@@ -141,13 +141,15 @@ func (t *thread) pass(ctx context.Context, st *State, input any, entered time.Ti
 		return step{}, err
 	}
 	p.input = effective
+	// Parameters shape the input of the "virtual task"; Result, when set,
+	// is its result whatever the input.
 	result := effective
-	switch {
-	case st.HasParameters:
+	if st.HasParameters {
 		if result, err = t.template(st.Parameters, p); err != nil {
 			return step{}, err
 		}
-	case st.HasResult:
+	}
+	if st.HasResult {
 		result = st.Result
 	}
 	return t.finishJSONPath(st, input, result, p)

@@ -20,6 +20,7 @@ func TestJSONPathDataFlow(t *testing.T) {
 		name, state, input, want string
 	}{
 		{"Pass passes its input", `{"Type": "Pass", "End": true}`, `{"a": 1}`, `{"a": 1}`},
+		{"Pass Result wins over Parameters", `{"Type": "Pass", "Parameters": {"p": 1}, "Result": "r", "End": true}`, `{}`, `"r"`},
 		{"Pass Result replaces the input", `{"Type": "Pass", "Result": {"x": 1}, "End": true}`, `{"a": 1}`, `{"x": 1}`},
 		{"ResultPath places the result", `{"Type": "Pass", "Result": 2, "ResultPath": "$.b", "End": true}`, `{"a": 1}`, `{"a": 1, "b": 2}`},
 		{"ResultPath null discards the result", `{"Type": "Pass", "Result": 2, "ResultPath": null, "End": true}`, `{"a": 1}`, `{"a": 1}`},
