@@ -167,6 +167,7 @@ func (m *Machine) Start(ctx context.Context, input any, info ExecutionInfo) *Exe
 	ctx, cancel := context.WithCancelCause(ctx)
 	e := &Execution{machine: m, info: info, input: input, cancel: cancel, done: make(chan struct{})}
 	e.tokens.pending = map[string]*pendingTask{}
+	e.history.clock, e.history.onEvent = m.opts.Clock, m.opts.OnEvent
 	e.start = m.opts.Clock.Now()
 	release := m.opts.Clock.Hold()
 	go func() {
@@ -200,7 +201,6 @@ func (e *Execution) History() []Event { return e.history.snapshot() }
 
 func (e *Execution) run(ctx context.Context) Result {
 	m := e.machine
-	e.history.clock, e.history.onEvent = m.opts.Clock, m.opts.OnEvent
 	e.history.add(0, "ExecutionStarted", map[string]any{"input": jsonText(e.input), "inputDetails": notTruncated, "roleArn": e.info.RoleArn})
 	if err := checkSize("the execution input", e.input); err != nil {
 		return e.finish(0, Result{Status: Failed, Error: err})
