@@ -1,0 +1,67 @@
+package asl
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"stepfunctions-go/internal/asl/stateserror"
+)
+
+func (t *thread) parallel(ctx context.Context, st *State, input any, entered time.Time, retryCount int, vars map[string]any) (step, *stateserror.Error) {
+	ctxObj := t.contextObject(st, entered, retryCount, "")
+	var branchInput any
+	var p pathScope
+	var states map[string]any
+	if st.QueryLanguage == JSONata {
+		states = map[string]any{"input": input, "context": ctxObj}
+		branchInput = input
+		if st.HasArguments {
+			var err *stateserror.Error
+			if branchInput, err = t.evaluate(ctx, st.Arguments, jsonataScope{states: states, vars: vars}); err != nil {
+				return step{}, err
+			}
+		}
+	} else {
+		p = pathScope{input: input, context: ctxObj, vars: vars}
+		effective, err := t.inputPath(st, p)
+		if err != nil {
+			return step{}, err
+		}
+		p.input = effective
+		branchInput = effective
+		if st.HasParameters {
+			if branchInput, err = t.template(st.Parameters, p); err != nil {
+				return step{}, err
+			}
+		}
+	}
+	startedID := t.emit("ParallelStateStarted", nil)
+	children := make([]child, len(st.Branches))
+	for i, b := range st.Branches {
+		children[i] = child{
+			graph:   b,
+			input:   branchInput,
+			started: func(int64) int64 { return startedID },
+			ended:   func(int64, *stateserror.Error) {},
+		}
+	}
+	results, last, err := t.fanOut(ctx, children, 0, startedID)
+	if err != nil {
+		if err.Name != errCanceledName {
+			t.cursor = t.exec.history.add(last, "ParallelStateFailed", nil)
+		}
+		return step{}, err
+	}
+	t.exec.history.add(last, "ParallelStateSucceeded", nil)
+	t.cursor = last
+	result := any(results)
+	if err := checkSize(fmt.Sprintf("The result of Parallel state '%s'", st.Name), result); err != nil {
+		return step{}, err
+	}
+	if st.QueryLanguage == JSONata {
+		states["result"] = result
+		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
+	}
+	return t.finishJSONPath(st, input, result, p)
+}
