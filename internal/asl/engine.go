@@ -17,8 +17,8 @@ type Options struct {
 	// Integrations serve the Task states' Resources; Load refuses a
 	// Resource none serves.
 	Integrations Integrations
-	// Paths evaluates JSONPath, payload templates and intrinsic functions
-	// (internal/asl/jsonpath).
+	// Paths evaluates JSONPath, payload templates and intrinsic functions;
+	// nil is internal/asl/jsonpath.
 	Paths PathEvaluator
 	// JSONata evaluates {% %} expressions (internal/asl/jsonata); nil
 	// refuses JSONata definitions at load.
@@ -41,7 +41,7 @@ func (o *Options) check() error {
 		return errors.New("asl: Options.Integrations is required (it decides which Task resources load)")
 	}
 	if o.Paths == nil {
-		return errors.New("asl: Options.Paths is required (the JSONPath evaluator)")
+		o.Paths = jsonPaths{}
 	}
 	if o.Clock == nil {
 		o.Clock = WallClock{}
