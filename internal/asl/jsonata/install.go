@@ -53,6 +53,17 @@ func install(ctx context.Context, progress io.Writer) (*installation, error) {
 	return &installation{dir: dir, node: nodeBinary(dir), script: scriptPath}, nil
 }
 
+// ReferenceInstall installs the pinned jsonata package and Node the worker
+// runs, and returns the directory holding node_modules and the Node binary:
+// for judges that run the reference package directly, without the worker.
+func ReferenceInstall(ctx context.Context, progress io.Writer) (dir, node string, err error) {
+	install, err := install(ctx, progress)
+	if err != nil {
+		return "", "", err
+	}
+	return install.dir, install.node, nil
+}
+
 func nodeBinary(dir string) string { return filepath.Join(dir, "node_modules", ".bin", "node") }
 
 // checkNode checks the Node 22 that the lockfile's node package installs.

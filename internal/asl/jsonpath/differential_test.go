@@ -1,14 +1,8 @@
 package jsonpath
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -17,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/internal/asl/internal/aslref"
 	"stepfunctions-go/internal/asl/stateserror"
-	"stepfunctions-go/internal/npmtools"
 )
 
 // The differential test runs the cases of this package's tables through
@@ -283,39 +277,10 @@ func explain(name string, mine, reference outcome) string {
 	return "unexplained"
 }
 
-// runReference runs the cases in aws-local-stepfunctions, installed from
-// the local runner's lockfile (internal/localrun/js) so that both share one
-// pinned install.
+// runReference runs the cases in aws-local-stepfunctions (aslref), one
+// Node process for all of them.
 func runReference(t *testing.T, cases []differentialCase) []outcome {
 	t.Helper()
-	jsDir := filepath.Join("..", "..", "localrun", "js")
-	packageJSON, err := os.ReadFile(filepath.Join(jsDir, "package.json"))
-	require.NoError(t, err)
-	lockfile, err := os.ReadFile(filepath.Join(jsDir, "package-lock.json"))
-	require.NoError(t, err)
-	script, err := os.ReadFile(filepath.Join("testdata", "reference.mjs"))
-	require.NoError(t, err)
-	dir, err := npmtools.Install(t.Context(), npmtools.Packages{
-		Name:        "localrun-js",
-		Contents:    "cmd/local's ASL interpreter (aws-local-stepfunctions), asl-validator and Node 22",
-		Tag:         "jsonpath",
-		PackageJSON: packageJSON,
-		Lockfile:    lockfile,
-		// The install is shared with internal/localrun, which checks the
-		// same thing: a fresh install must not be recorded with a Node that
-		// does not run.
-		Verify: func(ctx context.Context, dir string) error {
-			node := filepath.Join(dir, "node_modules", ".bin", "node")
-			if out, err := exec.CommandContext(ctx, node, "--version").CombinedOutput(); err != nil {
-				return fmt.Errorf("the Node that `npm ci` installed (%s) does not run: %v %s; npm must run install scripts (ignore-scripts=false)", node, err, out)
-			}
-			return nil
-		},
-	}, io.Discard)
-	require.NoError(t, err, "installing aws-local-stepfunctions, the differential test's reference")
-	runner, err := npmtools.WriteScript(dir, "jsonpath-reference", ".mjs", script)
-	require.NoError(t, err)
-
 	type wire struct {
 		State   map[string]any `json:"state"`
 		Input   any            `json:"input"`
@@ -325,18 +290,7 @@ func runReference(t *testing.T, cases []differentialCase) []outcome {
 	for i, c := range cases {
 		request[i] = wire{c.state, c.input, c.context}
 	}
-	body, err := json.Marshal(request)
-	require.NoError(t, err)
-	node := filepath.Join(dir, "node_modules", ".bin", "node")
-	cmd := exec.CommandContext(t.Context(), node, runner)
-	cmd.Stdin = bytes.NewReader(body)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "`%s %s` failed:\n%s", node, runner, stderr.String())
-
-	dec := json.NewDecoder(&stdout)
-	dec.UseNumber()
 	var answers []outcome
-	require.NoError(t, dec.Decode(&answers), "the reference's answer: %s", stdout.String())
+	aslref.Interpreter(t).Run(t, filepath.Join("testdata", "reference.mjs"), request, &answers)
 	return answers
 }
