@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"stepfunctions-go/internal/asl/jsonata"
 	"stepfunctions-go/internal/asl/stateserror"
 )
 
@@ -156,8 +157,10 @@ func isExpression(s string) bool {
 	return ok
 }
 
-// evaluate resolves every {% %} string inside v.
-func (t *thread) evaluate(ctx context.Context, v any, j jsonataScope) (any, *stateserror.Error) {
+// evaluate resolves every {% %} string inside v, the value of the state's
+// field. An expression that gives nothing (jsonata.Undefined) fails as AWS
+// fails it: a JSON value has no "undefined".
+func (t *thread) evaluate(ctx context.Context, field string, v any, j jsonataScope) (any, *stateserror.Error) {
 	switch v := v.(type) {
 	case string:
 		expr, ok := expression(v)
@@ -168,11 +171,14 @@ func (t *thread) evaluate(ctx context.Context, v any, j jsonataScope) (any, *sta
 		if err != nil {
 			return nil, asStatesError(err, stateserror.QueryEvaluationError)
 		}
+		if out == jsonata.Undefined {
+			return nil, stateserror.New(stateserror.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", strings.TrimSpace(expr), field)
+		}
 		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			r, err := t.evaluate(ctx, e, j)
+			r, err := t.evaluate(ctx, field, e, j)
 			if err != nil {
 				return nil, err
 			}
@@ -182,7 +188,7 @@ func (t *thread) evaluate(ctx context.Context, v any, j jsonataScope) (any, *sta
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			r, err := t.evaluate(ctx, e, j)
+			r, err := t.evaluate(ctx, field, e, j)
 			if err != nil {
 				return nil, err
 			}
@@ -197,7 +203,7 @@ func (t *thread) assignJSONata(ctx context.Context, assign map[string]any, j jso
 	if assign == nil {
 		return nil, nil
 	}
-	v, err := t.evaluate(ctx, assign, j)
+	v, err := t.evaluate(ctx, "Assign", assign, j)
 	if err != nil {
 		return nil, err
 	}

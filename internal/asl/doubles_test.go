@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"stepfunctions-go/internal/asl/jsonata"
 	"stepfunctions-go/internal/asl/stateserror"
 )
 
@@ -258,7 +259,7 @@ func (f fakeJSONata) Evaluate(ctx context.Context, expr string, bindings map[str
 		}
 		got, err := fakePaths{}.Get(v, "$."+rest)
 		if err != nil {
-			return nil, nil // undefined
+			return jsonata.Undefined, nil
 		}
 		return got, nil
 	}

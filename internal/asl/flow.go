@@ -19,7 +19,7 @@ func (t *thread) choice(ctx context.Context, st *State, input any, entered time.
 		states := map[string]any{"input": input, "context": ctxObj}
 		j := jsonataScope{states: states, vars: vars}
 		for _, r := range st.Choices {
-			cond, err := t.evaluate(ctx, r.Condition, j)
+			cond, err := t.evaluate(ctx, "Condition", r.Condition, j)
 			if err != nil {
 				return step{}, err
 			}
@@ -92,12 +92,12 @@ func (t *thread) wait(ctx context.Context, st *State, input any, entered time.Ti
 		j := jsonataScope{states: states, vars: vars}
 		seconds, timestamp := st.Seconds, st.Timestamp
 		if seconds != nil {
-			if seconds, err = t.evaluate(ctx, seconds, j); err != nil {
+			if seconds, err = t.evaluate(ctx, "Seconds", seconds, j); err != nil {
 				return step{}, err
 			}
 		}
 		if timestamp != nil {
-			if timestamp, err = t.evaluate(ctx, timestamp, j); err != nil {
+			if timestamp, err = t.evaluate(ctx, "Timestamp", timestamp, j); err != nil {
 				return step{}, err
 			}
 		}

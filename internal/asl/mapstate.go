@@ -27,11 +27,11 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 		j = jsonataScope{states: states, vars: vars}
 		items = input
 		if st.HasItems {
-			if items, err = t.evaluate(ctx, st.Items, j); err != nil {
+			if items, err = t.evaluate(ctx, "Items", st.Items, j); err != nil {
 				return step{}, err
 			}
 		}
-		if limit, err = t.evaluate(ctx, limit, j); err != nil {
+		if limit, err = t.evaluate(ctx, "MaxConcurrency", limit, j); err != nil {
 			return step{}, err
 		}
 	} else {
@@ -71,7 +71,7 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 		itemCtx["Map"] = map[string]any{"Item": map[string]any{"Index": json.Number(strconv.Itoa(i)), "Value": item}}
 		if st.QueryLanguage == JSONata {
 			itemStates := map[string]any{"input": input, "context": itemCtx}
-			inputs[i], err = t.evaluate(ctx, st.ItemSelector, jsonataScope{states: itemStates, vars: vars})
+			inputs[i], err = t.evaluate(ctx, "ItemSelector", st.ItemSelector, jsonataScope{states: itemStates, vars: vars})
 		} else {
 			itemScope := p
 			itemScope.context = itemCtx

@@ -18,7 +18,7 @@ func (t *thread) parallel(ctx context.Context, st *State, input any, entered tim
 		branchInput = input
 		if st.HasArguments {
 			var err *stateserror.Error
-			if branchInput, err = t.evaluate(ctx, st.Arguments, jsonataScope{states: states, vars: vars}); err != nil {
+			if branchInput, err = t.evaluate(ctx, "Arguments", st.Arguments, jsonataScope{states: states, vars: vars}); err != nil {
 				return step{}, err
 			}
 		}

@@ -100,7 +100,7 @@ func (t *thread) catch(ctx context.Context, st *State, input any, entered time.T
 		output := any(errorOutput)
 		if c.HasOutput {
 			var err *stateserror.Error
-			if output, err = t.evaluate(ctx, c.Output, j); err != nil {
+			if output, err = t.evaluate(ctx, "Output", c.Output, j); err != nil {
 				return step{}, err
 			}
 		}

@@ -199,7 +199,7 @@ func (t *thread) finishJSONata(ctx context.Context, st *State, states, vars map[
 	output := defaultOutput
 	if st.HasOutput {
 		var err *stateserror.Error
-		if output, err = t.evaluate(ctx, st.Output, j); err != nil {
+		if output, err = t.evaluate(ctx, "Output", st.Output, j); err != nil {
 			return step{}, err
 		}
 	}
@@ -231,7 +231,7 @@ func (t *thread) fail(ctx context.Context, st *State, input any, entered time.Ti
 		var err *stateserror.Error
 		switch {
 		case st.QueryLanguage == JSONata:
-			v, err = t.evaluate(ctx, literal, jsonataScope{states: map[string]any{"input": input, "context": ctxObj}, vars: vars})
+			v, err = t.evaluate(ctx, field, literal, jsonataScope{states: map[string]any{"input": input, "context": ctxObj}, vars: vars})
 		case strings.HasPrefix(path, "States."):
 			// An intrinsic function: evaluated as a one-field template.
 			var out any

@@ -324,3 +324,20 @@ func TestMap(t *testing.T) {
 		})
 	}
 }
+
+// An expression that gives nothing fails the state: JSON has no undefined.
+// The cause is the one docs/engine-jsonata.md records from AWS.
+func TestJSONataUndefinedFailsTheState(t *testing.T) {
+	fields := []struct{ name, state string }{
+		{"Output", `{"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"x": "{% $states.input.absent %}"}, "End": true}`},
+		{"Assign", `{"Type": "Pass", "QueryLanguage": "JSONata", "Assign": {"x": "{% $states.input.absent %}"}, "End": true}`},
+		{"Seconds", `{"Type": "Wait", "QueryLanguage": "JSONata", "Seconds": "{% $states.input.absent %}", "End": true}`},
+	}
+	for _, tt := range fields {
+		t.Run(tt.name, func(t *testing.T) {
+			r := setup{}.run(t, oneState(tt.state), `{"present": 1}`)
+			requireError(t, r, stateserror.QueryEvaluationError)
+			require.Contains(t, r.result.Error.Cause, "The JSONata expression '$states.input.absent' specified for the field '"+tt.name+"' returned nothing (undefined).")
+		})
+	}
+}

@@ -34,14 +34,14 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 		j := jsonataScope{states: states, vars: vars}
 		args = input
 		if st.HasArguments {
-			if args, err = t.evaluate(ctx, st.Arguments, j); err != nil {
+			if args, err = t.evaluate(ctx, "Arguments", st.Arguments, j); err != nil {
 				return step{}, err
 			}
 		}
-		if timeout, err = t.taskSeconds(ctx, st, "TimeoutSeconds", st.TimeoutSeconds, func(v any) (any, *stateserror.Error) { return t.evaluate(ctx, v, j) }); err != nil {
+		if timeout, err = t.taskSeconds(ctx, st, "TimeoutSeconds", st.TimeoutSeconds, func(v any) (any, *stateserror.Error) { return t.evaluate(ctx, "TimeoutSeconds", v, j) }); err != nil {
 			return step{}, err
 		}
-		if heartbeat, err = t.taskSeconds(ctx, st, "HeartbeatSeconds", st.HeartbeatSeconds, func(v any) (any, *stateserror.Error) { return t.evaluate(ctx, v, j) }); err != nil {
+		if heartbeat, err = t.taskSeconds(ctx, st, "HeartbeatSeconds", st.HeartbeatSeconds, func(v any) (any, *stateserror.Error) { return t.evaluate(ctx, "HeartbeatSeconds", v, j) }); err != nil {
 			return step{}, err
 		}
 		result, err := t.invoke(ctx, st, args, token, timeout, heartbeat)
