@@ -77,10 +77,7 @@ func languageUse(definition any) map[string]bool {
 	if _, ok := top["QueryLanguage"]; ok {
 		used["QueryLanguage"] = true
 	}
-	var machine func(m map[string]any)
-	var rule func(r map[string]any)
-	var fields func(m map[string]any)
-	fields = func(m map[string]any) {
+	fields := func(m map[string]any) {
 		for k, v := range m {
 			used[k] = true
 			switch {
@@ -91,6 +88,7 @@ func languageUse(definition any) map[string]bool {
 			}
 		}
 	}
+	var rule func(r map[string]any)
 	rule = func(r map[string]any) {
 		fields(r)
 		for _, key := range []string{"And", "Or"} {
@@ -104,6 +102,7 @@ func languageUse(definition any) map[string]bool {
 			rule(sub)
 		}
 	}
+	var machine func(m map[string]any)
 	machine = func(m map[string]any) {
 		states, _ := m["States"].(map[string]any)
 		for _, s := range states {

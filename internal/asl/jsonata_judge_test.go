@@ -120,7 +120,7 @@ func TestJSONataExpressionsAgainstTheReferencePackage(t *testing.T) {
 	var disagreements []string
 	for i, e := range judged {
 		if why := disagreement(e, answers[i]); why != "" {
-			disagreements = append(disagreements, fmt.Sprintf("%s: {%% %s %%}: %s", e.caseName, e.expr, why))
+			disagreements = append(disagreements, fmt.Sprintf("%s: {%% %s %%}: %s", e.caseName, strings.TrimSpace(e.expr), why))
 		}
 	}
 	t.Logf("%d JSONata cases: %d expression evaluations, %d judged by the reference jsonata package, %d left to internal/asl/jsonata's tests (Step Functions' functions and the clock)", cases, len(recorded), len(judged), skipped)
