@@ -151,8 +151,9 @@ func runOurs(t *testing.T, c corpusCase, jsonata asl.Evaluator) outcome {
 		Integrations: tasks,
 		JSONata:      jsonata,
 		Clock:        clock,
-		// JitterStrategy FULL draws the whole interval: both engines' waits
-		// take no real time, so only the number of attempts is compared.
+		// JitterStrategy FULL scales each retry interval by this draw; the
+		// intervals take no real time in either engine, so only the
+		// attempts show in the outcome.
 		Random:       func() float64 { return 0.5 },
 		NewTaskToken: func() string { return corpusToken },
 	})
