@@ -112,11 +112,11 @@ func TestWaitForTaskToken(t *testing.T) {
 	t.Run("SendTaskFailure", func(t *testing.T) {
 		exec, cb, _ := startCallback(t, ``)
 		call := <-cb.calls
-		require.NoError(t, exec.SendTaskFailure(call.TaskToken, "Worker.Failed", "bad input"))
+		require.NoError(t, exec.SendTaskFailure(call.TaskToken, "Worker.Broken", "bad input"))
 		call.done()
 		r := exec.Wait()
 		require.Equal(t, Failed, r.Status)
-		require.Equal(t, &stateserror.Error{Name: "Worker.Failed", Cause: "bad input"}, r.Error)
+		require.Equal(t, &stateserror.Error{Name: "Worker.Broken", Cause: "bad input"}, r.Error)
 	})
 	t.Run("no heartbeat within HeartbeatSeconds", func(t *testing.T) {
 		exec, cb, clock := startCallback(t, `"HeartbeatSeconds": 10, "TimeoutSeconds": 60,`)

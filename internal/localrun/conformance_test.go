@@ -525,6 +525,6 @@ func TestServerAtAWSsBoundaries(t *testing.T) {
 		forward, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn, MaxResults: 1})
 		require.NoError(t, err)
 		_, err = client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: stopped.ExecutionArn, ReverseOrder: true, NextToken: forward.NextToken})
-		assert.True(t, isA[*types.InvalidToken](err), "a forward token in reverse: error %v", err)
+		assert.True(t, isA[*types.InvalidToken](err), "a forward token read backwards: error %v", err)
 	})
 }
