@@ -262,7 +262,7 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 	}
 	s.deployEnvironment = cfg.Get("deployEnvironment")
 	if !environmentPattern.MatchString(s.deployEnvironment) {
-		return s, fmt.Errorf("config key %s is %q, want a GitHub environment name such as production: no *, ? or :", key("deployEnvironment"), s.deployEnvironment)
+		return s, fmt.Errorf("config key %s is %q, want a GitHub environment name such as production, without *, ? or : (they would widen or break the subject)", key("deployEnvironment"), s.deployEnvironment)
 	}
 	s.oidcProviderArn = cfg.Get("oidcProviderArn")
 	if s.oidcProviderArn != "" && !providerArnPattern.MatchString(s.oidcProviderArn) {

@@ -255,7 +255,7 @@ func TestProgramRefusesBadSettingsBeforeAnyResource(t *testing.T) {
 		{"a wildcard repository", stack, map[string]string{"githubRepository": "octo-org/*"}, "no wildcards"},
 		{"a URL", stack, map[string]string{"githubRepository": "https://github.com/octo-org/my-workflows"}, "want <owner>/<repo>"},
 		{"a wildcard environment", stack, map[string]string{"deployEnvironment": "prod*"}, project + ":deployEnvironment"},
-		{"an environment with the subject's separator", stack, map[string]string{"deployEnvironment": "production:ref"}, "no *, ? or :"},
+		{"an environment with the subject's separator", stack, map[string]string{"deployEnvironment": "production:ref"}, "without *, ? or :"},
 		{"another issuer's provider", stack, map[string]string{"oidcProviderArn": "arn:aws:iam::" + account + ":oidc-provider/gitlab.com"}, project + ":oidcProviderArn"},
 		{"a boundary name IAM refuses", stack, map[string]string{"permissionsBoundary": "my boundary"}, project + ":permissionsBoundary"},
 		{"stateBucket not a boolean", stack, map[string]string{"stateBucket": "yes"}, project + ":stateBucket"},
