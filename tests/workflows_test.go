@@ -312,3 +312,28 @@ func withoutAssignments(fields []string) []string {
 	}
 	return fields
 }
+
+// TestGitHubWorkflowSettingsAreDocumented holds docs/ci-cd.md's table of
+// repository variables and secrets to what the workflows read: each
+// vars.X and secrets.X is a row of its kind, and each row is read.
+func TestGitHubWorkflowSettingsAreDocumented(t *testing.T) {
+	used := map[string]string{} // name → "variable" or "secret"
+	reference := regexp.MustCompile(`\b(vars|secrets)\.([A-Za-z_][A-Za-z0-9_]*)`)
+	for _, path := range workflowFiles(t) {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		for _, m := range reference.FindAllStringSubmatch(string(data), -1) {
+			used[m[2]] = map[string]string{"vars": "variable", "secrets": "secret"}[m[1]]
+		}
+	}
+	require.NotEmpty(t, used, "the workflows read no variable or secret: is the pattern still right?")
+
+	data, err := os.ReadFile("../docs/ci-cd.md")
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| `([A-Z_][A-Z0-9_]*)` \\| (variable|secret) \\|")
+	documented := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(string(data), -1) {
+		documented[m[1]] = m[2]
+	}
+	assert.Equal(t, used, documented, "docs/ci-cd.md's table (name → kind) against what .github/workflows reads")
+}
