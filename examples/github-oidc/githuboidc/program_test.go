@@ -3,6 +3,8 @@ package githuboidc
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -281,4 +283,29 @@ func TestPulumiYAMLBoundaryIsTheStacksBoundary(t *testing.T) {
 	stackProject, err := workspace.LoadProject("../../../Pulumi.yaml")
 	require.NoError(t, err)
 	assert.Equal(t, stackProject.Config["permissionsBoundary"].Default, bootstrap.Config["permissionsBoundary"].Default)
+}
+
+// TestDocsNameTheOutputs holds the pages that tell a person which output
+// goes where to the program's exports: this example's README lists every
+// export, and docs/ci-cd.md names only outputs that exist.
+func TestDocsNameTheOutputs(t *testing.T) {
+	r := run(t, stack, nil)
+	require.NoError(t, r.err)
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	_, exportsSentence, ok := strings.Cut(string(readme), "It exports ")
+	require.True(t, ok, "README.md has no sentence beginning \"It exports\"")
+	exportsSentence, _, _ = strings.Cut(exportsSentence, "\n\n")
+	for name := range r.exports {
+		assert.Contains(t, exportsSentence, "`"+name+"`", "README.md's list of exports")
+	}
+
+	guide, err := os.ReadFile("../../../docs/ci-cd.md")
+	require.NoError(t, err)
+	named := regexp.MustCompile("bootstrap output `([A-Za-z]+)`|pulumi stack output ([A-Za-z]+)").FindAllStringSubmatch(string(guide), -1)
+	require.NotEmpty(t, named, "docs/ci-cd.md names no bootstrap output: is the pattern still right?")
+	for _, m := range named {
+		output := m[1] + m[2]
+		assert.Contains(t, r.exports, output, "docs/ci-cd.md names output %q, which the bootstrap does not export", output)
+	}
 }
