@@ -56,8 +56,8 @@ async function simulate(request) {
 }
 
 // IAM gives every OIDC identity provider the condition keys <provider>:aud
-// and <provider>:sub (IAM User Guide, "Available keys for OIDC AWS STS
-// federation"), and a GitHub Actions trust policy must test both. AWS's
+// and <provider>:sub, and a GitHub Actions trust policy tests both (GitHub,
+// "Configuring OpenID Connect in Amazon Web Services"). AWS's
 // service authorization data, by which runSimulation filters a request's
 // context, lists only providers' further claims (…:repository,
 // …:environment), so runSimulation drops aud and sub and could never allow
