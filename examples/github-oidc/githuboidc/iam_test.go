@@ -304,7 +304,7 @@ func TestDeployRoleCannotWidenItsOwnPower(t *testing.T) {
 	previewRoleArn := r.exports["previewRoleArn"].(string)
 	boundaryArn := r.exports["permissionsBoundaryArn"].(string)
 	deployerArn := r.exports["deployerPolicyArn"].(string)
-	stackRole := "arn:aws:iam::" + account + ":role/stepfunctions-go-dev-hello-world-us-east-1"
+	stackRole := "arn:aws:iam::" + account + ":role/stepfunctions-go-dev-a-new-role-us-east-1"
 	withBoundary := func(arn string) map[string]string { return map[string]string{"iam:PermissionsBoundary": arn} }
 	cases := []permissionCase{
 		{"creates a stack role under the bootstrap's boundary", "iam:CreateRole", stackRole, withBoundary(boundaryArn), true},
