@@ -58,10 +58,15 @@ func Program(ctx *pulumi.Context) error {
 	prefix := namePrefix + ctx.Project() + "-" + ctx.Stack()
 	deployRoleName, previewRoleName := prefix+"-deploy", prefix+"-preview"
 	for _, name := range []string{deployRoleName, previewRoleName} {
-		if len(name) > maxRoleName {
-			return fmt.Errorf("role name %q is %d characters, IAM allows %d: use a stack name at most %d characters long",
-				name, len(name), maxRoleName, len(ctx.Stack())-(len(name)-maxRoleName))
+		if len(name) <= maxRoleName {
+			continue
 		}
+		if fits := len(ctx.Stack()) - (len(name) - maxRoleName); fits >= 1 {
+			return fmt.Errorf("role name %q is %d characters, IAM allows %d: use a stack name at most %d characters long",
+				name, len(name), maxRoleName, fits)
+		}
+		return fmt.Errorf("role name %q is %d characters, IAM allows %d: the project name %q leaves no room for a stack name, shorten it in Pulumi.yaml",
+			name, len(name), maxRoleName, ctx.Project())
 	}
 	readOnly, err := readOnlyStatements(infra.DeployerPolicyJSON)
 	if err != nil {

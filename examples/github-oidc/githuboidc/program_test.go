@@ -123,17 +123,23 @@ func (r result) one(t *testing.T, typ, name string) resource.PropertyMap {
 // themselves under test.
 func run(t *testing.T, stackName string, cfg map[string]string) result {
 	t.Helper()
+	return runAs(t, project, stackName, cfg)
+}
+
+// runAs is run under another project name, as `pulumi new` gives one.
+func runAs(t *testing.T, projectName, stackName string, cfg map[string]string) result {
+	t.Helper()
 	proj, err := workspace.LoadProject("../Pulumi.yaml")
 	require.NoError(t, err)
 	require.Equal(t, project, proj.Name.String())
-	full := map[string]string{project + ":githubRepository": repository}
+	full := map[string]string{projectName + ":githubRepository": repository}
 	for key, decl := range proj.Config {
 		if decl.Default != nil {
-			full[project+":"+key] = fmt.Sprint(decl.Default)
+			full[projectName+":"+key] = fmt.Sprint(decl.Default)
 		}
 	}
 	for key, v := range cfg {
-		full[project+":"+key] = v
+		full[projectName+":"+key] = v
 	}
 	encoded, err := json.Marshal(full)
 	require.NoError(t, err)
@@ -153,7 +159,7 @@ func run(t *testing.T, stackName string, cfg map[string]string) result {
 			exports[name] = res.Value
 		}
 		return nil
-	}, pulumi.WithMocks(project, stackName, m))
+	}, pulumi.WithMocks(projectName, stackName, m))
 	return result{registered: m.registered, exports: exports, err: err}
 }
 
@@ -273,6 +279,11 @@ func TestProgramRefusesBadSettingsBeforeAnyResource(t *testing.T) {
 	}
 	// The longest stack name the error names does fit.
 	require.NoError(t, run(t, strings.Repeat("s", 23), nil).err)
+
+	long := runAs(t, strings.Repeat("p", 60), "a", nil)
+	require.Error(t, long.err)
+	assert.Contains(t, long.err.Error(), "leaves no room for a stack name, shorten it in Pulumi.yaml")
+	assert.Empty(t, long.registered)
 }
 
 // TestPulumiYAMLBoundaryIsTheStacksBoundary: the boundary the bootstrap
