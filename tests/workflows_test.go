@@ -37,7 +37,20 @@ type workflow struct {
 type job struct {
 	Uses        string            `yaml:"uses"` // a reusable workflow
 	Permissions map[string]string `yaml:"permissions"`
+	Environment yaml.Node         `yaml:"environment"` // a name, or {name, url}
 	Steps       []step            `yaml:"steps"`
+}
+
+// environment is the name of the GitHub environment the job runs in, or "".
+func (j job) environment() string {
+	if j.Environment.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(j.Environment.Content); i += 2 {
+			if j.Environment.Content[i].Value == "name" {
+				return j.Environment.Content[i+1].Value
+			}
+		}
+	}
+	return j.Environment.Value
 }
 
 type step struct {
@@ -336,4 +349,34 @@ func TestGitHubWorkflowSettingsAreDocumented(t *testing.T) {
 		documented[m[1]] = m[2]
 	}
 	assert.Equal(t, used, documented, "docs/ci-cd.md's table (name → kind) against what .github/workflows reads")
+}
+
+// TestGitHubDeployJobRunsInTheTrustedEnvironment: the bootstrap's deploy
+// role trusts only the token of a job in its deployEnvironment (default in
+// examples/github-oidc/Pulumi.yaml), so every job that assumes that role
+// must name that environment, or it could never deploy.
+func TestGitHubDeployJobRunsInTheTrustedEnvironment(t *testing.T) {
+	data, err := os.ReadFile("../examples/github-oidc/Pulumi.yaml")
+	require.NoError(t, err)
+	var bootstrap struct {
+		Config map[string]struct {
+			Default string `yaml:"default"`
+		} `yaml:"config"`
+	}
+	require.NoError(t, yaml.Unmarshal(data, &bootstrap))
+	trusted := bootstrap.Config["deployEnvironment"].Default
+	require.NotEmpty(t, trusted, "examples/github-oidc/Pulumi.yaml declares no deployEnvironment default")
+
+	deployJobs := 0
+	for _, w := range loadWorkflows(t) {
+		for name, j := range w.Jobs {
+			for _, s := range j.Steps {
+				if strings.HasPrefix(s.Uses, configureAWSCredentials) && strings.Contains(s.With["role-to-assume"], "vars.AWS_DEPLOY_ROLE_ARN") {
+					deployJobs++
+					assert.Equal(t, trusted, j.environment(), "%s job %s assumes the deploy role outside the environment its trust policy admits", w.path, name)
+				}
+			}
+		}
+	}
+	assert.NotZero(t, deployJobs, "no job assumes vars.AWS_DEPLOY_ROLE_ARN: is the pattern still right?")
 }
