@@ -94,13 +94,13 @@ func readOnlyStatements(deployerPolicy string) ([]infra.Statement, error) {
 			continue
 		}
 		var condition map[string]map[string][]string
-		for operator, keys := range s.Condition {
-			if condition == nil {
-				condition = map[string]map[string][]string{}
-			}
-			condition[operator] = map[string][]string{}
-			for key, values := range keys {
-				condition[operator][key] = values
+		if len(s.Condition) > 0 {
+			condition = map[string]map[string][]string{}
+			for operator, keys := range s.Condition {
+				condition[operator] = map[string][]string{}
+				for key, values := range keys {
+					condition[operator][key] = values
+				}
 			}
 		}
 		statements = append(statements, infra.Statement{Sid: "Read" + s.Sid, Effect: "Allow", Action: reads, Resource: s.Resource, Condition: condition})
