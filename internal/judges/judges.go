@@ -4,7 +4,10 @@
 //
 //   - SimulateIAM: @cloud-copilot/iam-simulate, an IAM policy evaluator
 //     built on AWS's service authorization data. It is AGPL-3.0: a
-//     test-time tool only, never linked into a Lambda zip.
+//     test-time tool only, never linked into a Lambda zip. A web identity
+//     request (sts:AssumeRoleWithWebIdentity) may carry the OIDC keys
+//     <provider>:aud and :sub, which its front door drops; judges.mjs
+//     then runs the same engine on the whole context (see webIdentity).
 //   - ValidateASL: amazon-states-language-service, the Amazon States
 //     Language service inside the AWS Toolkit for VS Code (MIT), and
 //     asl-validator (Apache-2.0). The language service checks fields and

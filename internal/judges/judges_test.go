@@ -17,7 +17,18 @@ const (
 var (
 	invokeF = Policy{"invoke", `{"Version":"2012-10-17","Statement":[{"Sid":"InvokeF","Effect":"Allow","Action":["lambda:InvokeFunction"],"Resource":["` + function + `:*"]}]}`}
 	trust   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["states.amazonaws.com"]},"Action":["sts:AssumeRole"],"Condition":{"ArnEquals":{"aws:SourceArn":"` + machine + `"}}}]}`
+	// A web identity trust on the two keys IAM gives every OIDC provider.
+	github    = "arn:aws:iam::" + account + ":oidc-provider/token.actions.githubusercontent.com"
+	oidcTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + github + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"repo:o/r:pull_request"}}}]}`
 )
+
+func webIdentity(principal string, claims map[string]string) Request {
+	return Request{Principal: principal, Action: "sts:AssumeRoleWithWebIdentity", Resource: role, ResourceAccount: account, Context: claims, ResourcePolicy: oidcTrust}
+}
+
+func claims(aud, sub string) map[string]string {
+	return map[string]string{"token.actions.githubusercontent.com:aud": aud, "token.actions.githubusercontent.com:sub": sub}
+}
 
 func TestSimulateIAMDecides(t *testing.T) {
 	tests := []struct {
@@ -31,6 +42,10 @@ func TestSimulateIAMDecides(t *testing.T) {
 		{"another action", Request{Principal: role, Action: "lambda:UpdateFunctionCode", Resource: function, ResourceAccount: account, IdentityPolicies: []Policy{invokeF}}, "ImplicitlyDenied", "no statement of the identity policies allows it"},
 		{"trust policy allows", Request{Principal: "states.amazonaws.com", Action: "sts:AssumeRole", Resource: role, ResourceAccount: account, Context: map[string]string{"aws:SourceArn": machine}, ResourcePolicy: trust}, "Allowed", "the resource policy, statement 1"},
 		{"trust condition fails", Request{Principal: "states.amazonaws.com", Action: "sts:AssumeRole", Resource: role, ResourceAccount: account, Context: map[string]string{"aws:SourceArn": machine + "2"}, ResourcePolicy: trust}, "ImplicitlyDenied", "no statement of the resource policies allows it"},
+		{"web identity trust allows", webIdentity(github, claims("sts.amazonaws.com", "repo:o/r:pull_request")), "Allowed", "the resource policy, statement 1"},
+		{"web identity: another subject", webIdentity(github, claims("sts.amazonaws.com", "repo:o/x:pull_request")), "ImplicitlyDenied", "no statement of the resource policies allows it"},
+		{"web identity: another audience", webIdentity(github, claims("https://github.com/o", "repo:o/r:pull_request")), "ImplicitlyDenied", "no statement of the resource policies allows it"},
+		{"web identity: another provider", webIdentity("arn:aws:iam::"+account+":oidc-provider/gitlab.com", claims("sts.amazonaws.com", "repo:o/r:pull_request")), "ImplicitlyDenied", "no statement of the resource policies allows it"},
 	}
 	requests := make([]Request, len(tests))
 	for i, tt := range tests {
@@ -57,6 +72,8 @@ func TestSimulateIAMRejectsWhatItCannotEvaluate(t *testing.T) {
 		{"unknown action", Request{Principal: role, Action: "lambda:InvokeFunctio", Resource: function, ResourceAccount: account, IdentityPolicies: []Policy{invokeF}}, "lambda:InvokeFunctio on"},
 		{"malformed policy", Request{Principal: role, Action: "lambda:InvokeFunction", Resource: function, ResourceAccount: account, IdentityPolicies: []Policy{{"bad", `{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Action":"lambda:InvokeFunction","Resource":"*"}]}`}}}, "the simulator rejects the request"},
 		{"wrong resource type", Request{Principal: role, Action: "logs:DescribeLogGroups", Resource: "arn:aws:logs:us-east-1:" + account + ":log-group:g", ResourceAccount: account}, "the simulator rejects the request"},
+		// Only aud and sub are evaluated past the simulator's key filter.
+		{"web identity with a key IAM does not have", webIdentity(github, map[string]string{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:branch": "main"}), "token.actions.githubusercontent.com:branch for sts:AssumeRoleWithWebIdentity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,12 @@ import { runSimulation, getGrantReasons, getDenialReasons } from '@cloud-copilot
 import { getLanguageService } from 'amazon-states-language-service';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import aslValidator from 'asl-validator';
+import { loadPolicy } from '@cloud-copilot/iam-policy';
+
+// The simulator's core engine, for webIdentity() below. The package exports
+// only runSimulation's front door, so it is imported by path; the lockfile
+// pins the version these paths belong to.
+const simulatorModule = (path) => import(new URL(`./node_modules/@cloud-copilot/iam-simulate/dist/esm/${path}`, import.meta.url));
 
 async function simulate(request) {
   const simulation = {
@@ -38,12 +44,60 @@ async function simulate(request) {
   }
   // A context key the simulator drops would leave a condition unevaluated.
   const ignored = answer.result.ignoredContextKeys ?? [];
+  if (ignored.length > 0 && request.action === 'sts:AssumeRoleWithWebIdentity' && ignored.every(isOidcAudOrSub)) {
+    return webIdentity(request, simulation);
+  }
   if (ignored.length > 0) {
     return { error: `the simulator ignores the context keys ${ignored.join(', ')} for ${request.action}` };
   }
   const analysis = answer.result.analysis;
   const reasons = answer.overallResult === 'Allowed' ? getGrantReasons(analysis) : getDenialReasons(analysis);
   return { result: answer.overallResult, decisive: reasons.map(describe) };
+}
+
+// IAM gives every OIDC identity provider the condition keys <provider>:aud
+// and <provider>:sub, and a GitHub Actions trust policy tests both (GitHub,
+// "Configuring OpenID Connect in Amazon Web Services"). AWS's
+// service authorization data, by which runSimulation filters a request's
+// context, lists only providers' further claims (…:repository,
+// …:environment), so runSimulation drops aud and sub and could never allow
+// such a trust policy. The simulator itself knows them as OIDC keys; for a
+// web identity request whose only dropped keys are these, the same core
+// engine evaluates the same policies on the whole context.
+const oidcAudOrSub = /^[0-9A-Za-z._-]+:(aud|sub)$/;
+
+function isOidcAudOrSub(key) {
+  return oidcAudOrSub.test(key);
+}
+
+async function webIdentity(request, simulation) {
+  const [{ authorize }, { AwsRequestImpl }, { RequestContextImpl }, { DiscoveryContextKeyConstraints }] = await Promise.all([
+    simulatorModule('core_engine/CoreSimulatorEngine.js'),
+    simulatorModule('request/request.js'),
+    simulatorModule('requestContext.js'),
+    simulatorModule('context_keys/discoveryContextKeyConstraints.js'),
+  ]);
+  const analysis = authorize({
+    request: new AwsRequestImpl(
+      request.principal,
+      { resource: request.resource, accountId: request.resourceAccount },
+      request.action,
+      new RequestContextImpl(simulation.request.contextVariables),
+    ),
+    identityPolicies: simulation.identityPolicies.map(({ name, policy }) => loadPolicy(policy, { name })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: simulation.resourcePolicy ? loadPolicy(simulation.resourcePolicy, { name: 'trust' }) : undefined,
+    permissionBoundaries: undefined,
+    vpcEndpointPolicies: undefined,
+    simulationParameters: { simulationMode: 'Strict', discoveryContextKeyConstraints: new DiscoveryContextKeyConstraints([]) },
+    serviceSettings: { s3: {} },
+  });
+  if (!['Allowed', 'ImplicitlyDenied', 'ExplicitlyDenied'].includes(analysis?.result)) {
+    return { error: `the simulator's core engine gave no decision for ${request.action}: ${JSON.stringify(analysis?.result)}` };
+  }
+  const reasons = analysis.result === 'Allowed' ? getGrantReasons(analysis) : getDenialReasons(analysis);
+  return { result: analysis.result, decisive: reasons.map(describe) };
 }
 
 function describe(reason) {

@@ -1,0 +1,13 @@
+// Command github-oidc is the Pulumi program of the
+// stepfunctions-go-github-oidc project.
+package main
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"stepfunctions-go/examples/github-oidc/githuboidc"
+)
+
+func main() {
+	pulumi.Run(githuboidc.Program)
+}
