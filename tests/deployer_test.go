@@ -9,6 +9,7 @@ import (
 
 	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/judges"
+	"stepfunctions-go/internal/projectname"
 )
 
 // TestDeployerPolicyCoversTheStack holds infra/deployer-policy.json, the
@@ -20,7 +21,7 @@ import (
 func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	document, err := os.ReadFile("../infra/deployer-policy.json")
 	require.NoError(t, err)
-	policies := []judges.Policy{{Name: "deployer", Document: string(document)}}
+	policies := []judges.Policy{{Name: "deployer", Document: projectname.Render(string(document), project)}}
 	const deployer = "arn:aws:iam::" + accountID + ":user/deployer"
 	request := func(action, resource string, context map[string]string) judges.Request {
 		return judges.Request{Principal: deployer, Action: action, Resource: resource, ResourceAccount: accountID, Context: context, IdentityPolicies: policies}
@@ -30,7 +31,7 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 		cases = append(cases, iamCase{name: name, request: r, allow: allow})
 	}
 	d := deployDefault(t)
-	boundaryArn := "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary
+	boundaryArn := "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary(project)
 	administrator := map[string]string{"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}
 	for _, action := range []string{"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"} {
 		add(false, "rewrites the boundary: "+action, request(action, boundaryArn, nil))
@@ -181,6 +182,6 @@ func TestDeployerPolicyCoversTheStack(t *testing.T) {
 	add(false, "another project's function", request("lambda:UpdateFunctionCode", "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))
 	add(false, "another project's role", request("iam:PutRolePolicy", "arn:aws:iam::"+accountID+":role/admin", nil))
 	add(false, "another project's state machine", request("states:DeleteStateMachine", "arn:aws:states:"+region+":"+accountID+":stateMachine:payroll", nil))
-	add(false, "an IAM user", request("iam:CreateUser", "arn:aws:iam::"+accountID+":user/stepfunctions-go-x", nil))
+	add(false, "an IAM user", request("iam:CreateUser", "arn:aws:iam::"+accountID+":user/"+project+"-x", nil))
 	judgeIAM(t, cases)
 }

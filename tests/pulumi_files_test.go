@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -19,7 +20,6 @@ import (
 func TestPulumiFilesLoadAsTheCLILoadsThem(t *testing.T) {
 	project, err := workspace.LoadProject("../Pulumi.yaml")
 	require.NoError(t, err)
-	assert.Equal(t, "stepfunctions-go", project.Name.String())
 	assert.Equal(t, "go", project.Runtime.Name())
 
 	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
@@ -58,5 +58,31 @@ func TestPulumiFilesLoadAsTheCLILoadsThem(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, workspace.ValidateConfigValue(declared.TypeName(), declared.Items, text),
 			"%s = %q is not a %s, as Pulumi.yaml declares", key, text, declared.TypeName())
+	}
+}
+
+// TestTemplatePromptsForDeclaredSettings: every setting `pulumi new` asks
+// for is a provider's (aws:region) or one Pulumi.yaml declares, and its
+// default is the declared default, of the declared type, so that accepting
+// every prompt (--yes) makes the same stack as setting nothing.
+func TestTemplatePromptsForDeclaredSettings(t *testing.T) {
+	project, err := workspace.LoadProject("../Pulumi.yaml")
+	require.NoError(t, err)
+	require.NotNil(t, project.Template, "Pulumi.yaml has no template: section for `pulumi new`")
+	assert.NotEmpty(t, project.Template.Description)
+	for _, key := range []string{"aws:region", "architecture", "callbackWorkflow"} {
+		assert.Contains(t, project.Template.Config, key, "the template must ask for %s", key)
+	}
+	for key, prompt := range project.Template.Config {
+		assert.NotEmpty(t, prompt.Description, "prompt %s", key)
+		if strings.Contains(key, ":") {
+			assert.Equal(t, "aws", strings.SplitN(key, ":", 2)[0], "prompt %s: only the AWS provider's settings are not the project's", key)
+			continue
+		}
+		declared, ok := project.Config[key]
+		require.True(t, ok, "the template asks for %s, which Pulumi.yaml does not declare", key)
+		assert.Equal(t, declared.Default, prompt.Default, "prompt %s: its default must be the declared one", key)
+		assert.True(t, workspace.ValidateConfigValue(declared.TypeName(), declared.Items, fmt.Sprint(prompt.Default)),
+			"prompt %s: default %v is not a %s", key, prompt.Default, declared.TypeName())
 	}
 }

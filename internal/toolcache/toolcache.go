@@ -11,7 +11,13 @@ import (
 	"syscall"
 )
 
-// Open creates (if needed) the directory <user cache>/stepfunctions-go/<name>
+// Namespace is the directory in the user cache that holds every tool. It
+// is the template's name, not the project's: a project made from the
+// template with `pulumi new` shares the installs, which are keyed by
+// content.
+const Namespace = "stepfunctions-go"
+
+// Open creates (if needed) the directory <user cache>/<Namespace>/<name>
 // and locks it, waiting for another holder. name should change with the
 // tool's version, so versions never share a directory. what names the tool
 // in messages. The caller calls unlock once the directory is complete.
@@ -20,7 +26,7 @@ func Open(name, what string) (dir string, unlock func(), err error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("no cache directory to install %s into: %v (set HOME or XDG_CACHE_HOME)", what, err)
 	}
-	dir = filepath.Join(cache, "stepfunctions-go", name)
+	dir = filepath.Join(cache, Namespace, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("creating %s for %s: %v", dir, what, err)
 	}
