@@ -202,7 +202,7 @@ type deployment struct {
 }
 
 // deploy runs the program under the mocks with the given project config
-// (keys without the "stepfunctions-go:" prefix).
+// (keys without the "<project>:" prefix).
 func deploy(t *testing.T, config map[string]string) (deployment, error) {
 	t.Helper()
 	return deployWith(t, &mocks{}, config)

@@ -81,7 +81,7 @@ func TestTemplatePromptsForDeclaredSettings(t *testing.T) {
 		}
 		declared, ok := project.Config[key]
 		require.True(t, ok, "the template asks for %s, which Pulumi.yaml does not declare", key)
-		assert.Equal(t, declared.Default, prompt.Default, "prompt %s: its default must be the declared one", key)
+		assert.Equal(t, fmt.Sprint(declared.Default), prompt.Default, "prompt %s: its default must be the declared one", key)
 		assert.True(t, workspace.ValidateConfigValue(declared.TypeName(), declared.Items, fmt.Sprint(prompt.Default)),
 			"prompt %s: default %v is not a %s", key, prompt.Default, declared.TypeName())
 	}

@@ -11,7 +11,8 @@ import (
 
 func TestRenderReplacesEveryPlaceholder(t *testing.T) {
 	tests := []struct{ name, text, want string }{
-		{"template", `"arn:*:iam::*:role/${PROJECT}-*", "/aws/lambda/${PROJECT}-*"`, `"arn:*:iam::*:role/orders-*", "/aws/lambda/orders-*"`},
+		// Spelled with the constant, which `pulumi new` leaves alone.
+		{"template", `"arn:*:iam::*:role/` + Placeholder + `-*", "/aws/lambda/` + Placeholder + `-*"`, `"arn:*:iam::*:role/orders-*", "/aws/lambda/orders-*"`},
 		{"generated", `"arn:*:iam::*:role/orders-*"`, `"arn:*:iam::*:role/orders-*"`},
 		{"an IAM policy variable stays", `"${aws:username}"`, `"${aws:username}"`},
 	}

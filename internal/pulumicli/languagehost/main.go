@@ -15,10 +15,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"stepfunctions-go/internal/pulumicli"
 )
 
 type goHost struct {
@@ -27,6 +31,12 @@ type goHost struct {
 
 func (goHost) Handshake(context.Context, *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+// GetPluginInfo gives the version of the CLI it stands beside, as the real
+// host, built with the CLI, does.
+func (goHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: strings.TrimPrefix(pulumicli.Version, "v")}, nil
 }
 
 func (goHost) RuntimeOptionsPrompts(context.Context, *pulumirpc.RuntimeOptionsRequest) (*pulumirpc.RuntimeOptionsResponse, error) {
