@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -151,23 +152,23 @@ func TestEveryInvalidKeyIsReportedAtOnce(t *testing.T) {
 	}
 }
 
-// pulumiYAMLConfig is the project-level config block of Pulumi.yaml.
-func pulumiYAMLConfig(t *testing.T) map[string]struct {
+// declaredSetting is one key of Pulumi.yaml's config block.
+type declaredSetting struct {
 	Type        string
 	Default     any
 	Description string
-} {
+}
+
+// pulumiYAMLConfig is the project-level config block of Pulumi.yaml: the
+// program's keys. A namespaced key is not the program's: `pulumi new` adds
+// pulumi:tags, naming the template the project came from.
+func pulumiYAMLConfig(t *testing.T) map[string]declaredSetting {
 	t.Helper()
 	source, err := os.ReadFile("../Pulumi.yaml")
 	require.NoError(t, err)
-	var project struct {
-		Config map[string]struct {
-			Type        string
-			Default     any
-			Description string
-		}
-	}
+	var project struct{ Config map[string]declaredSetting }
 	require.NoError(t, yaml.Unmarshal(source, &project))
+	maps.DeleteFunc(project.Config, func(key string, _ declaredSetting) bool { return strings.Contains(key, ":") })
 	return project.Config
 }
 

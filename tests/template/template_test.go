@@ -134,27 +134,45 @@ func (c *cli) new(t *testing.T) string {
 	return generated
 }
 
-// configTypes initialises a stack on the local backend and sets each key
-// Pulumi.yaml declares with a type other than string: its default is
-// accepted, a value of another type refused by the CLI itself.
+// configTypes initialises a stack on the local backend and has the CLI
+// check each key Pulumi.yaml declares with a type other than string.
+// `pulumi config set` stores any text; `pulumi preview` validates the
+// stack's config against Pulumi.yaml before it starts the program, so a
+// value of another type must stop it there, naming the key and the type,
+// and the defaults must get past it, to the language host stand-in, which
+// refuses to run the program.
 func (c *cli) configTypes(t *testing.T, generated string) {
 	project, err := workspace.LoadProject(filepath.Join(generated, "Pulumi.yaml"))
 	require.NoError(t, err)
 	run(t, generated, c.env, c.binary, "stack", "init", "dev")
-	probed := 0
+	const invalid = "validating stack config"
+	typed := map[string]string{}
 	for key, declared := range project.Config {
-		if declared.TypeName() == "string" {
-			continue // any text is a string: only the program's own checks apply
+		if strings.Contains(key, ":") || declared.TypeName() == "string" {
+			continue // Pulumi's own (pulumi:tags), or any text: only the program's checks apply
 		}
-		probed++
+		typed[key] = declared.TypeName()
+		run(t, generated, c.env, c.binary, "config", "set", key, fmt.Sprint(declared.Default))
+	}
+	require.NotEmpty(t, typed, "Pulumi.yaml declares no integer or boolean key to probe")
+	output, err := runAllowingFailure(generated, c.env, c.binary, "preview", "--non-interactive")
+	require.Error(t, err, "preview cannot run the program here:\n%s", output)
+	assert.NotContains(t, output, invalid, "the declared defaults must pass Pulumi's config validation")
+	assert.Contains(t, output, "method Run not implemented", "preview must get past config validation to the language host")
+
+	for key, typeName := range typed {
 		t.Run(key, func(t *testing.T) {
-			run(t, generated, c.env, c.binary, "config", "set", key, fmt.Sprint(declared.Default))
-			output, err := runAllowingFailure(generated, c.env, c.binary, "config", "set", key, "not-a-"+declared.TypeName())
-			require.Error(t, err, "pulumi config set %s not-a-%s was accepted:\n%s", key, declared.TypeName(), output)
-			assert.Contains(t, output, declared.TypeName(), "the refusal names the declared type")
+			valid := fmt.Sprint(project.Config[key].Default)
+			t.Cleanup(func() {
+				output, err := runAllowingFailure(generated, c.env, c.binary, "config", "set", key, valid)
+				assert.NoError(t, err, "restoring %s: %s", key, output)
+			})
+			run(t, generated, c.env, c.binary, "config", "set", key, "not-a-"+typeName)
+			output, err := runAllowingFailure(generated, c.env, c.binary, "preview", "--non-interactive")
+			require.Error(t, err)
+			assert.Contains(t, output, fmt.Sprintf("%s: Stack 'dev' with configuration key '%s' must be of type '%s'", invalid, key, typeName))
 		})
 	}
-	assert.NotZero(t, probed, "Pulumi.yaml declares no integer or boolean key to probe")
 }
 
 // templateNameMentions lists, per file, the lines of the generated project
@@ -168,10 +186,11 @@ func (c *cli) configTypes(t *testing.T, generated string) {
 //     (internal/toolcache), shared by every project made from the template,
 //     since its installs are keyed by content, and the private npm
 //     manifests of those tools (internal/*/js), named after it;
-//   - docs/start-a-project.md itself, which names what keeps the template's
-//     name, and examples/consumer, a second project whose Pulumi.yaml names
-//     it: YAML cannot take the rendered name (Pulumi writes it there as a
-//     YAML document, line break included), so its user sets it by hand.
+//   - the name of examples/consumer, a second project, which its Pulumi.yaml
+//     spells: YAML cannot take the rendered name (Pulumi writes it into a
+//     .yaml file as a YAML document, line break included), so its user
+//     renames it by hand;
+//   - docs/start-a-project.md itself, which says all this.
 func templateNameMentions(t *testing.T, dir, templateName string) []string {
 	t.Helper()
 	name := regexp.QuoteMeta(templateName)
@@ -182,8 +201,9 @@ func templateNameMentions(t *testing.T, dir, templateName string) []string {
 		regexp.MustCompile(`\.cache/` + name + `\b`),
 		regexp.MustCompile(`Namespace = "` + name + `"`),
 		regexp.MustCompile(`"name": "` + name + `-[a-z]+"`),
+		regexp.MustCompile(name + `-consumer\b`),
 	}
-	allowedFiles := []string{"docs/start-a-project.md", "examples/consumer/"}
+	allowedFiles := []string{"docs/start-a-project.md"}
 	var leftovers []string
 	err := filepath.WalkDir(dir, func(path string, entry fs.DirEntry, err error) error {
 		if err != nil || entry.IsDir() {

@@ -13,9 +13,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -27,9 +30,18 @@ import (
 
 type goHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
+	stop func()
 }
 
-func (goHost) Handshake(context.Context, *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
+// Handshake watches the engine, as the real host does, and stops serving
+// once the engine is gone: a CLI that dies leaves no host behind.
+func (h goHost) Handshake(ctx context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if req.GetEngineAddress() == "" {
+		return nil, errors.New("the handshake names no engine address")
+	}
+	if err := rpcutil.Healthcheck(context.WithoutCancel(ctx), req.GetEngineAddress(), 5*time.Minute, h.stop); err != nil {
+		return nil, fmt.Errorf("watching the engine at %s: %w", req.GetEngineAddress(), err)
+	}
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
 
@@ -49,9 +61,13 @@ func (goHost) Template(context.Context, *pulumirpc.TemplateRequest) (*pulumirpc.
 
 func main() {
 	// Serves on a loopback port the kernel picks (rpcutil listens on 127.0.0.1).
+	cancel := make(chan bool)
+	var once sync.Once
+	stop := func() { once.Do(func() { close(cancel) }) }
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, goHost{})
+			pulumirpc.RegisterLanguageRuntimeServer(srv, goHost{stop: stop})
 			return nil
 		},
 	})
