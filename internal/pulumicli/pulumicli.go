@@ -64,7 +64,7 @@ func Ensure(ctx context.Context, progressOut io.Writer) (string, error) {
 
 func build(ctx context.Context, dir, binary string) error {
 	if _, err := exec.LookPath("go"); err != nil {
-		return errors.New("the go command is not on PATH: the CLI is built with it")
+		return errors.New("the go command is not on PATH: the CLI is built with it; install Go (the go line of go.mod)")
 	}
 	for name, content := range wrapperFiles {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
