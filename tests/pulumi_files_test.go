@@ -3,6 +3,9 @@ package tests
 import (
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/projectname"
 )
 
 // TestPulumiFilesLoadAsTheCLILoadsThem reads Pulumi.yaml and Pulumi.dev.yaml
@@ -88,4 +93,33 @@ func TestTemplatePromptsForDeclaredSettings(t *testing.T) {
 		assert.True(t, workspace.ValidateConfigValue(declared.TypeName(), declared.Items, fmt.Sprint(prompt.Default)),
 			"prompt %s: default %v is not a %s", key, prompt.Default, declared.TypeName())
 	}
+}
+
+// TestNoYAMLFileHoldsTheProjectPlaceholder: `pulumi new` writes the project
+// name into a .yaml file as a YAML document, line break included, so a
+// placeholder inside a longer value there would split it in two lines of
+// the generated project ("<name>\n-consumer"). YAML files spell no
+// project name; the program derives it (docs/start-a-project.md).
+func TestNoYAMLFileHoldsTheProjectPlaceholder(t *testing.T) {
+	checked := 0
+	err := filepath.WalkDir("..", func(path string, entry fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if entry.IsDir() && path != ".." && (strings.HasPrefix(entry.Name(), ".") || entry.Name() == "node_modules" || entry.Name() == "dist") {
+			return filepath.SkipDir
+		}
+		if entry.IsDir() || (filepath.Ext(path) != ".yaml" && filepath.Ext(path) != ".yml") {
+			return nil
+		}
+		checked++
+		content, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		assert.NotContains(t, string(content), projectname.Placeholder, "%s: a YAML file cannot take the project's name from `pulumi new`", path)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.NotZero(t, checked, "no YAML file found")
 }
