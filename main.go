@@ -1,4 +1,4 @@
-// Command stepfunctions-go is the Pulumi program: a Step Functions workflow
+// The project's Pulumi program: a Step Functions workflow
 // over Go Lambdas, in one `pulumi up`.
 //
 //	statemachine/*.asl.json   the workflows, as Workflow Studio edits them

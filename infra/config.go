@@ -52,10 +52,14 @@ const (
 	DefaultLogRetentionDays     = 14
 	DefaultLambdaMemoryMB       = lambdas.DefaultMemoryMB
 	DefaultLambdaTimeoutSeconds = lambdas.DefaultTimeoutSeconds
-	// DefaultPermissionsBoundary is the policy the README's one-time
-	// administrator step creates.
-	DefaultPermissionsBoundary = "stepfunctions-go-permissions-boundary"
 )
+
+// DefaultPermissionsBoundary is the policy the README's one-time
+// administrator step creates for project; Pulumi.yaml's default, empty,
+// stands for it, since a YAML default cannot follow the project's name.
+func DefaultPermissionsBoundary(project string) string {
+	return project + "-permissions-boundary"
+}
 
 var (
 	workflowTypes = []string{"STANDARD", "EXPRESS"}
@@ -102,7 +106,7 @@ func LoadConfig(ctx *pulumi.Context, shortestTaskTimeout int) (Config, error) {
 	c.CanaryPercent = r.integer("canaryPercent", 0,
 		func(percent int) bool { return percent >= 0 && percent <= maxCanaryPercent },
 		fmt.Sprintf("a whole percentage from 0 (send every new execution to the newest version) to %d", maxCanaryPercent))
-	c.PermissionsBoundary = r.boundaryName("permissionsBoundary", DefaultPermissionsBoundary)
+	c.PermissionsBoundary = r.boundaryName("permissionsBoundary", DefaultPermissionsBoundary(ctx.Project()))
 	c.AlarmEmail = r.email("alarmEmail")
 	if c.CallbackWorkflow && c.WorkflowType == "EXPRESS" {
 		r.errs = append(r.errs, fmt.Errorf("config %s:workflowType = EXPRESS cannot run the callback workflow: Express workflows cannot wait for a task token; set %s:callbackWorkflow false, or workflowType STANDARD", r.project, r.project))

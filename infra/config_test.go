@@ -27,7 +27,7 @@ func longestFunctionName(t *testing.T) int {
 // TestNewNamesSaysWhichNameToShorten probes function names at Lambda's 64
 // characters: "<project>-<stack>-<longest function>".
 func TestNewNamesSaysWhichNameToShorten(t *testing.T) {
-	const project = "stepfunctions-go"
+	const project = "orders"
 	fits := 64 - len(project+"-") - len("-") - longestFunctionName(t)
 	tests := []struct{ project, stack, want string }{
 		{project, strings.Repeat("s", fits+1), fmt.Sprintf("choose a stack name at most %d characters long", fits)},
@@ -47,7 +47,7 @@ func TestNewNamesSaysWhichNameToShorten(t *testing.T) {
 // longest role, "<project>-<stack>-<longest function>-<region>", fits at
 // exactly 64 and fails at 65, naming the stack length that would fit.
 func TestInRegionAtIAMsLimit(t *testing.T) {
-	const project = "stepfunctions-go"
+	const project = "orders"
 	fitsIn := func(region string) int {
 		return 64 - len(project+"-") - len("-") - longestFunctionName(t) - len("-"+region)
 	}

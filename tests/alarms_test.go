@@ -21,7 +21,7 @@ var (
 )
 
 // alarmTopicArn is the topic every alarm notifies.
-const alarmTopicArn = "arn:aws:sns:" + region + ":" + accountID + ":" + prefix + "-alarms"
+var alarmTopicArn = "arn:aws:sns:" + region + ":" + accountID + ":" + prefix + "-alarms"
 
 // maxAlarmName is CloudWatch's limit on an alarm name (PutMetricAlarm, AlarmName).
 const maxAlarmName = 255

@@ -11,7 +11,7 @@ import (
 	"stepfunctions-go/lambdas"
 )
 
-const (
+var (
 	callbackMachineArn = "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + prefix + "-callback"
 	callbackQueueArn   = "arn:aws:sqs:" + region + ":" + accountID + ":" + prefix + "-callback"
 	callbackQueueURL   = "https://sqs." + region + ".amazonaws.com/" + accountID + "/" + prefix + "-callback"

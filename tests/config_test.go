@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func TestConfigChangesTheResources(t *testing.T) {
 	})
 	t.Run("another permissions boundary", func(t *testing.T) {
 		// 128 characters, IAM's longest policy name.
-		name := "stepfunctions-go-" + strings.Repeat("b", 111)
+		name := project + "-" + strings.Repeat("b", 127-len(project))
 		d := mustDeploy(t, map[string]string{"permissionsBoundary": name})
 		roles := d.ofType(roleType)
 		require.NotEmpty(t, roles)
@@ -114,9 +115,9 @@ func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {
 		{"canaryPercent", "-1", "a whole percentage from 0"},
 		{"canaryPercent", "100", "to 99"},
 		{"canaryPercent", "ten", "a whole percentage from 0"},
-		{"permissionsBoundary", "AdministratorAccess", `begins with "stepfunctions-go-"`},
-		{"permissionsBoundary", "stepfunctions-go-" + strings.Repeat("b", 112), "at most 128 characters"},
-		{"permissionsBoundary", "stepfunctions-go-a/b", "letters, digits and +=,.@_- only"},
+		{"permissionsBoundary", "AdministratorAccess", `begins with "` + project + `-"`},
+		{"permissionsBoundary", project + "-" + strings.Repeat("b", 128-len(project)), "at most 128 characters"},
+		{"permissionsBoundary", project + "-a/b", "letters, digits and +=,.@_- only"},
 		{"alarmEmail", "ops", "one email address such as ops@example.com"},
 		{"alarmEmail", "ops@example", "a domain with at least one dot"},
 		{"alarmEmail", "ops@example.com,dev@example.com", "no spaces, commas or display names"},
@@ -128,7 +129,7 @@ func TestInvalidConfigFailsBeforeAnyResource(t *testing.T) {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
 			d, err := deploy(t, map[string]string{tt.key: tt.value})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "stepfunctions-go:"+tt.key+` = "`+tt.value+`"`)
+			assert.Contains(t, err.Error(), project+":"+tt.key+` = "`+tt.value+`"`)
 			assert.Contains(t, err.Error(), tt.allowed)
 			assert.Empty(t, d.resources, "nothing may be created with an invalid config")
 		})
@@ -139,7 +140,7 @@ func TestExpressCannotRunTheCallbackWorkflow(t *testing.T) {
 	d, err := deploy(t, map[string]string{"workflowType": "EXPRESS"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Express workflows cannot wait for a task token")
-	assert.Contains(t, err.Error(), "stepfunctions-go:callbackWorkflow false")
+	assert.Contains(t, err.Error(), project+":callbackWorkflow false")
 	assert.Empty(t, d.resources)
 }
 
@@ -147,27 +148,27 @@ func TestEveryInvalidKeyIsReportedAtOnce(t *testing.T) {
 	_, err := deploy(t, map[string]string{"architecture": "sparc", "logLevel": "LOUD", "lambdaMemoryMb": "1"})
 	require.Error(t, err)
 	for _, key := range []string{"architecture", "logLevel", "lambdaMemoryMb"} {
-		assert.Contains(t, err.Error(), "stepfunctions-go:"+key)
+		assert.Contains(t, err.Error(), project+":"+key)
 	}
 }
 
-// pulumiYAMLConfig is the project-level config block of Pulumi.yaml.
-func pulumiYAMLConfig(t *testing.T) map[string]struct {
+// declaredSetting is one key of Pulumi.yaml's config block.
+type declaredSetting struct {
 	Type        string
 	Default     any
 	Description string
-} {
+}
+
+// pulumiYAMLConfig is the project-level config block of Pulumi.yaml: the
+// program's keys. A namespaced key is not the program's: `pulumi new` adds
+// pulumi:tags, naming the template the project came from.
+func pulumiYAMLConfig(t *testing.T) map[string]declaredSetting {
 	t.Helper()
 	source, err := os.ReadFile("../Pulumi.yaml")
 	require.NoError(t, err)
-	var project struct {
-		Config map[string]struct {
-			Type        string
-			Default     any
-			Description string
-		}
-	}
+	var project struct{ Config map[string]declaredSetting }
 	require.NoError(t, yaml.Unmarshal(source, &project))
+	maps.DeleteFunc(project.Config, func(key string, _ declaredSetting) bool { return strings.Contains(key, ":") })
 	return project.Config
 }
 
@@ -199,7 +200,7 @@ func TestEveryDeclaredKeyIsRead(t *testing.T) {
 		t.Run(key, func(t *testing.T) {
 			_, err := deploy(t, map[string]string{key: "not-a-valid-value"})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "stepfunctions-go:"+key)
+			assert.Contains(t, err.Error(), project+":"+key)
 		})
 	}
 }

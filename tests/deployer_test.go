@@ -11,6 +11,7 @@ import (
 
 	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/judges"
+	"stepfunctions-go/internal/projectname"
 )
 
 // deployerRequest is a request by the deploying identity, decided by
@@ -19,7 +20,7 @@ func deployerRequest(t *testing.T) func(action, resource string, context map[str
 	t.Helper()
 	document, err := os.ReadFile("../infra/deployer-policy.json")
 	require.NoError(t, err)
-	policies := []judges.Policy{{Name: "deployer", Document: string(document)}}
+	policies := []judges.Policy{{Name: "deployer", Document: projectname.Render(string(document), project)}}
 	const deployer = "arn:aws:iam::" + accountID + ":user/deployer"
 	return func(action, resource string, context map[string]string) judges.Request {
 		return judges.Request{Principal: deployer, Action: action, Resource: resource, ResourceAccount: accountID, Context: context, IdentityPolicies: policies}
@@ -122,7 +123,7 @@ func TestDeployerPolicyDeniesWhatTheStackDoesNotNeed(t *testing.T) {
 		cases = append(cases, iamCase{name: name, request: r, allow: false})
 	}
 	d := deployDefault(t)
-	boundaryArn := "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary
+	boundaryArn := "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary(project)
 	administrator := map[string]string{"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}
 	for _, action := range []string{"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"} {
 		deny("rewrites the boundary: "+action, request(action, boundaryArn, nil))
@@ -150,7 +151,7 @@ func TestDeployerPolicyDeniesWhatTheStackDoesNotNeed(t *testing.T) {
 	deny("another project's function", request("lambda:UpdateFunctionCode", "arn:aws:lambda:"+region+":"+accountID+":function:payroll", nil))
 	deny("another project's role", request("iam:PutRolePolicy", "arn:aws:iam::"+accountID+":role/admin", nil))
 	deny("another project's state machine", request("states:DeleteStateMachine", "arn:aws:states:"+region+":"+accountID+":stateMachine:payroll", nil))
-	deny("an IAM user", request("iam:CreateUser", "arn:aws:iam::"+accountID+":user/stepfunctions-go-x", nil))
+	deny("an IAM user", request("iam:CreateUser", "arn:aws:iam::"+accountID+":user/"+project+"-x", nil))
 
 	// Versions and the live alias: the stack never deletes a version (a
 	// stable one must stay published while it carries traffic) and never

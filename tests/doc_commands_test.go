@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/projectname"
 )
 
 // docCommand is one `aws …` command the documentation tells a reader to run.
@@ -49,7 +51,8 @@ func docCommands(t *testing.T) []docCommand {
 		source, err := os.ReadFile(page)
 		require.NoError(t, err)
 		name := strings.TrimPrefix(page, "../")
-		lines := strings.Split(string(source), "\n")
+		// The pages spell the project's name as pulumi new's placeholder.
+		lines := strings.Split(projectname.Render(string(source), project), "\n")
 		// paragraph is the prose since the last blank line or block;
 		// previous the paragraph before it, unless a block came between.
 		var paragraph, previous []string

@@ -13,6 +13,7 @@ import (
 
 	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/judges"
+	"stepfunctions-go/internal/projectname"
 )
 
 // What AWS requires, from its documentation, written here once and not
@@ -378,7 +379,7 @@ func permissionsBoundary(t *testing.T) boundary {
 	t.Helper()
 	document, err := os.ReadFile("../infra/permissions-boundary.json")
 	require.NoError(t, err)
-	return boundary{arn: "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary, document: string(document)}
+	return boundary{arn: "arn:aws:iam::" + accountID + ":policy/" + infra.DefaultPermissionsBoundary(project), document: projectname.Render(string(document), project)}
 }
 
 // TestBoundaryCapsARoleWithAnyPolicy is the escalation the boundary closes:
@@ -390,7 +391,7 @@ func permissionsBoundary(t *testing.T) boundary {
 func TestBoundaryCapsARoleWithAnyPolicy(t *testing.T) {
 	b := permissionsBoundary(t)
 	admin := []judges.Policy{{Name: "admin", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}}
-	const session = "arn:aws:sts::" + accountID + ":assumed-role/" + prefix + "-escalated/session"
+	session := "arn:aws:sts::" + accountID + ":assumed-role/" + prefix + "-escalated/session"
 	as := func(action, resource string) judges.Request {
 		return judges.Request{Principal: session, Action: action, Resource: resource, ResourceAccount: accountID, IdentityPolicies: admin, PermissionsBoundary: b.document}
 	}

@@ -15,15 +15,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/infra"
+	"stepfunctions-go/internal/projectname"
 )
 
 // The account, region and partition every mocked lookup answers with.
 const (
 	accountID = "123456789012"
 	region    = "us-east-1"
-	project   = "stepfunctions-go"
 	stack     = "dev"
 )
+
+// project is the name in Pulumi.yaml, which `pulumi new` sets to the name
+// its user chooses: the tests run under the project's own name.
+var project = func() string {
+	name, err := projectname.Read("..")
+	if err != nil {
+		panic("the tests run under the project's name: " + err.Error())
+	}
+	return name
+}()
 
 // roleName is the IAM role name of the function or state machine called
 // name: IAM is global, so the name carries the Region.
@@ -198,7 +208,7 @@ type deployment struct {
 }
 
 // deploy runs the program under the mocks with the given project config
-// (keys without the "stepfunctions-go:" prefix).
+// (keys without the "<project>:" prefix).
 func deploy(t *testing.T, config map[string]string) (deployment, error) {
 	t.Helper()
 	return deployWith(t, &mocks{}, config)

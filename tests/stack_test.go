@@ -37,7 +37,9 @@ const (
 	topicType             = "aws:sns/topic:Topic"
 	topicSubscriptionType = "aws:sns/topicSubscription:TopicSubscription"
 	metricAlarmType       = "aws:cloudwatch/metricAlarm:MetricAlarm"
+)
 
+var (
 	prefix      = project + "-" + stack
 	machineName = prefix + "-main-standard"
 	machineArn  = "arn:aws:states:" + region + ":" + accountID + ":stateMachine:" + machineName

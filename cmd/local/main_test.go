@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/internal/localrun"
+	"stepfunctions-go/internal/projectname"
+	"stepfunctions-go/internal/toolcache"
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/statemachine"
@@ -274,13 +276,13 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 func TestInterruptStopsEverything(t *testing.T) {
 	realCache, err := os.UserCacheDir()
 	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(filepath.Join(realCache, "stepfunctions-go"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(realCache, toolcache.Namespace), 0o755))
 	scratch := t.TempDir()
 	tmp := filepath.Join(scratch, "tmp")
 	cache := filepath.Join(scratch, "cache")
 	require.NoError(t, os.Mkdir(tmp, 0o755))
 	require.NoError(t, os.Mkdir(cache, 0o755))
-	require.NoError(t, os.Symlink(filepath.Join(realCache, "stepfunctions-go"), filepath.Join(cache, "stepfunctions-go")))
+	require.NoError(t, os.Symlink(filepath.Join(realCache, toolcache.Namespace), filepath.Join(cache, toolcache.Namespace)))
 
 	cmd := exec.Command(binary, "-input", `{"payload":"hi mom"}`)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "XDG_CACHE_HOME="+cache, goCache)
@@ -535,7 +537,7 @@ func TestReadmeStartSyncExecution(t *testing.T) {
 	doc, err := os.ReadFile(endpointDoc)
 	require.NoError(t, err)
 	block := codeBlockAfter(t, string(doc), "### StartSyncExecution with the AWS CLI")
-	for _, want := range []string{"127.0.0.1:8083", "AWS_DISABLE_HOST_PREFIX_INJECTION=true", "start-sync-execution", "stepfunctions-go-local-main-express"} {
+	for _, want := range []string{"127.0.0.1:8083", "AWS_DISABLE_HOST_PREFIX_INJECTION=true", "start-sync-execution", project(t) + "-local-main-express"} {
 		require.Contains(t, block, want)
 	}
 	_, output, _ := example(t, "main")
@@ -556,7 +558,16 @@ func TestReadmeStartSyncExecution(t *testing.T) {
 	})
 }
 
-// codeBlockAfter is the body of the first fenced code block after heading.
+// project is the project's name, which the local endpoint's ARNs begin with.
+func project(t *testing.T) string {
+	t.Helper()
+	name, err := projectname.Read("../..")
+	require.NoError(t, err)
+	return name
+}
+
+// codeBlockAfter is the body of the first fenced code block after heading,
+// its project-name placeholder rendered as `pulumi new` renders it.
 func codeBlockAfter(t *testing.T, markdown, heading string) string {
 	t.Helper()
 	_, after, found := strings.Cut(markdown, "\n"+heading+"\n")
@@ -565,7 +576,7 @@ func codeBlockAfter(t *testing.T, markdown, heading string) string {
 	require.True(t, found, "no code block after %q", heading)
 	block, _, found := strings.Cut(after, "```")
 	require.True(t, found, "the code block after %q does not end", heading)
-	return block
+	return projectname.Render(block, project(t))
 }
 
 // The endpoint page's paging block with each AWS CLI on one endpoint: the

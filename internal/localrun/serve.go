@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"stepfunctions-go/internal/projectname"
+	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/statemachine"
 )
 
@@ -33,9 +35,10 @@ type Server struct {
 	StateMachineARNs, Workflows []string
 }
 
-// localStackPrefix stands for the stack's <project>-<stack> in the names
-// of what the endpoint serves.
-const localStackPrefix = "stepfunctions-go-local"
+// localStack stands for the stack in the names of what the endpoint serves,
+// which begin <project>-local where a deployed stack's begin
+// <project>-<stack>.
+const localStack = "local"
 
 // StartServer starts every workflow and serves the Step Functions API for
 // them on config.Address. On error it leaves nothing running.
@@ -45,6 +48,14 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 	}
 	if config.MainType != "STANDARD" && config.MainType != "EXPRESS" {
 		return nil, setupErrorf("the main workflow's type %q is not STANDARD or EXPRESS", config.MainType)
+	}
+	root, err := bundle.ModuleRoot(ctx)
+	if err != nil {
+		return nil, setupErrorf("%v", err)
+	}
+	project, err := projectname.Read(root)
+	if err != nil {
+		return nil, setupErrorf("%v", err)
 	}
 	progress := config.Sessions.Progress
 	if progress == nil {
@@ -75,7 +86,7 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 	// the endpoint, which the callback workers need from the start, answers
 	// the execution API with ServiceUnavailable, never an empty list.
 	for i, workflow := range workflows {
-		kind, name := "STANDARD", localStackPrefix+"-"+workflow
+		kind, name := "STANDARD", project+"-"+localStack+"-"+workflow
 		if workflow == "main" {
 			// As the stack names it: the type is part of the name.
 			kind = config.MainType

@@ -15,9 +15,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"stepfunctions-go/internal/progress"
+	"stepfunctions-go/internal/toolcache"
 )
 
 // Packages is one package.json and its lockfile.
@@ -41,15 +41,7 @@ type Packages struct {
 // each other's way.
 func Install(ctx context.Context, packages Packages, progress io.Writer) (dir string, err error) {
 	version := ShortHash(packages.PackageJSON, packages.Lockfile)
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no cache directory to install %s into: %v (set HOME or XDG_CACHE_HOME)", packages.Contents, err)
-	}
-	dir = filepath.Join(cache, "stepfunctions-go", packages.Name+"-"+version)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating %s: %v", dir, err)
-	}
-	unlock, err := lockFile(dir + ".lock")
+	dir, unlock, err := toolcache.Open(packages.Name+"-"+version, packages.Contents)
 	if err != nil {
 		return "", err
 	}
@@ -125,17 +117,4 @@ func ShortHash(contents ...[]byte) string {
 		hash.Write(content)
 	}
 	return hex.EncodeToString(hash.Sum(nil)[:6])
-}
-
-// lockFile takes an exclusive lock on path, waiting for another holder.
-func lockFile(path string) (unlock func(), err error) {
-	file, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("opening the install lock %s: %v", path, err)
-	}
-	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
-		file.Close()
-		return nil, fmt.Errorf("locking %s: %v", path, err)
-	}
-	return func() { file.Close() }, nil // closing releases the lock
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -35,7 +36,7 @@ import (
 
 const (
 	// The passphrase only guards a state file in a temp dir that lives as long as the test.
-	passphrase = "stepfunctions-go-acceptance"
+	passphrase = "acceptance-test"
 )
 
 // requiredOutputs is the part of the stack's output contract this test
@@ -74,7 +75,9 @@ func TestAcceptance(t *testing.T) {
 	cloud := newClients(awsCfg)
 	// The deployer policy does not grant iam:ListPolicies: an identity
 	// without it gets a log line, and CreateRole's own error if it is missing.
-	if err := boundaryExists(ctx, cloud.iam, infra.DefaultPermissionsBoundary); errors.Is(err, errNoBoundary) {
+	project, err := workspace.LoadProject(filepath.Join(root, "Pulumi.yaml"))
+	require.NoError(t, err)
+	if err := boundaryExists(ctx, cloud.iam, infra.DefaultPermissionsBoundary(project.Name.String())); errors.Is(err, errNoBoundary) {
 		require.NoError(t, err)
 	} else if err != nil {
 		t.Logf("could not check for the permissions boundary policy: %v", err)
@@ -82,7 +85,7 @@ func TestAcceptance(t *testing.T) {
 
 	// Not t.TempDir: if destroy fails, this state is all that can still
 	// destroy what was created, so it must outlive the test.
-	backend, err := os.MkdirTemp("", "stepfunctions-go-acceptance-")
+	backend, err := os.MkdirTemp("", "acceptance-state-")
 	require.NoError(t, err)
 	keepState := false
 	t.Cleanup(func() {

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/internal/worktree"
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/statemachine"
 )
@@ -380,32 +381,12 @@ func copyWorkTree() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	list, err := exec.Command("git", "-C", root, "ls-files", "-co", "--exclude-standard", "-z").Output()
-	if err != nil {
-		return "", fmt.Errorf("listing the files to copy: %w", err)
-	}
 	copyDir, err := os.MkdirTemp("", "addstep-")
 	if err != nil {
 		return "", err
 	}
-	for _, name := range strings.Split(strings.TrimSuffix(string(list), "\x00"), "\x00") {
-		info, err := os.Stat(filepath.Join(root, name))
-		if os.IsNotExist(err) {
-			continue // deleted in the work tree
-		}
-		if err != nil {
-			return copyDir, err
-		}
-		data, err := os.ReadFile(filepath.Join(root, name))
-		if err != nil {
-			return copyDir, err
-		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(copyDir, name)), 0o755); err != nil {
-			return copyDir, err
-		}
-		if err := os.WriteFile(filepath.Join(copyDir, name), data, info.Mode().Perm()); err != nil {
-			return copyDir, err
-		}
+	if err := worktree.Copy(root, copyDir); err != nil {
+		return copyDir, err
 	}
 	for _, args := range [][]string{
 		{"init", "-q"}, {"add", "-A"}, append(commitArgs, "before the step"), {"tag", startTag},

@@ -1,5 +1,5 @@
-// Package consumer is a Pulumi program that starts the stepfunctions-go
-// workflow on an EventBridge Scheduler schedule. It finds the workflow's live
+// Package consumer is a Pulumi program that starts the workflow of the
+// project it sits in on an EventBridge Scheduler schedule. It finds the workflow's live
 // alias through a StackReference, so the two stacks are deployed and
 // destroyed separately, the consumer never hard-codes an ARN, and each run
 // starts whatever version the producer's alias routes to.
@@ -16,6 +16,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"stepfunctions-go/internal/projectname"
+	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/lambdas/envelope"
 )
 
@@ -136,8 +138,10 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 	}
 	var s settings
 	var err error
-	if s.producerStack, err = get("producerStack"); err != nil {
-		return s, err
+	if s.producerStack = strings.TrimSpace(cfg.Get("producerStack")); s.producerStack == "" {
+		if s.producerStack, err = defaultProducerStack(ctx); err != nil {
+			return s, err
+		}
 	}
 	if s.scheduleExpression, err = get("scheduleExpression"); err != nil {
 		return s, err
@@ -152,6 +156,21 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 		return s, fmt.Errorf("config key %s: %w", configKey(ctx, "payload"), err)
 	}
 	return s, nil
+}
+
+// defaultProducerStack is the stack of the project this example sits in
+// (the Pulumi.yaml at its Go module's root) with this stack's name, on a
+// self-managed backend: Pulumi.yaml cannot spell the project's name, which
+// `pulumi new` chooses, so the program reads it.
+func defaultProducerStack(ctx *pulumi.Context) (string, error) {
+	root, err := bundle.ModuleRoot(ctx.Context())
+	if err == nil {
+		var producer string
+		if producer, err = projectname.Read(root); err == nil {
+			return "organization/" + producer + "/" + ctx.Stack(), nil
+		}
+	}
+	return "", fmt.Errorf("config key %s is not set, and the project it defaults to cannot be read: %w; `pulumi config set producerStack <org>/<project>/<stack>`", configKey(ctx, "producerStack"), err)
 }
 
 func configKey(ctx *pulumi.Context, key string) string {

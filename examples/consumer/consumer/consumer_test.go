@@ -12,16 +12,32 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/projectname"
 )
 
 const (
-	project    = "stepfunctions-go-consumer"
-	stack      = "dev"
-	account    = "123456789012"
-	producer   = "organization/stepfunctions-go/dev"
-	machineArn = "arn:aws:states:us-east-1:123456789012:stateMachine:stepfunctions-go-dev-workflow"
+	stack   = "dev"
+	account = "123456789012"
+)
+
+// project is this example's name, in its Pulumi.yaml; producer is the stack
+// producerStack defaults to: the project at the module's root, read from
+// its Pulumi.yaml, under this stack's name.
+var (
+	project    = projectName("..")
+	producer   = "organization/" + projectName("../../..") + "/" + stack
+	machineArn = "arn:aws:states:us-east-1:123456789012:stateMachine:" + projectName("../../..") + "-dev-workflow"
 	aliasArn   = machineArn + ":live"
 )
+
+func projectName(root string) string {
+	name, err := projectname.Read(root)
+	if err != nil {
+		panic("the consumer's tests run under the projects' own names: " + err.Error())
+	}
+	return name
+}
 
 // mocks answers for every resource type and invoke the program uses, and
 // records each registration so tests can read what was sent to the engine.
@@ -164,15 +180,24 @@ func TestProgramWiresScheduleToReferencedStateMachine(t *testing.T) {
 			wantInput: `{"payload":"hi mom"}`,
 		},
 		{
+			name:      "producer stack blank: the project it sits in",
+			cfg:       map[string]string{"producerStack": " "},
+			alias:     aliasArn,
+			machine:   machineArn,
+			wantStack: producer,
+			wantExpr:  "rate(1 day)",
+			wantInput: `{"payload":"hi mom"}`,
+		},
+		{
 			name: "configured stack, expression and payload",
 			cfg: map[string]string{
-				"producerStack":      "acme/stepfunctions-go/prod",
+				"producerStack":      "acme/payroll/prod",
 				"scheduleExpression": "cron(0 8 ? * MON-FRI *)",
 				"payload":            `{"payload": "good morning"}`,
 			},
 			alias:     "arn:aws-us-gov:states:us-gov-west-1:210987654321:stateMachine:prod-workflow:live",
 			machine:   "arn:aws-us-gov:states:us-gov-west-1:210987654321:stateMachine:prod-workflow",
-			wantStack: "acme/stepfunctions-go/prod",
+			wantStack: "acme/payroll/prod",
 			wantExpr:  "cron(0 8 ? * MON-FRI *)",
 			wantInput: `{"payload": "good morning"}`,
 		},
@@ -232,16 +257,14 @@ func TestProgramRejectsBadConfigBeforeRegisteringResources(t *testing.T) {
 		wantErr string
 	}{
 		{"payload not JSON", map[string]string{"payload": `{payload: hi mom}`},
-			`config key stepfunctions-go-consumer:payload: payload "{payload: hi mom}" would fail every execution, the workflow refuses it: invalid input: the event must be a JSON object, got malformed JSON; expected {"payload": <string>}; want e.g. {"payload":"hi mom"}`},
+			`config key ` + project + `:payload: payload "{payload: hi mom}" would fail every execution, the workflow refuses it: invalid input: the event must be a JSON object, got malformed JSON; expected {"payload": <string>}; want e.g. {"payload":"hi mom"}`},
 		{"payload truncated JSON", map[string]string{"payload": `{"payload":"hi mom"`}, `payload "{\"payload\":\"hi mom\"" would fail every execution`},
 		{"payload JSON array", map[string]string{"payload": `["hi mom"]`}, `must be a JSON object, got an array`},
 		{"payload JSON null", map[string]string{"payload": `null`}, `must be a JSON object, got null`},
 		{"payload with a field the functions refuse", map[string]string{"payload": `{"payload": "good morning", "source": "scheduler"}`}, `unexpected field(s) "source"`},
 		{"payload not a string", map[string]string{"payload": `{"payload": 7}`}, `field "payload" must be a string, got a number`},
 		{"schedule expression not Scheduler syntax", map[string]string{"scheduleExpression": "every day"},
-			`config key stepfunctions-go-consumer:scheduleExpression: schedule expression "every day" is not rate(...), cron(...) or at(...)`},
-		{"producer stack blank", map[string]string{"producerStack": " "},
-			"config key stepfunctions-go-consumer:producerStack is not set"},
+			`config key ` + project + `:scheduleExpression: schedule expression "every day" is not rate(...), cron(...) or at(...)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,17 +277,17 @@ func TestProgramRejectsBadConfigBeforeRegisteringResources(t *testing.T) {
 }
 
 func TestProgramRequiresProducerAliasArn(t *testing.T) {
-	missing := `stack "organization/stepfunctions-go/dev" has no output "stateMachineAliasArn": deploy it first`
+	missing := `stack "` + producer + `" has no output "stateMachineAliasArn": deploy it first`
 	tests := []struct {
 		name    string
 		outputs map[string]any
 		wantErr string
 	}{
 		{"stack has no outputs (not deployed)", map[string]any{}, missing},
-		{"a producer from before aliases", map[string]any{"stateMachineArn": machineArn}, "check the stack name in config key stepfunctions-go-consumer:producerStack"},
+		{"a producer from before aliases", map[string]any{"stateMachineArn": machineArn}, "check the stack name in config key " + project + ":producerStack"},
 		{"output renamed", map[string]any{"StateMachineAliasArn": aliasArn}, missing},
 		{"output is not a string", map[string]any{"stateMachineAliasArn": 42.0},
-			`stack "organization/stepfunctions-go/dev" output "stateMachineAliasArn" is 42, want a state machine alias ARN`},
+			`stack "` + producer + `" output "stateMachineAliasArn" is 42, want a state machine alias ARN`},
 		{"output is the unqualified state machine", map[string]any{"stateMachineAliasArn": machineArn},
 			`output "stateMachineAliasArn" is "` + machineArn + `", want a state machine alias ARN`},
 		{"output is another resource's ARN", map[string]any{"stateMachineAliasArn": "arn:aws:lambda:us-east-1:123456789012:function:hello:live"},

@@ -18,7 +18,7 @@ func TestSchedulerRoleStartsOnlyThroughTheAlias(t *testing.T) {
 	r := run(t, nil, producerWith(aliasArn))
 	require.NoError(t, r.err)
 	policy := []judges.Policy{{Name: "start-execution", Document: str(t, r.registered["aws:iam/rolePolicy:RolePolicy"], "policy")}}
-	const session = "arn:aws:sts::" + account + ":assumed-role/" + project + "-" + stack + "-scheduler/session"
+	session := "arn:aws:sts::" + account + ":assumed-role/" + project + "-" + stack + "-scheduler/session"
 	cases := []struct {
 		name, action, resource, qualifier string
 		allow                             bool

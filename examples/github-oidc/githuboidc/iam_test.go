@@ -10,6 +10,7 @@ import (
 
 	"stepfunctions-go/infra"
 	"stepfunctions-go/internal/judges"
+	"stepfunctions-go/internal/projectname"
 )
 
 // A GitHub OIDC token as IAM sees it: the two claims a trust policy tests.
@@ -180,6 +181,7 @@ var resourceTypeOf = map[string]string{
 	"states:StartSyncExecution":  "stateMachine",
 	"states:DescribeExecution":   "execution",
 	"states:GetExecutionHistory": "execution",
+	"states:ListExecutions":      "stateMachine",
 	"logs:FilterLogEvents":       "log-group",
 	"logs:StartLiveTail":         "log-group",
 }
@@ -197,7 +199,7 @@ func deployerRequests(t *testing.T) []deployerRequest {
 			Condition        json.RawMessage
 		}
 	}
-	require.NoError(t, json.Unmarshal([]byte(infra.DeployerPolicyJSON), &document))
+	require.NoError(t, json.Unmarshal([]byte(projectname.Render(infra.DeployerPolicyJSON, workflowProject(t))), &document))
 	var requests []deployerRequest
 	for _, s := range document.Statement {
 		if s.Effect != "Allow" || s.Resource[0] == "*" || s.Condition != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"stepfunctions-go/infra"
+	"stepfunctions-go/internal/projectname"
 )
 
 // GitHub's OIDC issuer, and the audience aws-actions/configure-aws-credentials
@@ -38,6 +39,9 @@ const namePrefix = "gha-"
 const maxRoleName = 64
 
 type settings struct {
+	// workflowProject is the workflow stack's project: it names what the
+	// deployer policy and the boundary let the roles touch.
+	workflowProject     string
 	repository          string
 	deployEnvironment   string
 	oidcProviderArn     string
@@ -68,7 +72,8 @@ func Program(ctx *pulumi.Context) error {
 		return fmt.Errorf("role name %q is %d characters, IAM allows %d: the project name %q leaves no room for a stack name, shorten it in Pulumi.yaml",
 			name, len(name), maxRoleName, ctx.Project())
 	}
-	readOnly, err := readOnlyStatements(infra.DeployerPolicyJSON)
+	deployerPolicy := projectname.Render(infra.DeployerPolicyJSON, s.workflowProject)
+	readOnly, err := readOnlyStatements(deployerPolicy)
 	if err != nil {
 		return err
 	}
@@ -82,7 +87,7 @@ func Program(ctx *pulumi.Context) error {
 	boundary, err := iam.NewPolicy(ctx, "permissions-boundary", &iam.PolicyArgs{
 		Name:        pulumi.String(s.permissionsBoundary),
 		Description: pulumi.String("The most any role of the " + ctx.Project() + " workflow stack may do (infra/permissions-boundary.json)"),
-		Policy:      pulumi.String(infra.PermissionsBoundaryJSON),
+		Policy:      pulumi.String(projectname.Render(infra.PermissionsBoundaryJSON, s.workflowProject)),
 		Tags:        tags,
 	})
 	if err != nil {
@@ -91,7 +96,7 @@ func Program(ctx *pulumi.Context) error {
 	deployer, err := iam.NewPolicy(ctx, "deployer", &iam.PolicyArgs{
 		Name:        pulumi.String(prefix + "-deployer"),
 		Description: pulumi.String("What pulumi up for the workflow stack may do (infra/deployer-policy.json)"),
-		Policy:      pulumi.String(infra.DeployerPolicyJSON),
+		Policy:      pulumi.String(deployerPolicy),
 		Tags:        tags,
 	})
 	if err != nil {
@@ -258,6 +263,7 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 	cfg := config.New(ctx, "")
 	key := func(name string) string { return ctx.Project() + ":" + name }
 	var s settings
+	var err error
 	s.repository = strings.TrimSpace(cfg.Get("githubRepository"))
 	if s.repository == "" {
 		return s, fmt.Errorf("config key %s is not set: `pulumi config set githubRepository <owner>/<repo>`", key("githubRepository"))
@@ -273,7 +279,14 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 	if s.oidcProviderArn != "" && !providerArnPattern.MatchString(s.oidcProviderArn) {
 		return s, fmt.Errorf("config key %s is %q, want the ARN of GitHub's OIDC provider, arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com, or empty to create it", key("oidcProviderArn"), s.oidcProviderArn)
 	}
-	s.permissionsBoundary = cfg.Get("permissionsBoundary")
+	if s.workflowProject = cfg.Get("workflowProject"); s.workflowProject == "" {
+		if s.workflowProject, err = projectname.ReadModuleRoot(); err != nil {
+			return s, fmt.Errorf("config key %s is empty, so the workflow project's name comes from the repository's Pulumi.yaml: %w", key("workflowProject"), err)
+		}
+	}
+	if s.permissionsBoundary = cfg.Get("permissionsBoundary"); s.permissionsBoundary == "" {
+		s.permissionsBoundary = infra.DefaultPermissionsBoundary(s.workflowProject)
+	}
 	if !policyNamePattern.MatchString(s.permissionsBoundary) {
 		return s, fmt.Errorf("config key %s is %q, want a managed policy name (letters, digits and +=,.@_-, at most 128), the workflow stack's permissionsBoundary", key("permissionsBoundary"), s.permissionsBoundary)
 	}

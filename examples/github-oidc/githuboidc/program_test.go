@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/infra"
+	"stepfunctions-go/internal/projectname"
 )
 
 const (
@@ -184,11 +185,12 @@ func TestProgramCreatesTheProviderRolesAndPolicies(t *testing.T) {
 		"the audience aws-actions/configure-aws-credentials requests")
 
 	boundary := r.one(t, policyType, "permissions-boundary")
-	assert.Equal(t, infra.DefaultPermissionsBoundary, str(t, boundary, "name"),
+	assert.Equal(t, infra.DefaultPermissionsBoundary(workflowProject(t)), str(t, boundary, "name"),
 		"the boundary must have the name the workflow stack's permissionsBoundary defaults to")
-	assert.Equal(t, infra.PermissionsBoundaryJSON, str(t, boundary, "policy"))
+	assert.Equal(t, projectname.Render(infra.PermissionsBoundaryJSON, workflowProject(t)), str(t, boundary, "policy"))
+	assert.NotContains(t, str(t, boundary, "policy"), projectname.Placeholder, "the boundary names the workflow project")
 	deployer := r.one(t, policyType, "deployer")
-	assert.Equal(t, infra.DeployerPolicyJSON, str(t, deployer, "policy"))
+	assert.Equal(t, projectname.Render(infra.DeployerPolicyJSON, workflowProject(t)), str(t, deployer, "policy"))
 
 	deployRole := "gha-" + project + "-" + stack + "-deploy"
 	previewRole := "gha-" + project + "-" + stack + "-preview"
@@ -220,7 +222,7 @@ func TestProgramCreatesTheProviderRolesAndPolicies(t *testing.T) {
 		"oidcProviderArn":        providerArn,
 		"deployRoleArn":          "arn:aws:iam::" + account + ":role/" + deployRole,
 		"previewRoleArn":         "arn:aws:iam::" + account + ":role/" + previewRole,
-		"permissionsBoundaryArn": "arn:aws:iam::" + account + ":policy/" + infra.DefaultPermissionsBoundary,
+		"permissionsBoundaryArn": "arn:aws:iam::" + account + ":policy/" + infra.DefaultPermissionsBoundary(workflowProject(t)),
 		"deployerPolicyArn":      "arn:aws:iam::" + account + ":policy/gha-" + project + "-" + stack + "-deployer",
 		"stateBucketName":        bucketName,
 		"backendUrl":             "s3://" + bucketName + "?region=" + region,
@@ -284,6 +286,15 @@ func TestProgramRefusesBadSettingsBeforeAnyResource(t *testing.T) {
 	require.Error(t, long.err)
 	assert.Contains(t, long.err.Error(), "leaves no room for a stack name, shorten it in Pulumi.yaml")
 	assert.Empty(t, long.registered)
+}
+
+// workflowProject is the workflow stack's project, as the repository's
+// Pulumi.yaml names it.
+func workflowProject(t *testing.T) string {
+	t.Helper()
+	name, err := projectname.Read("../../..")
+	require.NoError(t, err)
+	return name
 }
 
 // TestPulumiYAMLBoundaryIsTheStacksBoundary: the boundary the bootstrap
