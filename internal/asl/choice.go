@@ -106,7 +106,7 @@ func (l *loader) choiceRule(where string, v any, language string, top bool) *Cho
 		set++
 		r.Not = l.choiceRule(where+".Not", v, language, false)
 	}
-	for key := range f.m {
+	for _, key := range f.m.Keys() {
 		operator := strings.TrimSuffix(key, "Path")
 		kind, known := comparisonOperand[operator]
 		isPath := operator != key

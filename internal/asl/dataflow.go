@@ -9,19 +9,20 @@ import (
 	"strings"
 	"time"
 
-	"stepfunctions-go/internal/asl/jsonata"
+	"stepfunctions-go/internal/asl/jsonpath"
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // pathScope is what a JSONPath expression in a state reads.
 type pathScope struct {
 	input   any
-	context map[string]any
+	context *value.Object
 	vars    map[string]any
 }
 
-func (p pathScope) forTemplate() PathScope {
-	return PathScope{Input: p.input, Context: p.context, Variables: p.vars}
+func (p pathScope) forTemplate() jsonpath.Scope {
+	return jsonpath.Scope{Input: p.input, Context: p.context, Variables: p.vars}
 }
 
 // lookup reads a path: $… from the input, $$… from the context object,
@@ -47,7 +48,7 @@ func (t *thread) lookup(p pathScope, path string) (value any, present bool, why 
 	default:
 		doc = p.input
 	}
-	v, err := t.opts().Paths.Get(doc, rest)
+	v, err := jsonpath.Get(doc, rest)
 	if err != nil {
 		return nil, false, err
 	}
@@ -71,7 +72,7 @@ func (t *thread) inputPath(st *State, p pathScope) (any, *stateserror.Error) {
 	case nil:
 		return p.input, nil
 	case nullPath:
-		return map[string]any{}, nil
+		return value.NewObject(0), nil
 	}
 	return t.mustLookup(p, "InputPath", *st.InputPath)
 }
@@ -82,7 +83,7 @@ func (t *thread) outputPath(st *State, output any, p pathScope) (any, *stateserr
 	case nil:
 		return output, nil
 	case nullPath:
-		return map[string]any{}, nil
+		return value.NewObject(0), nil
 	}
 	p.input = output
 	return t.mustLookup(p, "OutputPath", *st.OutputPath)
@@ -97,7 +98,7 @@ func (t *thread) resultPath(path *string, input, result any) (any, *stateserror.
 	case path == nullPath:
 		return input, nil
 	}
-	out, err := t.exec.machine.opts.Paths.Set(deepCopy(input), *path, result)
+	out, err := jsonpath.Set(input, *path, result)
 	if err != nil {
 		return nil, asStatesError(err, stateserror.ResultPathMatchFailure)
 	}
@@ -106,7 +107,7 @@ func (t *thread) resultPath(path *string, input, result any) (any, *stateserror.
 
 // template evaluates a payload template.
 func (t *thread) template(tmpl any, p pathScope) (any, *stateserror.Error) {
-	v, err := t.exec.machine.opts.Paths.Template(tmpl, p.forTemplate())
+	v, err := jsonpath.Template(tmpl, p.forTemplate())
 	if err != nil {
 		return nil, asStatesError(err, stateserror.ParameterPathFailure)
 	}
@@ -116,7 +117,7 @@ func (t *thread) template(tmpl any, p pathScope) (any, *stateserror.Error) {
 // assignJSONPath evaluates a JSONPath Assign: its values are templates
 // whose .$ keys read the state's result ($), the context object and the
 // variables as they were when the state was entered.
-func (t *thread) assignJSONPath(assign map[string]any, p pathScope) (map[string]any, *stateserror.Error) {
+func (t *thread) assignJSONPath(assign *value.Object, p pathScope) (map[string]any, *stateserror.Error) {
 	if assign == nil {
 		return nil, nil
 	}
@@ -124,13 +125,35 @@ func (t *thread) assignJSONPath(assign map[string]any, p pathScope) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	values, _ := v.(map[string]any)
+	return assignedValues(v)
+}
+
+// assignedValues are the variables an evaluated Assign object sets.
+func assignedValues(evaluated any) (map[string]any, *stateserror.Error) {
+	values := map[string]any{}
+	if obj, ok := evaluated.(*value.Object); ok {
+		for name, v := range obj.All() {
+			values[name] = v
+		}
+	}
 	return values, checkAssigned(values)
+}
+
+// statesVar is $states for a state's input and context object; the state
+// adds result or errorOutput when it has one.
+func statesVar(input any, context *value.Object) *value.Object {
+	return value.NewObject(4).With("input", input).With("context", context)
+}
+
+// statesInput is $states.input.
+func statesInput(states *value.Object) any {
+	in, _ := states.Get("input")
+	return in
 }
 
 // jsonataScope is what the JSONata expressions of a state read.
 type jsonataScope struct {
-	states map[string]any // input, result, errorOutput, context
+	states *value.Object // input, result, errorOutput, context
 	vars   map[string]any
 }
 
@@ -158,7 +181,7 @@ func isExpression(s string) bool {
 }
 
 // evaluate resolves every {% %} string inside v, the value of the state's
-// field. An expression that gives nothing (jsonata.Undefined) fails as AWS
+// field. An expression that gives nothing (value.Undefined) fails as AWS
 // fails it: a JSON value has no "undefined".
 func (t *thread) evaluate(ctx context.Context, field string, v any, j jsonataScope) (any, *stateserror.Error) {
 	switch v := v.(type) {
@@ -171,18 +194,18 @@ func (t *thread) evaluate(ctx context.Context, field string, v any, j jsonataSco
 		if err != nil {
 			return nil, asStatesError(err, stateserror.QueryEvaluationError)
 		}
-		if out == jsonata.Undefined {
+		if out == value.Undefined {
 			return nil, stateserror.New(stateserror.QueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", strings.TrimSpace(expr), field)
 		}
 		return out, nil
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
+	case *value.Object:
+		out := value.NewObject(v.Len())
+		for k, e := range v.All() {
 			r, err := t.evaluate(ctx, field, e, j)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = r
+			out.Set(k, r)
 		}
 		return out, nil
 	case []any:
@@ -199,7 +222,7 @@ func (t *thread) evaluate(ctx context.Context, field string, v any, j jsonataSco
 	return v, nil
 }
 
-func (t *thread) assignJSONata(ctx context.Context, assign map[string]any, j jsonataScope) (map[string]any, *stateserror.Error) {
+func (t *thread) assignJSONata(ctx context.Context, assign *value.Object, j jsonataScope) (map[string]any, *stateserror.Error) {
 	if assign == nil {
 		return nil, nil
 	}
@@ -207,8 +230,7 @@ func (t *thread) assignJSONata(ctx context.Context, assign map[string]any, j jso
 	if err != nil {
 		return nil, err
 	}
-	values, _ := v.(map[string]any)
-	return values, checkAssigned(values)
+	return assignedValues(v)
 }
 
 // checkAssigned enforces the variable quotas: 256 KiB per variable and per
@@ -249,39 +271,20 @@ func asStatesError(err error, name string) *stateserror.Error {
 	return &stateserror.Error{Name: name, Cause: err.Error()}
 }
 
-// deepCopy copies the containers of a JSON value, so ResultPath never
-// writes into a value another state still holds.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
-
 // contextObject is $$ (JSONPath) and $states.context (JSONata).
-func (t *thread) contextObject(st *State, entered time.Time, retryCount int, token string) map[string]any {
+// Its fields are in the order of the developer guide's example (Context
+// object page).
+func (t *thread) contextObject(st *State, entered time.Time, retryCount int, token string) *value.Object {
 	e := t.exec
-	c := map[string]any{
-		"Execution": map[string]any{
-			"Id": e.info.ID, "Input": e.input, "Name": e.info.Name, "RoleArn": e.info.RoleArn,
-			"StartTime": timestamp(e.start), "RedriveCount": json.Number("0"),
-		},
-		"State":        map[string]any{"EnteredTime": timestamp(entered), "Name": st.Name, "RetryCount": json.Number(strconv.Itoa(retryCount))},
-		"StateMachine": map[string]any{"Id": e.info.StateMachineID, "Name": e.info.StateMachineName},
-	}
+	c := value.NewObject(5).
+		With("Execution", value.NewObject(6).
+			With("Id", e.info.ID).With("Input", e.input).With("Name", e.info.Name).With("RoleArn", e.info.RoleArn).
+			With("StartTime", timestamp(e.start)).With("RedriveCount", json.Number("0"))).
+		With("State", value.NewObject(3).
+			With("EnteredTime", timestamp(entered)).With("Name", st.Name).With("RetryCount", json.Number(strconv.Itoa(retryCount)))).
+		With("StateMachine", value.NewObject(2).With("Id", e.info.StateMachineID).With("Name", e.info.StateMachineName))
 	if token != "" {
-		c["Task"] = map[string]any{"Token": token}
+		c.Set("Task", value.NewObject(1).With("Token", token))
 	}
 	return c
 }

@@ -1,5 +1,7 @@
 package asl
 
+import "stepfunctions-go/internal/asl/value"
+
 // The loaded, validated model of a definition. Fields keep the definition's
 // names; a value that may hold a JSONata expression or a payload template
 // stays a JSON value (any) and is evaluated when the state runs.
@@ -37,7 +39,7 @@ type State struct {
 	Arguments, Output       any
 	HasArguments, HasOutput bool
 
-	Assign map[string]any
+	Assign *value.Object
 
 	// Task.
 	Resource             string
@@ -97,14 +99,14 @@ type Catcher struct {
 	ResultPath  *string
 	Output      any
 	HasOutput   bool
-	Assign      map[string]any
+	Assign      *value.Object
 }
 
 // ChoiceRule is a Choice rule: a top-level one has Next; nested ones (in
 // And, Or, Not) do not.
 type ChoiceRule struct {
 	Next      string
-	Assign    map[string]any
+	Assign    *value.Object
 	Output    any
 	HasOutput bool
 

@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	mathrand "math/rand/v2"
 	"sync"
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Options are what the engine needs from its caller.
@@ -17,9 +19,6 @@ type Options struct {
 	// Integrations serve the Task states' Resources; Load refuses a
 	// Resource none serves.
 	Integrations Integrations
-	// Paths evaluates JSONPath, payload templates and intrinsic functions;
-	// nil is internal/asl/jsonpath.
-	Paths PathEvaluator
 	// JSONata evaluates {% %} expressions (internal/asl/jsonata); nil
 	// refuses JSONata definitions at load.
 	JSONata Evaluator
@@ -40,9 +39,6 @@ func (o *Options) check() error {
 	if o.Integrations == nil {
 		return errors.New("asl: Options.Integrations is required (it decides which Task resources load)")
 	}
-	if o.Paths == nil {
-		o.Paths = jsonPaths{}
-	}
 	if o.Clock == nil {
 		o.Clock = WallClock{}
 	}
@@ -59,7 +55,8 @@ func (o *Options) check() error {
 	return nil
 }
 
-// Integration performs one Task. It returns the task's result, or an error:
+// Integration performs one Task. It returns the task's result (any value
+// encoding/json can write, as Start's input), or an error:
 // a *stateserror.Error names the failure as Retry and Catch see it; any
 // other error fails the task as States.TaskFailed. For a
 // .waitForTaskToken resource the result is what TaskSubmitted records and
@@ -89,35 +86,9 @@ func (m IntegrationMap) Lookup(resource string) (Integration, bool) {
 	return i, ok
 }
 
-// PathEvaluator is the JSONPath side of the engine (internal/asl/jsonpath
-// implements it): errors are *stateserror.Error.
-type PathEvaluator interface {
-	// Get reads path ($ or $.a.b[0]…) from doc.
-	Get(doc any, path string) (any, error)
-	// Set returns doc with value placed at a ResultPath other than $.
-	Set(doc any, path string, value any) (any, error)
-	// Template evaluates a payload template: keys ending in .$ take a path
-	// ($., $$., $var) or an intrinsic function.
-	Template(template any, scope PathScope) (any, error)
-}
-
-// PathValidator is optional on a PathEvaluator: when it is there, Load
-// refuses paths and payload templates that could never run.
-type PathValidator interface {
-	// Validate checks a path; reference asks for a Reference Path (names
-	// and single indexes only).
-	Validate(path string, reference bool) error
-	ValidateTemplate(template any) error
-}
-
-// PathScope is what a payload template reads.
-type PathScope struct {
-	Input, Context any
-	Variables      map[string]any
-}
-
 // Evaluator evaluates one JSONata expression (the text inside {% %});
 // bindings map names without the $ ("states", each variable) to values.
+// An expression that evaluates to nothing returns value.Undefined.
 type Evaluator interface {
 	Evaluate(ctx context.Context, expr string, bindings map[string]any) (any, error)
 }
@@ -147,13 +118,14 @@ type Result struct {
 
 // Execution is one run of a Machine.
 type Execution struct {
-	machine *Machine
-	info    ExecutionInfo
-	input   any
-	start   time.Time
-	cancel  context.CancelCauseFunc
-	done    chan struct{}
-	result  Result
+	machine  *Machine
+	info     ExecutionInfo
+	input    any
+	badInput error // input is not JSON
+	start    time.Time
+	cancel   context.CancelCauseFunc
+	done     chan struct{}
+	result   Result
 
 	history history
 	tokens  tokens
@@ -162,10 +134,14 @@ type Execution struct {
 // errStopped ends an execution that Stop aborted.
 var errStopped = errors.New("execution stopped")
 
-// Start runs the machine on input in its own goroutine.
+// Start runs the machine on input in its own goroutine. input is any
+// value encoding/json can write (value.From): a json.RawMessage, or what
+// value.Decode returns, keeps its objects' field order in the output; a Go
+// map has no order and comes in sorted.
 func (m *Machine) Start(ctx context.Context, input any, info ExecutionInfo) *Execution {
 	ctx, cancel := context.WithCancelCause(ctx)
-	e := &Execution{machine: m, info: info, input: input, cancel: cancel, done: make(chan struct{})}
+	in, badInput := value.From(input)
+	e := &Execution{machine: m, info: info, input: in, badInput: badInput, cancel: cancel, done: make(chan struct{})}
 	e.tokens.pending = map[string]*pendingTask{}
 	e.history.clock, e.history.onEvent = m.opts.Clock, m.opts.OnEvent
 	e.start = m.opts.Clock.Now()
@@ -202,6 +178,9 @@ func (e *Execution) History() []Event { return e.history.snapshot() }
 func (e *Execution) run(ctx context.Context) Result {
 	m := e.machine
 	e.history.add(0, "ExecutionStarted", map[string]any{"input": jsonText(e.input), "inputDetails": notTruncated, "roleArn": e.info.RoleArn})
+	if e.badInput != nil {
+		return e.finish(0, Result{Status: Failed, Error: stateserror.New(stateserror.Runtime, "The execution input is not JSON: %v", e.badInput)})
+	}
 	if err := checkSize("the execution input", e.input); err != nil {
 		return e.finish(0, Result{Status: Failed, Error: err})
 	}
@@ -303,9 +282,14 @@ func (e *Execution) deliver(token string, apply func(p *pendingTask)) error {
 	return nil
 }
 
-// SendTaskSuccess completes the task waiting on token with output.
+// SendTaskSuccess completes the task waiting on token with output, any
+// value encoding/json can write (as Start's input).
 func (e *Execution) SendTaskSuccess(token string, output any) error {
-	return e.deliver(token, func(p *pendingTask) { p.outcome = &taskOutcome{output: output} })
+	out, err := value.From(output)
+	if err != nil {
+		return fmt.Errorf("the task output is not JSON: %w", err)
+	}
+	return e.deliver(token, func(p *pendingTask) { p.outcome = &taskOutcome{output: out} })
 }
 
 // SendTaskFailure fails the task waiting on token.

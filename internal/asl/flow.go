@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // The Choice and Wait states: they route and pause, and never fail the
@@ -16,7 +17,7 @@ import (
 func (t *thread) choice(ctx context.Context, st *State, input any, entered time.Time, vars map[string]any) (step, *stateserror.Error) {
 	ctxObj := t.contextObject(st, entered, 0, "")
 	if st.QueryLanguage == JSONata {
-		states := map[string]any{"input": input, "context": ctxObj}
+		states := statesVar(input, ctxObj)
 		j := jsonataScope{states: states, vars: vars}
 		for _, r := range st.Choices {
 			cond, err := t.evaluate(ctx, "Condition", r.Condition, j)
@@ -59,7 +60,7 @@ func (t *thread) choice(ctx context.Context, st *State, input any, entered time.
 	if !matched && next == "" {
 		return step{}, noChoice(st)
 	}
-	assigned, err := t.assignJSONPath(assign, withStates(p, map[string]any{"input": input}))
+	assigned, err := t.assignJSONPath(assign, withStates(p, value.NewObject(3).With("input", input)))
 	if err != nil {
 		return step{}, err
 	}
@@ -70,10 +71,10 @@ func (t *thread) choice(ctx context.Context, st *State, input any, entered time.
 // chosen finishes a JSONata Choice whose rule r matched: the rule's Output
 // and Assign stand in for the state's ("If a rule matches, its
 // Assign/Output are used, not the state-level ones").
-func (t *thread) chosen(ctx context.Context, st *State, r *ChoiceRule, states, vars map[string]any) (step, *stateserror.Error) {
+func (t *thread) chosen(ctx context.Context, st *State, r *ChoiceRule, states *value.Object, vars map[string]any) (step, *stateserror.Error) {
 	rule := *st
 	rule.Output, rule.HasOutput = r.Output, r.HasOutput
-	s, err := t.finishJSONata(ctx, &rule, states, vars, states["input"], r.Assign)
+	s, err := t.finishJSONata(ctx, &rule, states, vars, statesInput(states), r.Assign)
 	s.next = r.Next
 	return s, err
 }
@@ -88,7 +89,7 @@ func (t *thread) wait(ctx context.Context, st *State, input any, entered time.Ti
 	var err *stateserror.Error
 	var finish func() (step, *stateserror.Error)
 	if st.QueryLanguage == JSONata {
-		states := map[string]any{"input": input, "context": ctxObj}
+		states := statesVar(input, ctxObj)
 		j := jsonataScope{states: states, vars: vars}
 		seconds, timestamp := st.Seconds, st.Timestamp
 		if seconds != nil {
@@ -129,7 +130,7 @@ func (t *thread) wait(ctx context.Context, st *State, input any, entered time.Ti
 			return step{}, err
 		}
 		finish = func() (step, *stateserror.Error) {
-			assigned, err := t.assignJSONPath(st.Assign, withStates(p, map[string]any{"input": input}))
+			assigned, err := t.assignJSONPath(st.Assign, withStates(p, value.NewObject(3).With("input", input)))
 			if err != nil {
 				return step{}, err
 			}

@@ -1,11 +1,14 @@
 package asl
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"os"
+	"sync"
 	"testing"
 	"time"
+
+	"stepfunctions-go/internal/asl/jsonata"
+	"stepfunctions-go/internal/asl/value"
 
 	"github.com/stretchr/testify/require"
 )
@@ -27,14 +30,39 @@ type setup struct {
 
 func decodeJSON(t testing.TB, s string) any {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
-	var v any
-	require.NoError(t, dec.Decode(&v), s)
+	v, err := value.Decode([]byte(s))
+	require.NoError(t, err, s)
 	return v
 }
 
-func (s setup) options() Options {
+// shared is the JSONata worker of this test binary: one Node process,
+// started by the first test that needs it and stopped by TestMain.
+var shared struct {
+	once   sync.Once
+	worker *jsonata.Worker
+	err    error
+}
+
+// jsonataWorker is the reference JSONata (internal/asl/jsonata); its first
+// use installs it.
+func jsonataWorker(t testing.TB) *jsonata.Worker {
+	t.Helper()
+	shared.once.Do(func() {
+		shared.worker, shared.err = jsonata.New(context.Background(), jsonata.Options{})
+	})
+	require.NoError(t, shared.err, "starting the JSONata worker")
+	return shared.worker
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.worker != nil {
+		shared.worker.Close()
+	}
+	os.Exit(code)
+}
+
+func (s setup) options(t testing.TB) Options {
 	if s.clock == nil {
 		s.clock = NewVirtualClock(epoch)
 	}
@@ -46,14 +74,14 @@ func (s setup) options() Options {
 	}
 	n := 0
 	return Options{
-		Integrations: s.integrations, Paths: fakePaths{}, JSONata: fakeJSONata{}, Clock: s.clock, Random: s.random,
+		Integrations: s.integrations, JSONata: jsonataWorker(t), Clock: s.clock, Random: s.random,
 		NewTaskToken: func() string { n++; return "token-" + string(rune('0'+n)) },
 	}
 }
 
 func (s setup) load(t testing.TB, definition string) *Machine {
 	t.Helper()
-	m, err := Load([]byte(definition), s.options())
+	m, err := Load([]byte(definition), s.options(t))
 	require.NoError(t, err)
 	return m
 }

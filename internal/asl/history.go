@@ -1,11 +1,12 @@
 package asl
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"sync"
 	"time"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Event is one history event as GetExecutionHistory returns it: the details
@@ -80,13 +81,11 @@ func detailsKey(kind string) string {
 
 // jsonText is a value as the history's input and output strings hold it.
 func jsonText(v any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := value.Marshal(v)
+	if err != nil {
 		return "null"
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return string(b)
 }
 
 // taskResource splits a Resource into the resourceType and resource the

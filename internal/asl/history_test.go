@@ -75,7 +75,7 @@ func TestHistoryShape(t *testing.T) {
 	require.Equal(t, "mapIterationStartedEventDetails", byID(12).DetailsKey)
 	require.Equal(t, "mapIterationSucceededEventDetails", byID(15).DetailsKey)
 	require.Empty(t, byID(19).DetailsKey, "ParallelStateStarted has no details")
-	require.Equal(t, map[string]any{"name": "A", "output": `{"branches":["b"],"go":true,"items":[1,2],"mapped":[1,2]}`, "outputDetails": notTruncated,
+	require.Equal(t, map[string]any{"name": "A", "output": `{"go":true,"items":[1,2],"mapped":[1,2],"branches":["b"]}`, "outputDetails": notTruncated,
 		"assignedVariables": map[string]any{"done": `"a"`}, "assignedVariablesDetails": notTruncated}, byID(25).Details)
 
 	var api []map[string]any
@@ -132,7 +132,7 @@ func TestHistoryOfARetriedTask(t *testing.T) {
 func TestOnEventSeesTheHistoryAsItGrows(t *testing.T) {
 	var seen []Event
 	s := setup{}
-	opts := s.options()
+	opts := s.options(t)
 	opts.OnEvent = func(e Event) { seen = append(seen, e) }
 	m, err := Load([]byte(oneState(`{"Type": "Wait", "Seconds": 1, "End": true}`)), opts)
 	require.NoError(t, err)

@@ -1,13 +1,14 @@
 package asl
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Machine is a loaded, validated state machine definition.
@@ -32,14 +33,14 @@ func Load(definition []byte, opts Options) (*Machine, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(definition))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
-		return nil, &LoadError{Problems: []string{"not JSON: " + err.Error()}}
-	}
-	if dec.More() {
+	// Decoded in order: templates, Result and Output keep their fields'
+	// order in what the states produce.
+	root, err := value.Decode(definition)
+	if errors.Is(err, value.ErrMoreThanOne) {
 		return nil, &LoadError{Problems: []string{"not JSON: text after the definition's object"}}
+	}
+	if err != nil {
+		return nil, &LoadError{Problems: []string{"not JSON: " + err.Error()}}
 	}
 	l := &loader{opts: opts}
 	top := l.object("the definition", root)
@@ -94,7 +95,7 @@ func describe(v any) string {
 		return fmt.Sprintf("string %q", v)
 	case []any:
 		return "an array"
-	case map[string]any:
+	case *value.Object:
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)

@@ -6,6 +6,9 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"stepfunctions-go/internal/asl/jsonpath"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // fields reads one JSON object and remembers which keys were read, so the
@@ -13,12 +16,12 @@ import (
 type fields struct {
 	l     *loader
 	where string
-	m     map[string]any
+	m     *value.Object
 	read  map[string]bool
 }
 
 func (l *loader) object(where string, v any) *fields {
-	m, ok := v.(map[string]any)
+	m, ok := v.(*value.Object)
 	if !ok {
 		l.problem("%s: must be a JSON object, not %s", where, describe(v))
 		return nil
@@ -31,12 +34,11 @@ func (f *fields) fail(field, format string, args ...any) {
 }
 
 func (f *fields) has(name string) bool {
-	_, ok := f.m[name]
-	return ok
+	return f.m.Has(name)
 }
 
 func (f *fields) raw(name string) (any, bool) {
-	v, ok := f.m[name]
+	v, ok := f.m.Get(name)
 	if ok {
 		f.read[name] = true
 	}
@@ -148,7 +150,7 @@ func (f *fields) pathOrIntrinsic(name string) string {
 	case !ok:
 		return ""
 	case strings.HasPrefix(s, "States."):
-		f.validateTemplate(name, map[string]any{name + ".$": s})
+		f.validateTemplate(name, value.NewObject(1).With(name+".$", s))
 	case strings.HasPrefix(s, "$"):
 		f.validatePath(name, s, true)
 	default:
@@ -159,18 +161,14 @@ func (f *fields) pathOrIntrinsic(name string) string {
 }
 
 func (f *fields) validatePath(name, path string, reference bool) {
-	if v, ok := f.l.opts.Paths.(PathValidator); ok {
-		if err := v.Validate(path, reference); err != nil {
-			f.fail(name, "holds an invalid path: %v", err)
-		}
+	if err := jsonpath.Validate(path, reference); err != nil {
+		f.fail(name, "holds an invalid path: %v", err)
 	}
 }
 
 func (f *fields) validateTemplate(name string, template any) {
-	if v, ok := f.l.opts.Paths.(PathValidator); ok {
-		if err := v.ValidateTemplate(template); err != nil {
-			f.fail(name, "is an invalid template: %v", err)
-		}
+	if err := jsonpath.ValidateTemplate(template); err != nil {
+		f.fail(name, "is an invalid template: %v", err)
 	}
 }
 
@@ -196,10 +194,17 @@ func (f *fields) strings(name string) ([]string, bool) {
 	return out, true
 }
 
+// stringField is the field name if it is a string, without reading it.
+func stringField(f *fields, name string) (string, bool) {
+	v, _ := f.m.Get(name)
+	s, ok := v.(string)
+	return s, ok
+}
+
 // rejectUnknown refuses every key nobody read.
 func (f *fields) rejectUnknown() {
 	var unknown []string
-	for k := range f.m {
+	for _, k := range f.m.Keys() {
 		if !f.read[k] {
 			unknown = append(unknown, k)
 		}

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // The data-flow fields of each query language, by state type (the Amazon
@@ -55,21 +56,18 @@ func (l *loader) graph(f *fields, inherited, where string) *Graph {
 		return nil
 	}
 	g := &Graph{StartAt: start, States: map[string]*State{}}
-	names := make([]string, 0, len(statesObject.m))
-	for name := range statesObject.m {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(slices.Values(statesObject.m.Keys()))
 	for _, name := range names {
 		if len(name) == 0 || len([]rune(name)) > 80 {
 			l.problem("%sstate %q: a state name must have 1 to 80 characters", where, name)
 		}
-		if st := l.state(name, where, statesObject.m[name], inherited); st != nil {
+		raw, _ := statesObject.m.Get(name)
+		if st := l.state(name, where, raw, inherited); st != nil {
 			g.States[name] = st
 		}
 	}
 	if hasStart {
-		if _, ok := statesObject.m[start]; !ok {
+		if !statesObject.m.Has(start) {
 			f.fail("StartAt", "names %q, which is not one of its States", start)
 		}
 	}
@@ -80,7 +78,7 @@ func (l *loader) graph(f *fields, inherited, where string) *Graph {
 			continue
 		}
 		for _, next := range st.transitions() {
-			if _, ok := statesObject.m[next.target]; !ok {
+			if !statesObject.m.Has(next.target) {
 				l.problem("%sstate %q: field %q names %q, which is not a state here", where, name, next.field, next.target)
 			}
 		}
@@ -210,7 +208,7 @@ func (l *loader) template(f *fields, name string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	if _, isObject := v.(map[string]any); !isObject {
+	if _, isObject := v.(*value.Object); !isObject {
 		f.fail(name, "must be a JSON object, not %s", describe(v))
 		return nil, false
 	}
@@ -266,7 +264,7 @@ func (l *loader) task(f *fields, st *State) {
 // seconds reads TimeoutSeconds or HeartbeatSeconds: a positive integer, or
 // in JSONata a {% %} expression.
 func (l *loader) seconds(f *fields, st *State, name string) any {
-	if v, ok := f.m[name].(string); ok && st.QueryLanguage == JSONata && isExpression(v) {
+	if v, ok := stringField(f, name); ok && st.QueryLanguage == JSONata && isExpression(v) {
 		f.read[name] = true
 		return v
 	}
@@ -387,13 +385,13 @@ func (l *loader) mapState(f *fields, st *State, where string) {
 	if v, ok := f.raw("ItemSelector"); ok {
 		st.ItemSelector, st.HasItemSelector = v, true
 		if st.QueryLanguage == JSONPath {
-			if _, isObject := v.(map[string]any); !isObject {
+			if _, isObject := v.(*value.Object); !isObject {
 				f.fail("ItemSelector", "must be a JSON object, not %s", describe(v))
 			}
 			f.validateTemplate("ItemSelector", v)
 		}
 	}
-	if v, ok := f.m["MaxConcurrency"].(string); ok && st.QueryLanguage == JSONata && isExpression(v) {
+	if v, ok := stringField(f, "MaxConcurrency"); ok && st.QueryLanguage == JSONata && isExpression(v) {
 		f.read["MaxConcurrency"] = true
 		st.MaxConcurrency = v
 	} else if n, ok := f.nonNegativeInt("MaxConcurrency"); ok {

@@ -96,7 +96,7 @@ func TestLoadRefuses(t *testing.T) {
 		{"a CausePath neither path nor intrinsic", oneState(`{"Type": "Fail", "CausePath": "cause"}`), `field "CausePath" must be a path starting with $ or an intrinsic function`},
 		{"a state name over 80 characters", `{"StartAt": "S", "States": {"S": ` + pass + `, "` + strings.Repeat("n", 81) + `": ` + pass + `}}`, `a state name must have 1 to 80 characters`},
 	}
-	opts := setup{integrations: IntegrationMap{invoke: nil}}.options()
+	opts := setup{integrations: IntegrationMap{invoke: nil}}.options(t)
 	noJSONata := opts
 	noJSONata.JSONata = nil
 	for _, tt := range tests {
@@ -119,7 +119,7 @@ func TestLoadAcceptsTheShippedWorkflows(t *testing.T) {
 			raw, err := os.ReadFile(file)
 			require.NoError(t, err)
 			def := strings.ReplaceAll(string(raw), "${Partition}", "aws")
-			m, err := Load([]byte(def), Options{Integrations: servesAll{}, Paths: fakePaths{}})
+			m, err := Load([]byte(def), Options{Integrations: servesAll{}})
 			require.NoError(t, err)
 			require.NotEmpty(t, m.States)
 		})
@@ -156,7 +156,7 @@ func seedDefinitions(f *testing.F) {
 
 func FuzzLoad(f *testing.F) {
 	seedDefinitions(f)
-	opts := Options{Integrations: servesAll{}, Paths: fakePaths{}, JSONata: fakeJSONata{}}
+	opts := Options{Integrations: servesAll{}, JSONata: jsonataWorker(f)}
 	f.Fuzz(func(t *testing.T, definition []byte) {
 		m, err := Load(definition, opts)
 		if err != nil {
@@ -178,7 +178,7 @@ func FuzzRun(f *testing.F) {
 	f.Fuzz(func(t *testing.T, definition []byte) {
 		var stop context.CancelFunc
 		events := 0
-		opts := Options{Integrations: servesAll{}, Paths: fakePaths{}, JSONata: fakeJSONata{}, Clock: NewVirtualClock(epoch),
+		opts := Options{Integrations: servesAll{}, JSONata: jsonataWorker(t), Clock: NewVirtualClock(epoch),
 			OnEvent: func(Event) {
 				if events++; events == 500 {
 					stop()

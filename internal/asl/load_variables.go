@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Assign and the variable scopes, as Load checks them.
@@ -12,17 +14,17 @@ var variableName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_]*$`)
 
 // assign reads an Assign object: variable names to values (templates in
 // JSONPath, JSONata values or expressions in JSONata).
-func (l *loader) assign(f *fields, name, language string) map[string]any {
+func (l *loader) assign(f *fields, name, language string) *value.Object {
 	v, ok := f.raw(name)
 	if !ok {
 		return nil
 	}
-	m, isObject := v.(map[string]any)
+	m, isObject := v.(*value.Object)
 	if !isObject {
 		f.fail(name, "must be a JSON object of variable names to values, not %s", describe(v))
 		return nil
 	}
-	for key := range m {
+	for _, key := range m.Keys() {
 		variable := strings.TrimSuffix(key, ".$")
 		switch {
 		case !variableName.MatchString(variable) || len([]rune(variable)) > 80:
@@ -72,8 +74,8 @@ func (l *loader) checkScopes(g *Graph, outer map[string]string) {
 
 func (s *State) assignedNames() []string {
 	var out []string
-	add := func(m map[string]any) {
-		for k := range m {
+	add := func(m *value.Object) {
+		for _, k := range m.Keys() {
 			out = append(out, strings.TrimSuffix(k, ".$"))
 		}
 	}

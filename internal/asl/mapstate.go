@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 func (t *thread) mapState(ctx context.Context, st *State, input any, entered time.Time, retryCount int, vars map[string]any) (step, *stateserror.Error) {
 	ctxObj := t.contextObject(st, entered, retryCount, "")
 	var (
 		items  any
-		states map[string]any
+		states *value.Object
 		p      pathScope
 		j      jsonataScope
 		limit  any = st.MaxConcurrency
@@ -23,7 +24,7 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 	errorName := stateserror.Runtime
 	if st.QueryLanguage == JSONata {
 		errorName = stateserror.QueryEvaluationError
-		states = map[string]any{"input": input, "context": ctxObj}
+		states = statesVar(input, ctxObj)
 		j = jsonataScope{states: states, vars: vars}
 		items = input
 		if st.HasItems {
@@ -68,9 +69,9 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 			continue
 		}
 		itemCtx := t.contextObject(st, entered, retryCount, "")
-		itemCtx["Map"] = map[string]any{"Item": map[string]any{"Index": json.Number(strconv.Itoa(i)), "Value": item}}
+		itemCtx.Set("Map", value.NewObject(1).With("Item", value.NewObject(2).With("Index", json.Number(strconv.Itoa(i))).With("Value", item)))
 		if st.QueryLanguage == JSONata {
-			itemStates := map[string]any{"input": input, "context": itemCtx}
+			itemStates := statesVar(input, itemCtx)
 			inputs[i], err = t.evaluate(ctx, "ItemSelector", st.ItemSelector, jsonataScope{states: itemStates, vars: vars})
 		} else {
 			itemScope := p
@@ -117,7 +118,7 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 		return step{}, err
 	}
 	if st.QueryLanguage == JSONata {
-		states["result"] = result
+		states.Set("result", result)
 		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
 	}
 	return t.finishJSONPath(st, input, result, p)

@@ -6,15 +6,16 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 func (t *thread) parallel(ctx context.Context, st *State, input any, entered time.Time, retryCount int, vars map[string]any) (step, *stateserror.Error) {
 	ctxObj := t.contextObject(st, entered, retryCount, "")
 	var branchInput any
 	var p pathScope
-	var states map[string]any
+	var states *value.Object
 	if st.QueryLanguage == JSONata {
-		states = map[string]any{"input": input, "context": ctxObj}
+		states = statesVar(input, ctxObj)
 		branchInput = input
 		if st.HasArguments {
 			var err *stateserror.Error
@@ -60,7 +61,7 @@ func (t *thread) parallel(ctx context.Context, st *State, input any, entered tim
 		return step{}, err
 	}
 	if st.QueryLanguage == JSONata {
-		states["result"] = result
+		states.Set("result", result)
 		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
 	}
 	return t.finishJSONPath(st, input, result, p)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // withRetryAndCatch runs a Task, Parallel or Map state: each attempt is the
@@ -92,10 +93,10 @@ func (t *thread) catch(ctx context.Context, st *State, input any, entered time.T
 		return step{}, err
 	}
 	c := st.Catch[i]
-	errorOutput := map[string]any{"Error": err.Name, "Cause": err.Cause}
+	errorOutput := value.NewObject(2).With("Error", err.Name).With("Cause", err.Cause)
 	ctxObj := t.contextObject(st, entered, 0, "")
 	if st.QueryLanguage == JSONata {
-		states := map[string]any{"input": input, "errorOutput": errorOutput, "context": ctxObj}
+		states := statesVar(input, ctxObj).With("errorOutput", errorOutput)
 		j := jsonataScope{states: states, vars: vars}
 		output := any(errorOutput)
 		if c.HasOutput {
@@ -108,7 +109,7 @@ func (t *thread) catch(ctx context.Context, st *State, input any, entered time.T
 		return step{output: output, next: c.Next, assigned: assigned}, err
 	}
 	p := pathScope{input: errorOutput, context: ctxObj, vars: vars}
-	assigned, aerr := t.assignJSONPath(c.Assign, withStates(p, map[string]any{"input": input, "errorOutput": errorOutput}))
+	assigned, aerr := t.assignJSONPath(c.Assign, withStates(p, value.NewObject(3).With("input", input).With("errorOutput", errorOutput)))
 	if aerr != nil {
 		return step{}, aerr
 	}

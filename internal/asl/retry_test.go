@@ -199,7 +199,7 @@ func (panicking) Evaluate(context.Context, string, map[string]any) (any, error) 
 }
 
 func TestAnEvaluatorPanicFailsTheExecution(t *testing.T) {
-	opts := setup{}.options()
+	opts := setup{}.options(t)
 	opts.JSONata = panicking{}
 	m, err := Load([]byte(`{"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% 1 %}", "End": true}}}, "End": true}}}`), opts)
 	require.NoError(t, err)

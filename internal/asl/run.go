@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // thread runs one Graph: the state machine, a Parallel branch or a Map
@@ -133,7 +134,7 @@ func (t *thread) runState(ctx context.Context, st *State, input any) (output any
 func (t *thread) pass(ctx context.Context, st *State, input any, entered time.Time, vars map[string]any) (step, *stateserror.Error) {
 	ctxObj := t.contextObject(st, entered, 0, "")
 	if st.QueryLanguage == JSONata {
-		return t.finishJSONata(ctx, st, map[string]any{"input": input, "context": ctxObj}, vars, input, st.Assign)
+		return t.finishJSONata(ctx, st, statesVar(input, ctxObj), vars, input, st.Assign)
 	}
 	p := pathScope{input: input, context: ctxObj, vars: vars}
 	effective, err := t.inputPath(st, p)
@@ -166,7 +167,7 @@ func (t *thread) finishJSONPath(st *State, input, result any, p pathScope) (step
 		}
 	}
 	p.input = result
-	assigned, err := t.assignJSONPath(st.Assign, withStates(p, map[string]any{"input": input, "result": result}))
+	assigned, err := t.assignJSONPath(st.Assign, withStates(p, value.NewObject(3).With("input", input).With("result", result)))
 	if err != nil {
 		return step{}, err
 	}
@@ -181,12 +182,12 @@ func (t *thread) finishJSONPath(st *State, input, result any, p pathScope) (step
 }
 
 // withStates adds the reserved $states variable to a JSONPath scope.
-func withStates(p pathScope, states map[string]any) pathScope {
+func withStates(p pathScope, states *value.Object) pathScope {
 	vars := maps.Clone(p.vars)
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	states["context"] = p.context
+	states.Set("context", p.context)
 	vars["states"] = states
 	p.vars = vars
 	return p
@@ -194,7 +195,7 @@ func withStates(p pathScope, states map[string]any) pathScope {
 
 // finishJSONata is Output (defaultOutput when absent) and Assign; both read
 // the same $states and the variables from state entry.
-func (t *thread) finishJSONata(ctx context.Context, st *State, states, vars map[string]any, defaultOutput any, assign map[string]any) (step, *stateserror.Error) {
+func (t *thread) finishJSONata(ctx context.Context, st *State, states *value.Object, vars map[string]any, defaultOutput any, assign *value.Object) (step, *stateserror.Error) {
 	j := jsonataScope{states: states, vars: vars}
 	output := defaultOutput
 	if st.HasOutput {
@@ -213,7 +214,7 @@ func (t *thread) finishJSONata(ctx context.Context, st *State, states, vars map[
 func (t *thread) succeed(ctx context.Context, st *State, input any, entered time.Time, vars map[string]any) (step, *stateserror.Error) {
 	ctxObj := t.contextObject(st, entered, 0, "")
 	if st.QueryLanguage == JSONata {
-		return t.finishJSONata(ctx, st, map[string]any{"input": input, "context": ctxObj}, vars, input, nil)
+		return t.finishJSONata(ctx, st, statesVar(input, ctxObj), vars, input, nil)
 	}
 	p := pathScope{input: input, context: ctxObj, vars: vars}
 	effective, err := t.inputPath(st, p)
@@ -231,13 +232,12 @@ func (t *thread) fail(ctx context.Context, st *State, input any, entered time.Ti
 		var err *stateserror.Error
 		switch {
 		case st.QueryLanguage == JSONata:
-			v, err = t.evaluate(ctx, field, literal, jsonataScope{states: map[string]any{"input": input, "context": ctxObj}, vars: vars})
+			v, err = t.evaluate(ctx, field, literal, jsonataScope{states: statesVar(input, ctxObj), vars: vars})
 		case strings.HasPrefix(path, "States."):
 			// An intrinsic function: evaluated as a one-field template.
 			var out any
-			if out, err = t.template(map[string]any{"v.$": path}, pathScope{input: input, context: ctxObj, vars: vars}); err == nil {
-				fields, _ := out.(map[string]any)
-				v = fields["v"]
+			if out, err = t.template(value.NewObject(1).With("v.$", path), pathScope{input: input, context: ctxObj, vars: vars}); err == nil {
+				v, _ = out.(*value.Object).Get("v")
 			}
 		case path != "":
 			v, err = t.mustLookup(pathScope{input: input, context: ctxObj, vars: vars}, field, path)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 const waitForTaskToken = ".waitForTaskToken"
@@ -30,7 +31,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 		err                *stateserror.Error
 	)
 	if st.QueryLanguage == JSONata {
-		states := map[string]any{"input": input, "context": ctxObj}
+		states := statesVar(input, ctxObj)
 		j := jsonataScope{states: states, vars: vars}
 		args = input
 		if st.HasArguments {
@@ -48,7 +49,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 		if err != nil {
 			return step{}, err
 		}
-		states["result"] = result
+		states.Set("result", result)
 		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
 	}
 	p := pathScope{input: input, context: ctxObj, vars: vars}
@@ -203,6 +204,10 @@ func (t *thread) invoke(ctx context.Context, st *State, args any, token string, 
 			return nil, canceled(ctx)
 		}
 		return failed(err)
+	}
+	result, notJSON := value.From(result)
+	if notJSON != nil {
+		return failed(stateserror.New(stateserror.TaskFailed, "The integration of state '%s' answered a value that is not JSON: %v", st.Name, notJSON))
 	}
 	if token == "" {
 		if err := checkSize(fmt.Sprintf("The result of the task of state '%s'", st.Name), result); err != nil {

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -99,13 +100,13 @@ func TestWaitForTaskToken(t *testing.T) {
 	t.Run("SendTaskSuccess", func(t *testing.T) {
 		exec, cb, _ := startCallback(t, `"HeartbeatSeconds": 10, "TimeoutSeconds": 60,`)
 		call := <-cb.calls
-		require.Equal(t, map[string]any{"MessageBody": map[string]any{"token": call.TaskToken}}, call.Arguments)
+		require.Equal(t, decodeJSON(t, `{"MessageBody": {"token": "`+call.TaskToken+`"}}`), call.Arguments)
 		require.Equal(t, 10*time.Second, call.Heartbeat)
-		require.NoError(t, exec.SendTaskSuccess(call.TaskToken, map[string]any{"r": "done"}))
+		require.NoError(t, exec.SendTaskSuccess(call.TaskToken, json.RawMessage(`{"r": "done", "a": 1}`)))
 		call.done()
 		r := exec.Wait()
 		require.Equal(t, Succeeded, r.Status)
-		require.Equal(t, map[string]any{"r": "done"}, r.Output)
+		require.Equal(t, decodeJSON(t, `{"r": "done", "a": 1}`), r.Output, "the output is the callback's, in its order")
 		require.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"}, eventTypes(exec.History()))
 		require.ErrorIs(t, exec.SendTaskSuccess(call.TaskToken, nil), ErrTaskDoesNotExist)
 	})
@@ -210,7 +211,7 @@ func TestTaskEvents(t *testing.T) {
 		s := setup{integrations: IntegrationMap{invoke: func(_ context.Context, c TaskCall) (any, error) { got = c; return map[string]any{"Payload": "p"}, nil }}}
 		def := `{"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "` + invoke + `", "Arguments": {"FunctionName": "f", "Payload": "{% $states.input.x %}"}, "Output": "{% $states.result.Payload %}", "TimeoutSeconds": "{% $states.input.t %}", "End": true}}}`
 		requireOutput(t, s.run(t, def, `{"x": 1, "t": 7}`), `"p"`)
-		require.Equal(t, map[string]any{"FunctionName": "f", "Payload": decodeJSON(t, "1")}, got.Arguments)
+		require.Equal(t, decodeJSON(t, `{"FunctionName": "f", "Payload": 1}`), got.Arguments)
 		require.Equal(t, 7*time.Second, got.Timeout)
 	})
 }
@@ -218,7 +219,7 @@ func TestTaskEvents(t *testing.T) {
 func TestStop(t *testing.T) {
 	clock := NewVirtualClock(epoch)
 	cb := newCallback(clock)
-	opts := setup{clock: clock, integrations: IntegrationMap{sendAndWait: cb.integration}}.options()
+	opts := setup{clock: clock, integrations: IntegrationMap{sendAndWait: cb.integration}}.options(t)
 	submitted := make(chan struct{})
 	opts.OnEvent = func(e Event) {
 		if e.Type == "TaskSubmitted" {

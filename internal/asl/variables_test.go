@@ -139,13 +139,13 @@ func TestVariableScopesAtLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load([]byte(tt.def), setup{integrations: IntegrationMap{invoke: nil}}.options())
+			_, err := Load([]byte(tt.def), setup{integrations: IntegrationMap{invoke: nil}}.options(t))
 			require.ErrorContains(t, err, tt.problem)
 		})
 	}
 	t.Run("sibling branches may use the same name", func(t *testing.T) {
 		branch := `{"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"z": 1}, "End": true}}}`
-		_, err := Load([]byte(oneState(`{"Type": "Parallel", "Branches": [`+branch+`, `+branch+`], "End": true}`)), setup{}.options())
+		_, err := Load([]byte(oneState(`{"Type": "Parallel", "Branches": [`+branch+`, `+branch+`], "End": true}`)), setup{}.options(t))
 		require.NoError(t, err)
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // The host benchmark (docs/engine-jsonata.md): three workloads through the
@@ -27,7 +29,7 @@ func benchBindings() map[string]any {
 	for i := range items {
 		items[i] = json.Number(strconv.Itoa(i))
 	}
-	return map[string]any{"states": map[string]any{"input": map[string]any{"a": json.Number("41"), "items": items}}}
+	return states(value.NewObject(2).With("a", json.Number("41")).With("items", items))
 }
 
 func BenchmarkWorker(b *testing.B) {

@@ -3,12 +3,11 @@ package jsonata
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"strconv"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // encodeBindings writes the bindings of names as the JSON object the worker
@@ -21,8 +20,8 @@ import (
 func encodeBindings(bindings map[string]any, names []string) ([]byte, error) {
 	out := []byte{'{'}
 	for _, name := range names {
-		value, bound := bindings[name]
-		if !bound || value == Undefined {
+		bound, ok := bindings[name]
+		if !ok || bound == Undefined {
 			continue
 		}
 		if len(out) > 1 {
@@ -31,15 +30,15 @@ func encodeBindings(bindings map[string]any, names []string) ([]byte, error) {
 		out = appendString(out, name)
 		out = append(out, ':')
 		var err error
-		if out, err = appendValue(out, value); err != nil {
+		if out, err = appendValue(out, bound); err != nil {
 			return nil, stateserror.New(stateserror.QueryEvaluationError, "the variable $%s: %v", name, err)
 		}
 	}
 	return append(out, '}'), nil
 }
 
-func appendValue(out []byte, value any) ([]byte, error) {
-	switch v := value.(type) {
+func appendValue(out []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
 	case nil:
 		return append(out, "null"...), nil
 	case bool:
@@ -74,22 +73,24 @@ func appendValue(out []byte, value any) ([]byte, error) {
 			}
 		}
 		return append(out, ']'), nil
-	case map[string]any:
+	case *value.Object:
+		// In order; JSON.parse on the other side keeps it, except that
+		// JavaScript lists integer-like names ("7") first, ascending.
 		out = append(out, '{')
-		// Sorted keys: one value reaches $keys and $each in one order.
-		for i, key := range slices.Sorted(maps.Keys(v)) {
+		for i, key := range v.Keys() {
 			if i > 0 {
 				out = append(out, ',')
 			}
 			out = append(appendString(out, key), ':')
+			member, _ := v.Get(key)
 			var err error
-			if out, err = appendValue(out, v[key]); err != nil {
+			if out, err = appendValue(out, member); err != nil {
 				return nil, err
 			}
 		}
 		return append(out, '}'), nil
 	default:
-		return nil, fmt.Errorf("a %T is not a JSON value; bindings hold nil, bool, json.Number, float64, int, string, []any and map[string]any", value)
+		return nil, fmt.Errorf("a %T is not a JSON value; bindings hold nil, bool, json.Number, float64, int, string, []any and *value.Object", v)
 	}
 }
 

@@ -1,11 +1,14 @@
 package jsonata
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"testing"
+
+	"stepfunctions-go/internal/asl/value"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,36 +23,34 @@ func FuzzValuesCrossAsJSON(f *testing.F) {
 		`{"a": [1, 2.5, -0, 1e-7, 1E+21, 123456789012345678901234567890], "b": {"c": null, "d": true}}`,
 		`"\u0000\ud800\"\\ <>&\u2028"`, `[]`, `{}`, `[[[[]]]]`, `0.1`, `-1.5e-300`, `{"": {"": ""}}`,
 		`1e308`, `4.9e-324`, `9007199254740993`, `["Grüße", "日本", "\t\n"]`,
+		`{"b": 1, "10": 2, "a": 3, "2": 4, "01": 5, "-1": 6, "4294967295": 7, "4294967294": 8}`, `{"z": 1, "y": 1, "z": 2}`,
 	} {
 		f.Add(seed)
 	}
 	w := newTestWorker(f, Options{})
 	f.Fuzz(func(t *testing.T, text string) {
-		decoder := json.NewDecoder(bytes.NewReader([]byte(text)))
-		decoder.UseNumber()
-		var value any
-		if decoder.Decode(&value) != nil || decoder.More() {
+		v, err := value.Decode([]byte(text))
+		if err != nil {
 			t.Skip("not one JSON value")
 		}
-		encoded, err := encodeBindings(map[string]any{"v": value}, []string{"v"})
+		encoded, err := encodeBindings(map[string]any{"v": v}, []string{"v"})
 		if err != nil {
-			assert.True(t, hasOutOfRangeNumber(value), "only a number beyond a double is refused: %v", err)
+			assert.True(t, hasOutOfRangeNumber(v), "only a number beyond a double is refused: %v", err)
 			return
 		}
-		var decoded map[string]any
-		decoder = json.NewDecoder(bytes.NewReader(encoded))
-		decoder.UseNumber()
-		require.NoError(t, decoder.Decode(&decoded), "%s", encoded)
-		assert.Equal(t, value, decoded["v"], "the encoding is the value, numbers as written")
+		decoded, err := value.Decode(encoded)
+		require.NoError(t, err, "%s", encoded)
+		assert.Equal(t, value.NewObject(1).With("v", v), decoded, "the encoding is the value, numbers and order as written")
 
-		got, err := w.Evaluate(t.Context(), "$v", map[string]any{"v": value})
+		got, err := w.Evaluate(t.Context(), "$v", map[string]any{"v": v})
 		require.NoError(t, err)
-		assert.True(t, equalAsDoubles(value, got), "%s came back as %#v", text, got)
+		assert.True(t, equalAsDoubles(v, got), "%s came back as %#v", text, got)
+		assert.Equal(t, javaScriptOrder(v), fieldOrder(got), "%s came back with its fields in another order than JavaScript's", text)
 	})
 }
 
-func hasOutOfRangeNumber(value any) bool {
-	switch v := value.(type) {
+func hasOutOfRangeNumber(v any) bool {
+	switch v := v.(type) {
 	case json.Number:
 		f, err := strconv.ParseFloat(string(v), 64)
 		return err != nil || math.IsInf(f, 0)
@@ -59,8 +60,8 @@ func hasOutOfRangeNumber(value any) bool {
 				return true
 			}
 		}
-	case map[string]any:
-		for _, item := range v {
+	case *value.Object:
+		for _, item := range v.All() {
 			if hasOutOfRangeNumber(item) {
 				return true
 			}
@@ -92,18 +93,62 @@ func equalAsDoubles(want, got any) bool {
 			}
 		}
 		return true
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for key, item := range w {
-			if !equalAsDoubles(item, g[key]) {
-				return false
-			}
-		}
-		return true
+	case *value.Object:
+		g, ok := got.(*value.Object)
+		return ok && w.Equal(g, equalAsDoubles)
 	default:
 		return want == got
 	}
+}
+
+// fieldOrder lists the field names of v's objects, depth first, in the
+// order v holds them.
+func fieldOrder(v any) []string {
+	var names []string
+	switch x := v.(type) {
+	case *value.Object:
+		for k, e := range x.All() {
+			names = append(names, k)
+			names = append(names, fieldOrder(e)...)
+		}
+	case []any:
+		for _, e := range x {
+			names = append(names, fieldOrder(e)...)
+		}
+	}
+	return names
+}
+
+// javaScriptOrder is fieldOrder as a JavaScript object built from v lists
+// its fields (ECMA-262, OrdinaryOwnPropertyKeys): the array indexes
+// (integer-like names below 2^32-1) first, ascending, then the other names
+// in the order they were added.
+func javaScriptOrder(v any) []string {
+	var names []string
+	switch x := v.(type) {
+	case *value.Object:
+		var indexes, others []string
+		for _, k := range x.Keys() {
+			if n, err := strconv.ParseUint(k, 10, 32); err == nil && n < math.MaxUint32 && strconv.FormatUint(n, 10) == k {
+				indexes = append(indexes, k)
+			} else {
+				others = append(others, k)
+			}
+		}
+		slices.SortFunc(indexes, func(a, b string) int {
+			na, _ := strconv.ParseUint(a, 10, 32)
+			nb, _ := strconv.ParseUint(b, 10, 32)
+			return cmp.Compare(na, nb)
+		})
+		for _, k := range append(indexes, others...) {
+			e, _ := x.Get(k)
+			names = append(names, k)
+			names = append(names, javaScriptOrder(e)...)
+		}
+	case []any:
+		for _, e := range x {
+			names = append(names, javaScriptOrder(e)...)
+		}
+	}
+	return names
 }

@@ -1,9 +1,9 @@
 package jsonata
 
 import (
-	"encoding/json"
-	"strings"
 	"testing"
+
+	"stepfunctions-go/internal/asl/value"
 
 	"github.com/stretchr/testify/require"
 )
@@ -17,17 +17,15 @@ func newTestWorker(t testing.TB, options Options) *Worker {
 	return w
 }
 
-// decodeJSON is a JSON text as the engine holds it (UseNumber).
+// decodeJSON is a JSON text as the engine holds it (package value).
 func decodeJSON(t testing.TB, text string) any {
 	t.Helper()
-	decoder := json.NewDecoder(strings.NewReader(text))
-	decoder.UseNumber()
-	var value any
-	require.NoError(t, decoder.Decode(&value), text)
-	return value
+	v, err := value.Decode([]byte(text))
+	require.NoError(t, err, text)
+	return v
 }
 
 // states is the binding of $states with input as its input.
 func states(input any) map[string]any {
-	return map[string]any{"states": map[string]any{"input": input, "context": map[string]any{}}}
+	return map[string]any{"states": value.NewObject(2).With("input", input).With("context", value.NewObject(0))}
 }

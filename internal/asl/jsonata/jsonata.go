@@ -15,12 +15,14 @@ package jsonata
 import (
 	"context"
 	"time"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Evaluator evaluates one JSONata expression: the text inside "{% %}".
 // Bindings name variables without their "$" ("states" holds input, result,
 // errorOutput and context; every other key is a workflow variable) and hold
-// JSON values as asl documents them (encoding/json with UseNumber).
+// JSON values as asl documents them (package value: json.Number, *value.Object).
 //
 // The result is a JSON value of the same kinds, or Undefined. Failures are
 // *stateserror.Error named States.QueryEvaluationError, except a cancelled
@@ -34,12 +36,9 @@ type Evaluator interface {
 // fails the state with States.QueryEvaluationError ("The JSONata expression
 // '…' specified for the field '…' returned nothing (undefined).") where the
 // field needs a value, which only the engine knows, so it is returned as a
-// value rather than as an error.
-var Undefined any = undefined{}
-
-type undefined struct{}
-
-func (undefined) String() string { return "undefined" }
+// value rather than as an error. It is value.Undefined, which the engine
+// checks for.
+var Undefined = value.Undefined
 
 type nowKey struct{}
 

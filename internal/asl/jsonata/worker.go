@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Options configure a Worker. The zero value is ready to use.
@@ -116,13 +117,13 @@ func (w *Worker) Evaluate(ctx context.Context, expr string, bindings map[string]
 	if reply.Undefined {
 		return Undefined, nil
 	}
-	decoder := json.NewDecoder(bytes.NewReader(reply.Result))
-	decoder.UseNumber()
-	var value any
-	if err := decoder.Decode(&value); err != nil {
+	// Objects keep the order of the JSON text from Node: JavaScript's, in
+	// which integer-like names come first.
+	result, err := value.Decode(reply.Result)
+	if err != nil {
 		return nil, fmt.Errorf("the JSONata worker's result for %q is not JSON: %v", expr, err)
 	}
-	return value, nil
+	return result, nil
 }
 
 // Validate compiles expr and reports a syntax error as a

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Every failure of an expression is States.QueryEvaluationError with
@@ -94,7 +95,8 @@ func TestValuesCrossAsJSON(t *testing.T) {
 		{"$states.input.t", "true"},
 		{"$states.input.n", "null"},
 		{"$states.input.arr", `[1, [2, {"x": []}], {}]`},
-		{"$states.input.obj", `{"a": 2, "b": 1}`},
+		{"$states.input.obj", `{"b": 1, "a": 2}`},
+		{"{'b': 1, '10': 2, 'a': 3, '2': 4}", `{"2": 4, "10": 2, "b": 1, "a": 3}`}, // JavaScript lists integer-like names first
 		{"{'kept': null, 'gone': $states.input.absent}", `{"kept": null}`},
 		{"[1, $states.input.absent, 2]", "[1, 2]"},
 		{"1 / 0", `"Infinity"`},
@@ -118,7 +120,7 @@ func TestValuesCrossAsJSON(t *testing.T) {
 		assert.NotNil(t, got)
 	})
 	t.Run("a variable named __proto__ binds no others", func(t *testing.T) {
-		got, err := w.Evaluate(t.Context(), "$exists($polluted)", map[string]any{"__proto__": map[string]any{"polluted": true}})
+		got, err := w.Evaluate(t.Context(), "$exists($polluted)", map[string]any{"__proto__": value.NewObject(1).With("polluted", true)})
 		require.NoError(t, err)
 		assert.Equal(t, false, got)
 	})
@@ -138,7 +140,8 @@ func TestBindingsThatAreNotJSONAreRefused(t *testing.T) {
 	}{
 		{"beyond a double", decodeJSON(t, `{"n": 1e400}`), "the variable $v: the number 1e400 is beyond JSONata's numbers"},
 		{"not a number", json.Number("0x10"), `the variable $v: "0x10" is not a JSON number`},
-		{"a Go type JSON does not have", map[string]any{"when": time.Time{}}, "the variable $v: a time.Time is not a JSON value"},
+		{"a Go type JSON does not have", value.NewObject(1).With("when", time.Time{}), "the variable $v: a time.Time is not a JSON value"},
+		{"a Go map (objects are *value.Object)", map[string]any{"a": 1}, "the variable $v: a map[string]interface {} is not a JSON value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,7 +192,7 @@ func TestConcurrentEvaluationsGetTheirOwnAnswers(t *testing.T) {
 			for j := range i {
 				items = append(items, jsonNumber(int64(j)))
 			}
-			got, err := w.Evaluate(t.Context(), expr, states(map[string]any{"items": items}))
+			got, err := w.Evaluate(t.Context(), expr, states(value.NewObject(1).With("items", items)))
 			if assert.NoError(t, err) {
 				assert.Equal(t, jsonNumber(int64(i*(i-1)/2+i%7)), got, "evaluation %d", i)
 			}
@@ -247,7 +250,7 @@ func TestOnlyTheVariablesAnExpressionNamesAreSent(t *testing.T) {
 			require.NoError(t, err)
 			assert.ElementsMatch(t, tt.names, names)
 			_, err = w.Evaluate(t.Context(), tt.expr, map[string]any{"unread": notJSON, "a": jsonNumber(1), "list": []any{jsonNumber(2)}, "factor": jsonNumber(3),
-				"states": states(map[string]any{"x": "y"})["states"]})
+				"states": states(value.NewObject(1).With("x", "y"))["states"]})
 			assert.NoError(t, err)
 		})
 	}

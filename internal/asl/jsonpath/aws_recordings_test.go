@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"stepfunctions-go/internal/asl/value"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -94,10 +96,12 @@ func TestIntrinsicsAsAWSRecorded(t *testing.T) {
 		for _, io := range r.inputs {
 			t.Run(fmt.Sprintf("%s/%s", r.expression, io[0]), func(t *testing.T) {
 				require.NoError(t, ValidateIntrinsic(r.expression))
-				got, err := Template(map[string]any{"FunctionResult.$": r.expression}, Scope{Input: map[string]any{"FunctionInput": decode(t, io[0])}})
+				got, err := Template(field("FunctionResult.$", r.expression), Scope{Input: wrap("FunctionInput", decode(t, io[0]))})
 				require.NoError(t, err)
 				want := decode(t, io[1])
-				assert.True(t, equalJSON(want, got.(map[string]any)["FunctionResult"]), "AWS returned %s, this package %s", io[1], toJSON(got.(map[string]any)["FunctionResult"]))
+				result := member(t, got, "FunctionResult")
+				assert.True(t, equalJSON(want, result), "AWS returned %s, this package %s", io[1], toJSON(result))
+				assert.Equal(t, fieldOrder(want), fieldOrder(result), "AWS returned %s, this package %s: the fields' order differs", io[1], toJSON(result))
 			})
 		}
 	}
@@ -107,7 +111,25 @@ func TestIntrinsicsAsAWSRecorded(t *testing.T) {
 // way (tests/aws/services/stepfunctions/v2/base/test_base.snapshot.json).
 func TestPathsAsAWSRecorded(t *testing.T) {
 	input := decode(t, `{"users":[{"year":1997,"status":0},{"year":1998,"status":1}]}`)
-	got, err := Template(map[string]any{"FromInput.$": "$.users[?(@.status == 0)]"}, Scope{Input: input})
+	got, err := Template(field("FromInput.$", "$.users[?(@.status == 0)]"), Scope{Input: input})
 	require.NoError(t, err)
 	assert.Equal(t, decode(t, `{"FromInput":[{"year":1997,"status":0}]}`), got)
+}
+
+// fieldOrder lists the field names of v's objects, depth first, in the
+// order v holds them.
+func fieldOrder(v any) []string {
+	var names []string
+	switch x := v.(type) {
+	case *value.Object:
+		for k, e := range x.All() {
+			names = append(names, k)
+			names = append(names, fieldOrder(e)...)
+		}
+	case []any:
+		for _, e := range x {
+			names = append(names, fieldOrder(e)...)
+		}
+	}
+	return names
 }

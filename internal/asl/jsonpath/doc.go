@@ -17,8 +17,8 @@
 // the module set this project may draw from. A small parser keeps the
 // Jayway rules in one place where the tests can pin them.
 //
-// Values are the encoding/json values the engine uses everywhere (see
-// package asl): nil, bool, json.Number, string, []any, map[string]any.
+// Values are the engine's everywhere (package value): nil, bool,
+// json.Number, string, []any, *value.Object.
 // Errors raised while a state runs are *stateserror.Error; errors found
 // while a definition loads (Validate, ValidateTemplate, ValidateIntrinsic)
 // are *DefinitionError.

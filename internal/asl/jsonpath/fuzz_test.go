@@ -2,15 +2,14 @@ package jsonpath
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // The fuzz tests hold the package to its contract on any input: nothing
@@ -18,10 +17,8 @@ import (
 // not load fails at run time too. Their seeds are the tables' cases.
 
 func decodeFuzz(text string) (any, bool) {
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	var v any
-	return v, dec.Decode(&v) == nil
+	v, err := value.Decode([]byte(text))
+	return v, err == nil
 }
 
 func requireStatesError(t *testing.T, err error) {
@@ -95,7 +92,7 @@ func FuzzIntrinsic(f *testing.F) {
 	}
 	input := decode(f, intrinsicInput)
 	f.Fuzz(func(t *testing.T, expression string) {
-		_, err := Template(map[string]any{"r.$": expression}, Scope{Input: input, Entropy: bytes.NewReader(make([]byte, 64))})
+		_, err := Template(field("r.$", expression), Scope{Input: input, Entropy: bytes.NewReader(make([]byte, 64))})
 		requireStatesError(t, err)
 		if IsIntrinsic(expression) && ValidateIntrinsic(expression) != nil {
 			require.Error(t, err, "a call that does not load does not run")

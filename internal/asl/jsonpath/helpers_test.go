@@ -1,21 +1,19 @@
 package jsonpath
 
 import (
-	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // decode reads JSON the way the engine does (UseNumber), for inputs and
 // expected values written as JSON text in the tables.
 func decode(t testing.TB, text string) any {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	var v any
-	require.NoError(t, dec.Decode(&v), "test JSON %s", text)
+	v, err := value.Decode([]byte(text))
+	require.NoError(t, err, "test JSON %s", text)
 	return v
 }
 
@@ -35,3 +33,24 @@ const store = `{
   "nothing": null,
   "odd keys": {"a b": 1, "a.b": 2, "it's": 3, "名前": 4, "": 5}
 }`
+
+// field is a one-field payload template, "name": expression.
+func field(name, expression string) *value.Object {
+	return wrap(name, expression)
+}
+
+// wrap is the object {"name": v}.
+func wrap(name string, v any) *value.Object {
+	o := value.NewObject(1)
+	o.Set(name, v)
+	return o
+}
+
+// member is the field name of an object a test got.
+func member(t testing.TB, v any, name string) any {
+	t.Helper()
+	obj, ok := v.(*value.Object)
+	require.True(t, ok, "an object is expected, not %T", v)
+	got, _ := obj.Get(name)
+	return got
+}

@@ -7,7 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -19,6 +19,7 @@ import (
 	"unicode/utf16"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // The limits the developer guide's "Intrinsic functions" page sets.
@@ -58,7 +59,7 @@ var (
 	anyValue   = param{"any JSON value", func(any) bool { return true }}
 	aString    = param{"a string", func(v any) bool { _, ok := v.(string); return ok }}
 	anArray    = param{"an array", func(v any) bool { _, ok := v.([]any); return ok }}
-	anObject   = param{"an object", func(v any) bool { _, ok := v.(map[string]any); return ok }}
+	anObject   = param{"an object", func(v any) bool { _, ok := v.(*value.Object); return ok }}
 	aNumber    = param{"a number", func(v any) bool { _, ok := asFloat(v); return ok }}
 	anInteger  = param{"an integer", func(v any) bool { _, ok := asInteger(v); return ok }}
 	aPositive  = param{"a positive integer", func(v any) bool { n, ok := asInteger(v); return ok && n > 0 }}
@@ -196,14 +197,15 @@ func writeJava(b *strings.Builder, v any) {
 			writeJava(b, e)
 		}
 		b.WriteString("]")
-	case map[string]any:
+	case *value.Object:
 		b.WriteString("{")
-		for i, k := range slices.Sorted(maps.Keys(x)) {
+		for i, k := range x.Keys() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
+			v, _ := x.Get(k)
 			b.WriteString(k + "=")
-			writeJava(b, x[k])
+			writeJava(b, v)
 		}
 		b.WriteString("}")
 	default:
@@ -230,14 +232,12 @@ func stringToJSON(args []any, _ runEnv) (any, error) {
 	if strings.TrimSpace(args[0].(string)) == "" {
 		return nil, nil
 	}
-	dec := json.NewDecoder(strings.NewReader(args[0].(string)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, failure("States.StringToJson", "the string is not JSON (%v): %s", err, describe(args[0]))
-	}
-	if dec.More() {
+	v, err := value.Decode([]byte(args[0].(string)))
+	if errors.Is(err, value.ErrMoreThanOne) {
 		return nil, failure("States.StringToJson", "the string holds more than one JSON value: %s", describe(args[0]))
+	}
+	if err != nil {
+		return nil, failure("States.StringToJson", "the string is not JSON (%v): %s", err, describe(args[0]))
 	}
 	return v, nil
 }
@@ -349,9 +349,11 @@ func hashOf(args []any, _ runEnv) (any, error) {
 }
 
 func jsonMerge(args []any, _ runEnv) (any, error) {
-	out := maps.Clone(args[0].(map[string]any))
-	maps.Copy(out, args[1].(map[string]any))
-	return out, nil
+	merged := args[0].(*value.Object).Clone()
+	for k, v := range args[1].(*value.Object).All() {
+		merged.Set(k, v)
+	}
+	return inJavaHashMapOrder(merged), nil
 }
 
 // roundJava rounds as Java's Math.round does (half up). The guide: "If you

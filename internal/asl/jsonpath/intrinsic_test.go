@@ -27,7 +27,7 @@ const intrinsicInput = `{
 func evalIntrinsic(t *testing.T, expression string) (any, error) {
 	t.Helper()
 	require.NoError(t, ValidateIntrinsic(expression), "the table's calls are valid")
-	return Template(map[string]any{"r.$": expression}, Scope{
+	return Template(field("r.$", expression), Scope{
 		Input:   decode(t, intrinsicInput),
 		Context: decode(t, `{"Execution":{"Name":"run-1"}}`),
 		Entropy: bytes.NewReader(bytes.Repeat([]byte{0xA5}, 64)),
@@ -105,7 +105,7 @@ func TestIntrinsics(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := evalIntrinsic(t, tc.expression)
 			require.NoError(t, err)
-			assert.Equal(t, decode(t, tc.want), got.(map[string]any)["r"])
+			assert.Equal(t, decode(t, tc.want), member(t, got, "r"))
 		})
 	}
 }
@@ -117,15 +117,15 @@ func TestRandomness(t *testing.T) {
 	uuidV4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	first, err := evalIntrinsic(t, `States.UUID()`)
 	require.NoError(t, err)
-	assert.Regexp(t, uuidV4, first.(map[string]any)["r"])
+	assert.Regexp(t, uuidV4, member(t, first, "r"))
 	again, err := evalIntrinsic(t, `States.UUID()`)
 	require.NoError(t, err)
 	assert.Equal(t, first, again, "the same entropy gives the same UUID")
 
-	fresh, err := Template(map[string]any{"a.$": "States.UUID()", "b.$": "States.UUID()"}, Scope{})
+	fresh, err := Template(decode(t, `{"a.$": "States.UUID()", "b.$": "States.UUID()"}`), Scope{})
 	require.NoError(t, err)
-	assert.Regexp(t, uuidV4, fresh.(map[string]any)["a"])
-	assert.NotEqual(t, fresh.(map[string]any)["a"], fresh.(map[string]any)["b"], "without a scope's entropy, crypto/rand")
+	assert.Regexp(t, uuidV4, member(t, fresh, "a"))
+	assert.NotEqual(t, member(t, fresh, "a"), member(t, fresh, "b"), "without a scope's entropy, crypto/rand")
 
 	seeded := func(seed string) any {
 		v, err := evalIntrinsic(t, `States.MathRandom(0, 1000000, `+seed+`)`)

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // notFound is a path that selects nothing where it must select something:
@@ -88,7 +89,7 @@ func (p *path) walk(i int, node any, at string, root any, out *[]any) error {
 	strict := p.prefixDefinite[i]
 	switch s.sel {
 	case selNames:
-		obj, ok := node.(map[string]any)
+		obj, ok := node.(*value.Object)
 		if !ok {
 			if strict {
 				return &notFound{msg: fmt.Sprintf("Expected to find an object with property %s in path %s but found '%s'", s.fragment(), at, typeName(node))}
@@ -96,17 +97,17 @@ func (p *path) walk(i int, node any, at string, root any, out *[]any) error {
 			return nil
 		}
 		if last && len(s.names) > 1 {
-			merged := map[string]any{}
+			merged := value.NewObject(len(s.names))
 			for _, name := range s.names {
-				if v, has := obj[name]; has {
-					merged[name] = v
+				if v, has := obj.Get(name); has {
+					merged.Set(name, v)
 				}
 			}
 			*out = append(*out, merged)
 			return nil
 		}
 		for _, name := range s.names {
-			v, has := obj[name]
+			v, has := obj.Get(name)
 			here := at + "['" + name + "']"
 			if !has {
 				if !last && strict && s.definite() {
@@ -142,7 +143,7 @@ func (p *path) walk(i int, node any, at string, root any, out *[]any) error {
 		}
 	case selFilter:
 		switch n := node.(type) {
-		case map[string]any:
+		case *value.Object:
 			if s.filter.test(filterScope{current: n, root: root}) {
 				return p.walk(i+1, n, at, root, out)
 			}
@@ -192,13 +193,13 @@ func (p *path) scan(i int, node any, at string, root any, out *[]any) error {
 
 // applies says whether a ".." step's selector is tried at node.
 func applies(s step, node any) bool {
-	obj, isObject := node.(map[string]any)
+	obj, isObject := node.(*value.Object)
 	switch s.sel {
 	case selFilter:
 		return isObject
 	case selNames:
 		for _, name := range s.names {
-			if _, has := obj[name]; !has {
+			if !obj.Has(name) {
 				return false
 			}
 		}
@@ -212,8 +213,7 @@ type child struct {
 	value    any
 }
 
-// children lists an array's elements in order and an object's values by
-// key: a map[string]any does not keep the document's key order.
+// children lists an array's elements and an object's values in order.
 func children(node any) []child {
 	switch n := node.(type) {
 	case []any:
@@ -222,15 +222,10 @@ func children(node any) []child {
 			out[i] = child{fmt.Sprintf("[%d]", i), v}
 		}
 		return out
-	case map[string]any:
-		keys := make([]string, 0, len(n))
-		for k := range n {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		out := make([]child, len(keys))
-		for i, k := range keys {
-			out[i] = child{"['" + k + "']", n[k]}
+	case *value.Object:
+		out := make([]child, 0, n.Len())
+		for k, v := range n.All() {
+			out = append(out, child{"['" + k + "']", v})
 		}
 		return out
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Jayway's path functions: "Functions can be invoked at the tail end of a
@@ -54,19 +56,19 @@ func length(v any) (any, error) {
 	switch x := v.(type) {
 	case []any:
 		return numberOf(int64(len(x))), nil
-	case map[string]any:
-		return numberOf(int64(len(x))), nil
+	case *value.Object:
+		return numberOf(int64(x.Len())), nil
 	}
 	return nil, &notFound{msg: fmt.Sprintf("length() needs an array or an object, not %s", typeName(v))}
 }
 
 func keys(v any) (any, error) {
-	obj, ok := v.(map[string]any)
+	obj, ok := v.(*value.Object)
 	if !ok {
 		return nil, &notFound{msg: fmt.Sprintf("keys() needs an object, not %s", typeName(v))}
 	}
 	out := []any{}
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
+	for _, k := range obj.Keys() {
 		out = append(out, k)
 	}
 	return out, nil

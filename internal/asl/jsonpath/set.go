@@ -5,10 +5,11 @@ import (
 	"strconv"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
-// Set is ResultPath: it returns doc with value placed at resultPath, a
-// Reference Path on $. "$" returns value itself. Missing objects on the way
+// Set is ResultPath: it returns doc with result placed at resultPath, a
+// Reference Path on $. "$" returns result itself. Missing objects on the way
 // are created. doc is not changed: the objects and arrays along the path
 // are copied and the rest is shared. A step that cannot be taken (a field
 // of something that is not an object, an index of something that is not an
@@ -16,7 +17,7 @@ import (
 //
 // ResultPath null (discard the result) is the engine's to handle: it never
 // reaches Set.
-func Set(doc any, resultPath string, value any) (any, error) {
+func Set(doc any, resultPath string, result any) (any, error) {
 	parsed, err := parsePath(resultPath)
 	if err != nil {
 		return nil, stateserror.New(stateserror.Runtime, "%v", err)
@@ -24,33 +25,32 @@ func Set(doc any, resultPath string, value any) (any, error) {
 	if parsed.root != rootInput || !parsed.reference() {
 		return nil, stateserror.New(stateserror.Runtime, "ResultPath %q must be a Reference Path on the state's input ($, $.field, $['field'], $.list[0])", resultPath)
 	}
-	return setAt(doc, parsed.steps, value)
+	return setAt(doc, parsed.steps, result)
 }
 
-func setAt(node any, steps []step, value any) (any, error) {
+func setAt(node any, steps []step, result any) (any, error) {
 	if len(steps) == 0 {
-		return value, nil
+		return result, nil
 	}
 	s := steps[0]
 	if s.sel == selNames {
 		name := s.names[0]
-		obj, ok := node.(map[string]any)
+		obj, ok := node.(*value.Object)
 		if !ok {
 			return nil, matchFailure(name, node)
 		}
-		child, has := obj[name]
+		child, has := obj.Get(name)
 		if !has && len(steps) > 1 {
-			child = map[string]any{}
+			child = value.NewObject(1)
 		}
-		updated, err := setAt(child, steps[1:], value)
+		updated, err := setAt(child, steps[1:], result)
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string]any, len(obj)+1)
-		for k, v := range obj {
-			out[k] = v
-		}
-		out[name] = updated
+		// A field already there keeps its place; a new one comes last, as
+		// Jackson's ObjectNode.set does.
+		out := obj.Clone()
+		out.Set(name, updated)
 		return out, nil
 	}
 	index := s.indexes[0]
@@ -61,7 +61,7 @@ func setAt(node any, steps []step, value any) (any, error) {
 	if !ok || index < 0 || index >= len(arr) {
 		return nil, matchFailure(strconv.Itoa(s.indexes[0]), node)
 	}
-	updated, err := setAt(arr[index], steps[1:], value)
+	updated, err := setAt(arr[index], steps[1:], result)
 	if err != nil {
 		return nil, err
 	}

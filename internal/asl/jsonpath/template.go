@@ -3,17 +3,17 @@ package jsonpath
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // Template builds the value of a payload template (Parameters,
 // ItemSelector, ResultSelector): objects and arrays are rebuilt, a field
 // whose name ends in ".$" takes the value of its path or intrinsic call
 // under the name without ".$", and everything else is copied as it is.
+// The result's fields keep the template's order.
 //
 // A path that selects nothing fails with States.Runtime, worded as AWS
 // words it ("The JSONPath '$.x' specified for the field 'x.$' could not be
@@ -22,27 +22,26 @@ import (
 // ValidateTemplate; one that did not fails with States.Runtime.
 func Template(template any, scope Scope) (any, error) {
 	switch t := template.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for _, key := range slices.Sorted(maps.Keys(t)) {
-			value := t[key]
+	case *value.Object:
+		out := value.NewObject(t.Len())
+		for key, field := range t.All() {
 			if name, dynamic := strings.CutSuffix(key, ".$"); dynamic {
-				expression, ok := value.(string)
+				expression, ok := field.(string)
 				if !ok {
-					return nil, stateserror.New(stateserror.Runtime, "The value of the field '%s' must be a path or an intrinsic function call, not %s", key, describe(value))
+					return nil, stateserror.New(stateserror.Runtime, "The value of the field '%s' must be a path or an intrinsic function call, not %s", key, describe(field))
 				}
 				v, err := scope.Field(key, expression)
 				if err != nil {
 					return nil, err
 				}
-				out[name] = v
+				out.Set(name, v)
 				continue
 			}
-			v, err := Template(value, scope)
+			v, err := Template(field, scope)
 			if err != nil {
 				return nil, err
 			}
-			out[key] = v
+			out.Set(key, v)
 		}
 		return out, nil
 	case []any:
@@ -102,16 +101,16 @@ func ValidateTemplate(template any) error {
 
 func validateTemplate(template any, at string) error {
 	switch t := template.(type) {
-	case map[string]any:
-		for _, key := range slices.Sorted(maps.Keys(t)) {
+	case *value.Object:
+		for key, field := range t.All() {
 			where := at + "/" + key
 			if name, dynamic := strings.CutSuffix(key, ".$"); dynamic {
-				if _, clash := t[name]; clash {
+				if t.Has(name) {
 					return &DefinitionError{msg: fmt.Sprintf("the template has both %q and %q at %s: the field would be set twice", name, key, at+"/")}
 				}
-				expression, ok := t[key].(string)
+				expression, ok := field.(string)
 				if !ok {
-					return &DefinitionError{msg: fmt.Sprintf("the value of %s must be a string holding a path or an intrinsic function call, not %s", where, describe(t[key]))}
+					return &DefinitionError{msg: fmt.Sprintf("the value of %s must be a string holding a path or an intrinsic function call, not %s", where, describe(field))}
 				}
 				var err error
 				if IsIntrinsic(expression) {
@@ -124,7 +123,7 @@ func validateTemplate(template any, at string) error {
 				}
 				continue
 			}
-			if err := validateTemplate(t[key], where); err != nil {
+			if err := validateTemplate(field, where); err != nil {
 				return err
 			}
 		}

@@ -25,6 +25,7 @@ type templateCase struct {
 var templateCases = []templateCase{
 	{"static values are copied", `{"a":1,"b":"$.name","c":[true,null],"d":{"e":"States.UUID()"}}`, `{"a":1,"b":"$.name","c":[true,null],"d":{"e":"States.UUID()"}}`},
 	{"input path", `{"who.$":"$.name"}`, `{"who":"Arnav"}`},
+	{"fields keep the template's order", `{"z.$":"$.name","a":1,"m.$":"$.items[0]","b":{"y":1,"x.$":"$.nested"}}`, `{"z":"Arnav","a":1,"m":1,"b":{"y":1,"x":{"k":"v"}}}`},
 	{"whole input", `{"all.$":"$"}`, `{"all":{"name":"Arnav","items":[1,2,3],"nested":{"k":"v"}}}`},
 	{"indefinite path gives an array", `{"some.$":"$.items[1:]"}`, `{"some":[2,3]}`},
 	{"context object", `{"id.$":"$$.Execution.Id","i.$":"$$.Map.Item.Index"}`, `{"id":"arn:exec","i":2}`},
@@ -61,9 +62,9 @@ type templateFailureCase struct {
 
 var templateFailureCases = []templateFailureCase{
 	{"missing input path", `{"value.$":"$.no_such_jsonpath"}`, stateserror.Runtime,
-		`The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"items":[1,2,3],"name":"Arnav","nested":{"k":"v"}}'`},
+		`The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"name":"Arnav","items":[1,2,3],"nested":{"k":"v"}}'`},
 	{"missing context path", `{"value.$":"$$.Execution.Input.no_such_jsonpath"}`, stateserror.Runtime,
-		`The JSONPath '$$.Execution.Input.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"Execution":{"Id":"arn:exec","Input":{"items":[1,2,3],"name":"Arnav","nested":{"k":"v"}}},"Map":{"Item":{"Index":2}}}'`},
+		`The JSONPath '$$.Execution.Input.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"Execution":{"Id":"arn:exec","Input":{"name":"Arnav","items":[1,2,3],"nested":{"k":"v"}}},"Map":{"Item":{"Index":2}}}'`},
 	{"missing path inside a nested object", `{"a":{"b.$":"$.nope"}}`, stateserror.Runtime, `specified for the field 'b.$'`},
 	{"missing path in an intrinsic argument", `{"f.$":"States.Format('{}', $.nope)"}`, stateserror.Runtime, `The JSONPath '$.nope' specified for the field 'f.$'`},
 	{"undefined variable", `{"v.$":"$undefinedVar"}`, stateserror.Runtime, `The JSONPath '$undefinedVar' specified for the field 'v.$' could not be found: the variable $undefinedVar is not defined`},

@@ -1,12 +1,12 @@
 package jsonpath
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"math"
 	"strconv"
-	"strings"
+
+	"stepfunctions-go/internal/asl/value"
 )
 
 // DefinitionError is a path, template or intrinsic call that a state
@@ -20,16 +20,14 @@ func (e *DefinitionError) Error() string { return e.msg }
 
 // toJSON renders v as compact JSON, as Step Functions shows values in its
 // error causes and as States.JsonToString returns them. Object keys come
-// out sorted: a map[string]any does not keep the order of the input.
+// out in the order the value holds them.
 func toJSON(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := value.Marshal(v)
+	if err != nil {
 		// Only values that did not come from JSON fail to encode.
 		return "<not JSON: " + err.Error() + ">"
 	}
-	return strings.TrimSuffix(buf.String(), "\n")
+	return string(b)
 }
 
 // describe is how a value appears in a message: as JSON, cut short.
@@ -59,7 +57,7 @@ func typeName(v any) string {
 		return "string"
 	case []any:
 		return "array"
-	case map[string]any:
+	case *value.Object:
 		return "object"
 	}
 	return "unknown"
@@ -140,18 +138,9 @@ func equalJSON(a, b any) bool {
 			}
 		}
 		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, xv := range x {
-			yv, ok := y[k]
-			if !ok || !equalJSON(xv, yv) {
-				return false
-			}
-		}
-		return true
+	case *value.Object:
+		y, ok := b.(*value.Object)
+		return ok && x.Equal(y, equalJSON)
 	}
 	c, ok := compareNumbers(a, b)
 	return ok && c == 0
