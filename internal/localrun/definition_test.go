@@ -89,10 +89,10 @@ func TestAFunctionARNOfTheWorkflowIsServed(t *testing.T) {
 
 func TestUsesJSONata(t *testing.T) {
 	for definition, want := range map[string]bool{
-		`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`:                                                       false,
-		`{"QueryLanguage":"JSONPath","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`:                            false,
-		`{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`:                             true,
-		`{"StartAt":"A","States":{"A":{"Type":"Pass","QueryLanguage":"JSONata","End":true}}}`:                             true,
+		`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`:                                                                                                    false,
+		`{"QueryLanguage":"JSONPath","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`:                                                                         false,
+		`{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`:                                                                          true,
+		`{"StartAt":"A","States":{"A":{"Type":"Pass","QueryLanguage":"JSONata","End":true}}}`:                                                                          true,
 		`{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","QueryLanguage":"JSONata","End":true}}},"End":true}}}`: true,
 	} {
 		assert.Equal(t, want, usesJSONata(definition), definition)

@@ -47,6 +47,11 @@ func (s *stepFunctionsEndpoint) getExecutionHistory(body []byte) (any, error) {
 		for i := range events {
 			events[i] = withoutData(events[i])
 		}
+	} else if len(events) > 0 && events[0].Type == "ExecutionStarted" {
+		// AWS records the input as StartExecution received it; the
+		// engine holds it as a value, which it writes compact.
+		events[0].Details = maps.Clone(events[0].Details)
+		events[0].Details["input"] = string(e.input)
 	}
 	past := func(e asl.Event, after int) bool { return int(e.ID) > after }
 	if request.ReverseOrder {
