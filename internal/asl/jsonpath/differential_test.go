@@ -284,8 +284,8 @@ func explain(name string, mine, reference outcome) string {
 }
 
 // runReference runs the cases in aws-local-stepfunctions, installed from
-// the local runner's lockfile (internal/localrun/js) so that both share one
-// pinned install.
+// the test-time judges' lockfile (internal/localrun/js) so that the
+// engine's differential tests share one pinned install.
 func runReference(t *testing.T, cases []differentialCase) []outcome {
 	t.Helper()
 	jsDir := filepath.Join("..", "..", "localrun", "js")
@@ -297,7 +297,7 @@ func runReference(t *testing.T, cases []differentialCase) []outcome {
 	require.NoError(t, err)
 	dir, err := npmtools.Install(t.Context(), npmtools.Packages{
 		Name:        "localrun-js",
-		Contents:    "cmd/local's ASL interpreter (aws-local-stepfunctions), asl-validator and Node 22",
+		Contents:    "the reference ASL interpreter (aws-local-stepfunctions), asl-validator and Node 22",
 		Tag:         "jsonpath",
 		PackageJSON: packageJSON,
 		Lockfile:    lockfile,
