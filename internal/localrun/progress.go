@@ -109,7 +109,7 @@ func (s eventStates) observe(e asl.Event) {
 			entered = s[entered].parent
 		}
 		placed.entered = entered
-	case (strings.HasPrefix(e.Type, "MapState") || strings.HasPrefix(e.Type, "ParallelState")) &&
+	case (strings.HasPrefix(e.Type, "MapState") || strings.HasPrefix(e.Type, "ParallelState")) && !strings.HasSuffix(e.Type, "Started") &&
 		from.kind != "MapStateStarted" && from.kind != "ParallelStateStarted" && !strings.HasPrefix(from.kind, "MapIteration"):
 		placed.entered = s[from.entered].parent
 	default:
