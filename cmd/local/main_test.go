@@ -520,14 +520,22 @@ func TestReadmeAWSCLICommands(t *testing.T) {
 	block := codeBlockAfter(t, string(doc), "### With the AWS CLI")
 	require.Contains(t, block, "127.0.0.1:8083", "the block names the endpoint")
 
-	// Each workflow's example output, then one Task's events per state on its path.
+	// Each workflow's example output, then one Task's events per state on its
+	// path, with TaskSubmitted once a .waitForTaskToken Task's message is sent.
 	project, err := statemachine.LoadProject()
 	require.NoError(t, err)
-	task := "\tTaskStateEntered\tTaskScheduled\tTaskStarted\tTaskSucceeded\tTaskStateExited"
 	var want strings.Builder
 	for _, name := range []string{"main", "callback"} { // the block's order
 		_, output, _ := example(t, name)
-		history := "ExecutionStarted" + strings.Repeat(task, len(project.Workflows[name].Path)) + "\tExecutionSucceeded"
+		history := "ExecutionStarted"
+		for _, state := range project.Workflows[name].Path {
+			history += "\tTaskStateEntered\tTaskScheduled\tTaskStarted"
+			if strings.HasSuffix(state.Resource, ".waitForTaskToken") {
+				history += "\tTaskSubmitted"
+			}
+			history += "\tTaskSucceeded\tTaskStateExited"
+		}
+		history += "\tExecutionSucceeded"
 		want.WriteString("SUCCEEDED\t" + output + "\n" + history + "\n")
 	}
 
