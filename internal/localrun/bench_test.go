@@ -168,8 +168,8 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 	}
 }
 
-// BenchmarkWorkflow is the whole seed execution, warm: emulators and
-// interpreter running, one execution per iteration. For callback, that
+// BenchmarkWorkflow is the whole seed execution, warm: emulators running
+// and definition loaded, one execution per iteration. For callback, that
 // includes the queue's delivery and the worker's calls to the endpoint.
 func BenchmarkWorkflow(b *testing.B) {
 	for _, workflow := range statemachine.Names() {
