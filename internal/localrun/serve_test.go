@@ -604,3 +604,30 @@ func seedOutput(t testing.TB) string {
 	_, output := compactExample(t, "main")
 	return output
 }
+
+// includeExecutionData false leaves every event's input and output out of
+// the history, and only them.
+func TestServerHistoryWithoutExecutionData(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[0]), Input: aws.String(seedInput(t))})
+	require.NoError(t, err)
+	awaitEnd(t, client, started.ExecutionArn)
+	history := func(withData bool) []types.HistoryEvent {
+		got, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn, IncludeExecutionData: aws.Bool(withData)})
+		require.NoError(t, err)
+		return got.Events
+	}
+	with, without := history(true), history(false)
+	require.Len(t, without, len(with))
+	assert.Equal(t, seedInput(t), aws.ToString(with[0].ExecutionStartedEventDetails.Input))
+	assert.JSONEq(t, seedOutput(t), aws.ToString(with[len(with)-1].ExecutionSucceededEventDetails.Output))
+	for i, event := range without {
+		data, err := json.Marshal(event)
+		require.NoError(t, err)
+		for _, member := range []string{`"Input":"`, `"Output":"`, `"InputDetails":{`, `"OutputDetails":{`} {
+			assert.NotContains(t, string(data), member, "event %d %s", event.Id, event.Type)
+		}
+		assert.Equal(t, with[i].Type, event.Type)
+	}
+	assert.Equal(t, "arn:aws:iam::"+localAccount+":role/"+localStackPrefix+"-main-standard", aws.ToString(without[0].ExecutionStartedEventDetails.RoleArn), "the rest stays")
+}
