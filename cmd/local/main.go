@@ -124,8 +124,8 @@ func readInput(input, inputFile string) (json.RawMessage, error) {
 	if len(content) > localrun.PayloadLimit {
 		return nil, fmt.Errorf("the input is %d bytes, over Step Functions' limit of %d bytes (256 KiB) for an execution input", len(content), localrun.PayloadLimit)
 	}
-	// json.Valid takes any bytes inside a string, and the interpreter would
-	// read them as U+FFFD; StartExecution's input is text, so it cannot
+	// json.Valid takes any bytes inside a string, and the engine would read
+	// them as U+FFFD; StartExecution's input is text, so it cannot
 	// carry them at all.
 	if offset := envelope.InvalidUTF8Offset(content); offset >= 0 {
 		return nil, fmt.Errorf("the input is not valid UTF-8: byte 0x%02x at byte offset %d; an execution's input is JSON text", content[offset], offset)

@@ -98,6 +98,10 @@ type ExecutionInfo struct {
 	ID, Name, RoleArn                string
 	StateMachineID, StateMachineName string
 	Region                           string // taskScheduledEventDetails.region
+	// OnEvent, if set, sees this execution's events after Options.OnEvent,
+	// on the same terms: a runner that starts executions concurrently on
+	// one Machine tells their events apart with it.
+	OnEvent func(Event)
 }
 
 // Status of an execution.
@@ -144,6 +148,14 @@ func (m *Machine) Start(ctx context.Context, input any, info ExecutionInfo) *Exe
 	e := &Execution{machine: m, info: info, input: in, badInput: badInput, cancel: cancel, done: make(chan struct{})}
 	e.tokens.pending = map[string]*pendingTask{}
 	e.history.clock, e.history.onEvent = m.opts.Clock, m.opts.OnEvent
+	if info.OnEvent != nil {
+		e.history.onEvent = func(event Event) {
+			if m.opts.OnEvent != nil {
+				m.opts.OnEvent(event)
+			}
+			info.OnEvent(event)
+		}
+	}
 	e.start = m.opts.Clock.Now()
 	release := m.opts.Clock.Hold()
 	go func() {

@@ -3,6 +3,7 @@ package asl
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,4 +141,32 @@ func TestOnEventSeesTheHistoryAsItGrows(t *testing.T) {
 	exec.Wait()
 	require.Equal(t, exec.History(), seen)
 	require.Len(t, seen, 4)
+}
+
+// ExecutionInfo.OnEvent sees exactly its own execution's events, after
+// Options.OnEvent, however many executions of the Machine run at once.
+func TestEachExecutionSeesItsOwnEvents(t *testing.T) {
+	opts := setup{}.options(t)
+	var mu sync.Mutex
+	var all []Event
+	opts.OnEvent = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		all = append(all, e)
+	}
+	m, err := Load([]byte(`{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "P"}, "P": {"Type": "Pass", "End": true}}}`), opts)
+	require.NoError(t, err)
+	const executions = 3
+	seen := make([][]Event, executions)
+	started := make([]*Execution, executions)
+	for i := range executions {
+		info := testInfo
+		info.OnEvent = func(e Event) { seen[i] = append(seen[i], e) }
+		started[i] = m.Start(context.Background(), decodeJSON(t, `{}`), info)
+	}
+	for i, e := range started {
+		e.Wait()
+		require.Equal(t, e.History(), seen[i], "execution %d", i)
+	}
+	require.Len(t, all, executions*len(seen[0]), "Options.OnEvent sees every execution's events")
 }

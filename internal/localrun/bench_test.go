@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"stepfunctions-go/internal/asl"
 	"stepfunctions-go/internal/seed"
 	"stepfunctions-go/internal/seedcheck"
 	"stepfunctions-go/lambdas"
@@ -124,8 +125,12 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 		sqs := &localQueue{Queue: queue}
 		return func(ctx context.Context, e *emulator) error {
 			token := uuid()
-			task := stepFunctions.expect(token, "benchmark")
-			defer stepFunctions.forget(token)
+			waitCtx, stopWaiting := context.WithCancel(ctx)
+			defer stopWaiting()
+			waiting, err := startWaiting(waitCtx, stepFunctions, token, 600)
+			if err != nil {
+				return err
+			}
 			var body map[string]any
 			if err := json.Unmarshal([]byte(seed.Input), &body); err != nil {
 				return err
@@ -140,15 +145,16 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 			if failure := deliveryFailure(answer, err, message.MessageId); failure != "" {
 				return fmt.Errorf("%s: %s", fn.Name, failure)
 			}
-			select {
-			case outcome := <-task.reported:
-				if outcome.err != nil {
-					return fmt.Errorf("%s reported a failure: %w", fn.Name, outcome.err)
-				}
-				return nil
-			default:
+			stepFunctions.mu.Lock()
+			reported := stepFunctions.closed[token]
+			stepFunctions.mu.Unlock()
+			if !reported {
 				return fmt.Errorf("%s processed the message without reporting its task", fn.Name)
 			}
+			if result := waiting.wait(); result.Status != asl.Succeeded {
+				return fmt.Errorf("%s reported a failure: %v", fn.Name, result.Error)
+			}
+			return nil
 		}
 	}
 	return func(ctx context.Context, e *emulator) error {
@@ -162,8 +168,8 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 	}
 }
 
-// BenchmarkWorkflow is the whole seed execution, warm: emulators and
-// interpreter running, one execution per iteration. For callback, that
+// BenchmarkWorkflow is the whole seed execution, warm: emulators running
+// and definition loaded, one execution per iteration. For callback, that
 // includes the queue's delivery and the worker's calls to the endpoint.
 func BenchmarkWorkflow(b *testing.B) {
 	for _, workflow := range statemachine.Names() {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/stretchr/testify/assert"
+
+	"stepfunctions-go/internal/asl"
 )
 
 // Each invocation runs in an emulator of its own, up to Concurrency per
@@ -62,9 +64,10 @@ func TestConcurrencyPerFunction(t *testing.T) {
 			var wg sync.WaitGroup
 			for i := range test.executions {
 				wg.Go(func() {
-					record := func(e Event) {
-						// The interpreter's Task events are named as the execution history's.
-						if e.Type != string(types.HistoryEventTypeTaskFailed) || e.State != first.State.Name || e.Error != throttledError {
+					states := eventStates{}
+					record := func(e asl.Event) {
+						states.observe(e)
+						if e.Type != string(types.HistoryEventTypeTaskFailed) || states[e.ID].state != first.State.Name || e.Details["error"] != throttledError {
 							return
 						}
 						mu.Lock()

@@ -23,6 +23,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/asl"
 )
 
 // The endpoint's request layer, without workflows behind it: what it
@@ -204,11 +206,13 @@ func TestEndpointValidatesTheModelsConstraints(t *testing.T) {
 func TestEndpointTellsUnknownTokensFromEndedTasks(t *testing.T) {
 	endpoint := startBareEndpoint(t)
 	client := sdkClient(t, endpoint)
-	endpoint.expect("reported", "Waiting")
+	reported := waitOnToken(t, endpoint, "reported", 60)
 	_, err := client.SendTaskSuccess(t.Context(), &sfn.SendTaskSuccessInput{TaskToken: aws.String("reported"), Output: aws.String("{}")})
 	require.NoError(t, err)
-	endpoint.expect("timed-out", "Waiting")
-	endpoint.forget("timed-out")
+	require.Equal(t, asl.Succeeded, reported.wait().Status)
+	// No heartbeat comes within the Task's HeartbeatSeconds.
+	timedOut := waitOnToken(t, endpoint, "timed-out", 1)
+	require.Equal(t, asl.Failed, timedOut.wait().Status)
 
 	reports := map[string]func(token string) error{
 		"SendTaskSuccess": func(token string) error {

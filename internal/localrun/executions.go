@@ -2,7 +2,6 @@ package localrun
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"stepfunctions-go/internal/asl"
 )
 
 // The execution API of the local Step Functions endpoint: state machines,
@@ -40,7 +41,7 @@ type execution struct {
 	arn     string
 	input   json.RawMessage
 	started time.Time
-	stop    context.CancelFunc
+	run     *run
 	ended   chan struct{} // closed when status leaves RUNNING
 
 	mu      sync.Mutex
@@ -48,7 +49,6 @@ type execution struct {
 	stopped time.Time
 	output  json.RawMessage
 	failure *Failure
-	history []Event
 }
 
 // register serves session's workflow as a state machine named name.
@@ -194,29 +194,33 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	}
 	s.running.Add(1)
 	s.mu.Unlock()
-	ctx, stop := context.WithCancel(s.executions)
 	e := &execution{
 		machine: machine,
 		name:    name,
 		arn:     arn,
 		input:   input,
 		started: time.Now(),
-		stop:    stop,
 		ended:   make(chan struct{}),
 		status:  "RUNNING",
+	}
+	info := asl.ExecutionInfo{ID: arn, Name: name, RoleArn: machine.roleArn, StateMachineID: machine.arn, StateMachineName: machine.name}
+	if e.run, err = machine.session.start(s.executions, input, info, io.Discard, nil); err != nil {
+		s.running.Done()
+		return nil, err
 	}
 	if !express {
 		machine.executions = append(machine.executions, e)
 	}
 	go func() {
 		defer s.running.Done()
-		e.run(ctx, s)
+		e.finish(s)
 	}()
 	return e, nil
 }
 
-func (e *execution) run(ctx context.Context, s *stepFunctionsEndpoint) {
-	result, err := e.machine.session.execute(ctx, e.input, io.Discard, e.record)
+// finish waits for the execution's end and records it.
+func (e *execution) finish(s *stepFunctionsEndpoint) {
+	result := e.run.wait()
 	e.mu.Lock()
 	defer func() {
 		e.mu.Unlock()
@@ -227,29 +231,15 @@ func (e *execution) run(ctx context.Context, s *stepFunctionsEndpoint) {
 		return
 	}
 	e.stopped = time.Now()
+	e.status = result.Status
 	switch {
-	case s.executions.Err() != nil: // the endpoint is stopping
-		e.status = "ABORTED"
+	case result.Status == asl.Succeeded:
+		e.output = json.RawMessage(jsonText(result.Output))
+	case result.Status == asl.Aborted: // the endpoint is stopping
 		e.failure = &Failure{Error: "States.Runtime", Cause: "the local endpoint stopped during the execution"}
-	case err != nil:
-		e.status = "FAILED"
-		e.failure = &Failure{Error: "States.Runtime", Cause: "the local runner failed: " + err.Error()}
-	case result.Failure == nil:
-		e.status = "SUCCEEDED"
-		e.output = result.Output
-	case result.TimedOut:
-		e.status = "TIMED_OUT"
-		e.failure = result.Failure
 	default:
-		e.status = "FAILED"
-		e.failure = result.Failure
+		e.failure = &Failure{Error: result.Error.Name, Cause: result.Error.Cause}
 	}
-}
-
-func (e *execution) record(event Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.history = append(e.history, event)
 }
 
 func (s *stepFunctionsEndpoint) startExecution(body []byte) (any, error) {
@@ -348,11 +338,13 @@ func (s *stepFunctionsEndpoint) stopExecution(body []byte) (any, error) {
 		e.status = "ABORTED"
 		e.stopped = time.Now()
 		e.failure = &Failure{Error: request.Error, Cause: request.Cause}
-		e.history = append(e.history, Event{Type: "ExecutionAborted", Error: request.Error, Cause: request.Cause, At: e.stopped})
 	}
 	stopped := e.stopped
 	e.mu.Unlock()
-	e.stop()
+	e.run.execution.Stop(request.Error, request.Cause)
+	// The history then ends with ExecutionAborted, as on AWS once
+	// StopExecution has answered.
+	<-e.run.execution.Done()
 	return map[string]any{"stopDate": epochSeconds(stopped)}, nil
 }
 

@@ -64,7 +64,7 @@ func startSession(t *testing.T, config Config) *Session {
 // groups of its children and no temporary files.
 func requireNothingLeft(t *testing.T, session *Session) {
 	t.Helper()
-	groups := []int{session.interpreter.process.cmd.Process.Pid}
+	var groups []int
 	for _, pool := range session.pools {
 		for _, e := range pool.emulators() {
 			groups = append(groups, e.process.cmd.Process.Pid)

@@ -10,39 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"stepfunctions-go/internal/asl"
+	"stepfunctions-go/internal/asl/stateserror"
 	"stepfunctions-go/lambdas"
 )
 
-// TaskError fails a Task as Step Functions would: Name is the error that
-// Retry and Catch match in ErrorEquals, Cause its detail.
-type TaskError struct {
-	Name  string
-	Cause string
-}
-
-func (e *TaskError) Error() string { return e.Name + ": " + e.Cause }
-
-// integration serves the Task states of one Resource, such as
-// arn:aws:states:::lambda:invoke. A *TaskError fails the Task; any other
-// error means the local machinery broke, and stops the run.
-type integration interface {
-	call(ctx context.Context, task taskCall) (json.RawMessage, error)
-}
-
-// taskCall is one execution of a Task state, as the interpreter hands it over.
-type taskCall struct {
-	State string
-	// Parameters are the Task's effective parameters (after InputPath and
-	// Parameters).
-	Parameters json.RawMessage
-	// TaskToken is the token of a .waitForTaskToken Task, already in
-	// Parameters wherever the definition refers to $$.Task.Token.
-	TaskToken string
-	// Timeout and Heartbeat are the Task's effective TimeoutSeconds and
-	// HeartbeatSeconds; zero when it has none.
-	Timeout, Heartbeat time.Duration
-}
-
+// lambdaInvokeResource is the lambda:invoke service integration; a Lambda
+// function ARN as the Resource is served too (lambdaInvoke.invokeFunction).
 const lambdaInvokeResource = "arn:aws:states:::lambda:invoke"
 
 // throttledError is the error of an invocation beyond the function's
@@ -65,7 +39,7 @@ type Fault struct {
 	// whatever the machine's speed.
 	Hold <-chan struct{}
 	// Err, when set, is the Task's error instead of running the function.
-	Err *TaskError
+	Err *stateserror.Error
 	// Answer, when set, is the function's answer instead of running it: a
 	// stand-in for a function that returns something unexpected.
 	Answer json.RawMessage
@@ -96,26 +70,46 @@ func (l *lambdaInvoke) use(pools []*emulatorPool) {
 	}
 }
 
-func (l *lambdaInvoke) call(ctx context.Context, task taskCall) (json.RawMessage, error) {
-	var request struct {
-		FunctionName string
-		Payload      json.RawMessage
+// invokeTask serves lambda:invoke: Arguments (Parameters or JSONata
+// Arguments) name the function and carry its Payload; the result is the
+// Invoke API's response, the function's result in its Payload.
+func (l *lambdaInvoke) invokeTask(ctx context.Context, task asl.TaskCall) (any, error) {
+	request, _ := task.Arguments.(map[string]any)
+	name, _ := request["FunctionName"].(string)
+	if name == "" {
+		return nil, stateserror.New(stateserror.Runtime, "lambda:invoke needs arguments with a FunctionName string, got %s", jsonText(task.Arguments))
 	}
-	if err := json.Unmarshal(task.Parameters, &request); err != nil || request.FunctionName == "" {
-		return nil, &TaskError{Name: "States.Runtime", Cause: "lambda:invoke needs Parameters with a FunctionName string, got " + string(task.Parameters)}
+	event := []byte("{}")
+	if payload, ok := request["Payload"]; ok {
+		event = []byte(jsonText(payload))
 	}
-	event := []byte(request.Payload)
-	if len(event) == 0 {
-		event = []byte("{}")
+	answer, err := l.invokeForResult(ctx, name, event)
+	if err != nil {
+		return nil, err
 	}
-	answer, err := l.invoke(ctx, request.FunctionName, event)
+	return invokeResult(answer), nil
+}
+
+// invokeFunction serves a Lambda function ARN as the Resource: the
+// arguments are the event, and the result is the function's own.
+func (l *lambdaInvoke) invokeFunction(ctx context.Context, task asl.TaskCall) (any, error) {
+	answer, err := l.invokeForResult(ctx, task.Resource, []byte(jsonText(task.Arguments)))
+	if err != nil {
+		return nil, err
+	}
+	return resultValue(answer), nil
+}
+
+// invokeForResult is one invocation whose function error fails the Task.
+func (l *lambdaInvoke) invokeForResult(ctx context.Context, nameOrARN string, event []byte) ([]byte, error) {
+	answer, err := l.invoke(ctx, nameOrARN, event)
 	if err != nil {
 		return nil, err
 	}
 	if taskErr := functionError(answer); taskErr != nil {
 		return nil, taskErr
 	}
-	return invokeResult(answer)
+	return answer, nil
 }
 
 // invoke runs one invocation of the function as the Lambda service would,
@@ -125,12 +119,12 @@ func (l *lambdaInvoke) invoke(ctx context.Context, nameOrARN string, event []byt
 	name := functionName(nameOrARN)
 	pool, ok := l.pools[name]
 	if !ok {
-		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + nameOrARN}
+		return nil, &stateserror.Error{Name: "Lambda.ResourceNotFoundException", Cause: "Function not found: " + nameOrARN}
 	}
 	// A call holds its execution environment while it runs, however slow.
 	emulator, err := pool.acquire(ctx)
 	if errors.Is(err, errThrottled) {
-		return nil, &TaskError{Name: throttledError, Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
+		return nil, &stateserror.Error{Name: throttledError, Cause: fmt.Sprintf("Rate Exceeded. (%s is running %d invocations, its local concurrency limit)", name, pool.limit)}
 	}
 	if err != nil {
 		return nil, err
@@ -185,7 +179,7 @@ func functionName(nameOrARN string) string {
 // functionError recognises the error document the runtime reports for a
 // failed invocation. As on AWS, errorType becomes the error name and the
 // whole document the Cause.
-func functionError(answer []byte) *TaskError {
+func functionError(answer []byte) *stateserror.Error {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(answer, &fields) != nil {
 		return nil
@@ -199,30 +193,35 @@ func functionError(answer []byte) *TaskError {
 			return nil // a result that happens to have an errorType field
 		}
 	}
-	return &TaskError{Name: errorType, Cause: string(answer)}
+	return &stateserror.Error{Name: errorType, Cause: string(answer)}
 }
 
 // invokeResult is what lambda:invoke returns to the state machine: the
 // function's result as Payload inside the Invoke API's response.
-func invokeResult(answer []byte) (json.RawMessage, error) {
-	payload := json.RawMessage(answer)
-	if !json.Valid(answer) {
-		text, _ := json.Marshal(string(answer)) // Step Functions passes a non-JSON result on as a string
-		payload = text
-	}
+func invokeResult(answer []byte) map[string]any {
 	requestID := rand.Text()
-	return json.Marshal(map[string]any{
+	return map[string]any{
 		"ExecutedVersion": "$LATEST",
-		"Payload":         payload,
+		"Payload":         resultValue(answer),
 		"SdkHttpMetadata": map[string]any{
-			"HttpHeaders": map[string]string{
+			"HttpHeaders": map[string]any{
 				"Content-Type":           "application/json",
 				"X-Amz-Executed-Version": "$LATEST",
 				"x-amzn-RequestId":       requestID,
 			},
-			"HttpStatusCode": 200,
+			"HttpStatusCode": json.Number("200"),
 		},
-		"SdkResponseMetadata": map[string]string{"RequestId": requestID},
-		"StatusCode":          200,
-	})
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+		"StatusCode":          json.Number("200"),
+	}
+}
+
+// resultValue is a function's answer as a value of the engine: Step
+// Functions passes a result that is not JSON on as a string.
+func resultValue(answer []byte) any {
+	value, err := decodeValue(answer)
+	if err != nil {
+		return string(answer)
+	}
+	return value
 }

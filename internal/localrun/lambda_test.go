@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/internal/asl/stateserror"
 	"stepfunctions-go/lambdas"
 )
 
@@ -30,15 +31,15 @@ func TestFunctionError(t *testing.T) {
 	tests := []struct {
 		name   string
 		answer string
-		want   *TaskError
+		want   *stateserror.Error
 	}{{
 		name:   "a Go function's error",
 		answer: `{"errorMessage":"invalid input","errorType":"InvalidInputError"}`,
-		want:   &TaskError{Name: "InvalidInputError", Cause: `{"errorMessage":"invalid input","errorType":"InvalidInputError"}`},
+		want:   &stateserror.Error{Name: "InvalidInputError", Cause: `{"errorMessage":"invalid input","errorType":"InvalidInputError"}`},
 	}, {
 		name:   "a panic, with its stack",
 		answer: `{"errorMessage":"boom","errorType":"string","stackTrace":[]}`,
-		want:   &TaskError{Name: "string", Cause: `{"errorMessage":"boom","errorType":"string","stackTrace":[]}`},
+		want:   &stateserror.Error{Name: "string", Cause: `{"errorMessage":"boom","errorType":"string","stackTrace":[]}`},
 	}, {
 		name:   "a result",
 		answer: `{"statusCode":200,"body":{"payload":"HI"}}`,
@@ -61,8 +62,7 @@ func TestInvokeResultIsTheInvokeAPIsResponse(t *testing.T) {
 		`{"body":{"payload":"HI"}}`: `{"body":{"payload":"HI"}}`,
 		`not json`:                  `"not json"`,
 	} {
-		result, err := invokeResult([]byte(answer))
-		require.NoError(t, err)
+		result := invokeResult([]byte(answer))
 		var response struct {
 			ExecutedVersion     string
 			Payload             json.RawMessage
@@ -70,7 +70,7 @@ func TestInvokeResultIsTheInvokeAPIsResponse(t *testing.T) {
 			SdkHttpMetadata     struct{ HttpStatusCode int }
 			SdkResponseMetadata struct{ RequestId string }
 		}
-		require.NoError(t, json.Unmarshal(result, &response))
+		require.NoError(t, json.Unmarshal([]byte(jsonText(result)), &response))
 		assert.JSONEq(t, wantPayload, string(response.Payload))
 		assert.Equal(t, "$LATEST", response.ExecutedVersion)
 		assert.Equal(t, 200, response.StatusCode)

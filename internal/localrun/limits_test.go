@@ -54,7 +54,7 @@ func TestDataLimit(t *testing.T) {
 			}
 			require.NotNil(t, execution.Failure)
 			assert.Equal(t, test.wantError, execution.Failure.Error)
-			assert.Contains(t, execution.Failure.Cause, "the task's result is")
+			assert.Contains(t, execution.Failure.Cause, "The result of the task of state")
 		})
 		t.Run("endpoint/"+test.name, func(t *testing.T) {
 			server, client := startServer(t, ServeConfig{Sessions: Config{Faults: firstStepAnswers(t, test.answer)}})
@@ -67,7 +67,7 @@ func TestDataLimit(t *testing.T) {
 			}
 			assert.Equal(t, types.ExecutionStatusFailed, ended.Status)
 			assert.Equal(t, test.wantError, aws.ToString(ended.Error))
-			assert.Contains(t, aws.ToString(ended.Cause), "the task's result is")
+			assert.Contains(t, aws.ToString(ended.Cause), "The result of the task of state")
 		})
 	}
 	t.Run("one-shot/an execution input over 256 KiB", func(t *testing.T) {

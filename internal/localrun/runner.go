@@ -1,17 +1,19 @@
 // Package localrun runs a workflow of this project end to end without AWS:
 // the functions' real bootstraps, built exactly as `pulumi up` builds them,
 // under the Lambda Runtime Interface Emulator, and the real definition, as
-// the stack renders it, in an independent ASL interpreter
-// (aws-local-stepfunctions), whose Task states are served here with Step
-// Functions' semantics.
+// the stack renders it, on the project's Go ASL engine (internal/asl),
+// whose Task states are served here with Step Functions' semantics.
 //
-// Where things are: runner.go, a Session (one workflow, ready to execute);
-// interpreter.go and js/runner.mjs, the execution engine; emulator.go, the
-// Lambda emulators and each function's pool of them; lambda.go, the
-// lambda:invoke integration; sqs.go, the queue and its mapping;
-// stepfunctions.go, the Step Functions API endpoint (protocol, task
-// tokens), with executions.go and history.go for the execution API; serve.go,
-// every workflow behind one endpoint (cmd/local -serve).
+// Where things are: runner.go, a Session (one workflow, ready to execute)
+// and its executions; definition.go, loading the definition into the
+// engine (test overrides, the JSONata worker); progress.go, the lines an
+// execution prints; emulator.go, the Lambda emulators and each function's
+// pool of them; integrations.go, the Task Resources served, with lambda.go
+// (lambda:invoke and function ARNs) and sqs.go (the queue, its mapping and
+// sqs:sendMessage.waitForTaskToken); stepfunctions.go, the Step Functions
+// API endpoint (protocol, task tokens), with executions.go and history.go
+// for the execution API; serve.go, every workflow behind one endpoint
+// (cmd/local -serve).
 package localrun
 
 import (
@@ -27,6 +29,9 @@ import (
 	"sync"
 	"time"
 
+	"stepfunctions-go/internal/asl"
+	"stepfunctions-go/internal/asl/jsonata"
+	"stepfunctions-go/internal/asl/stateserror"
 	"stepfunctions-go/internal/progress"
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
@@ -81,10 +86,19 @@ const DefaultConcurrency = 4
 // Session holds a workflow ready to execute: emulators running, definition
 // loaded. Close it to stop every process and remove every file it made.
 type Session struct {
-	progress      io.Writer
-	definition    string // as rendered with the local resources
-	pools         []*emulatorPool
-	interpreter   *interpreter
+	progress io.Writer
+	// machine is the state machine's name when no endpoint names it:
+	// <project>-local-<workflow>.
+	machineName string
+	workflow    string
+	definition  string // as rendered with the local resources
+	machine     *asl.Machine
+	jsonata     *jsonata.Worker // nil unless the definition uses JSONata
+	pools       []*emulatorPool
+	// deliveries is the context of the queues' deliveries, which may
+	// outlast the executions that sent their messages; Close ends it.
+	deliveries    context.Context
+	endDeliveries context.CancelFunc
 	stepFunctions *stepFunctionsEndpoint
 	ownsEndpoint  bool
 	queues        []*localQueue
@@ -119,11 +133,11 @@ type Failure struct {
 const PayloadLimit = 256 << 10
 
 // checkPayloadSize fails what exceeds PayloadLimit as Step Functions does.
-func checkPayloadSize(what string, payload []byte) *TaskError {
+func checkPayloadSize(what string, payload []byte) *stateserror.Error {
 	if len(payload) <= PayloadLimit {
 		return nil
 	}
-	return &TaskError{Name: "States.DataLimitExceeded", Cause: fmt.Sprintf("%s is %d bytes, over Step Functions' limit of %d bytes (256 KiB)", what, len(payload), PayloadLimit)}
+	return &stateserror.Error{Name: stateserror.DataLimitExceeded, Cause: fmt.Sprintf("%s is %d bytes, over Step Functions' limit of %d bytes (256 KiB)", what, len(payload), PayloadLimit)}
 }
 
 // Start builds, unpacks and starts everything the workflow needs. On error
@@ -157,11 +171,16 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, &SetupError{msg: err.Error()}
 	}
+	projectName, err := projectName(ctx)
+	if err != nil {
+		return nil, err
+	}
 	tempDir, err := os.MkdirTemp("", "localrun-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}
-	s := &Session{progress: out, definition: definition, tempDir: tempDir}
+	s := &Session{progress: out, machineName: projectName + "-" + localStack + "-" + config.Workflow, workflow: config.Workflow, definition: definition, tempDir: tempDir}
+	s.deliveries, s.endDeliveries = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -176,29 +195,24 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 		s.ownsEndpoint = true
 	}
 	invoke := newLambdaInvoke(config.Faults)
-	sendAndWait := &sendMessageAndWait{queues: map[string]*localQueue{}, stepFunctions: s.stepFunctions}
+	integrations := localIntegrations{
+		lambda:       invoke,
+		functionARNs: map[string]bool{},
+		sqs:          &sendMessageAndWait{queues: map[string]*localQueue{}, stepFunctions: s.stepFunctions, deliveries: s.deliveries},
+	}
+	for _, fn := range resources.functions {
+		integrations.functionARNs[localFunctionARN(fn)] = true
+	}
 	for _, spec := range resources.queues {
 		queue := &localQueue{Queue: spec, lambda: invoke, progress: out}
 		s.queues = append(s.queues, queue)
-		sendAndWait.queues[localQueueURL(spec.Name)] = queue
+		integrations.sqs.queues[localQueueURL(spec.Name)] = queue
 	}
-	integrations := map[string]integration{lambdaInvokeResource: invoke, sqsSendMessageWaitResource: sendAndWait}
-	overrides := interpreterOverrides{RetryInterval: config.RetryInterval, RetryMaxAttempts: config.RetryMaxAttempts, TaskTimeout: config.TaskTimeout, TaskHeartbeat: config.TaskHeartbeat}
-	// Node takes about as long to load the interpreter as the functions take
-	// to build and start: do both at once.
-	var interpreterErr error
-	var loading sync.WaitGroup
-	loading.Go(func() {
-		step := progress.Start(config.Progress, "local", "starting the ASL interpreter (Node 22)")
-		s.interpreter, interpreterErr = startInterpreter(ctx, tools, definition, overrides, integrations)
-		step.End(interpreterErr)
-	})
-	s.pools, err = startEmulatorPools(ctx, config, resources.functions, tools, tempDir, localAWSEnvironment(s.stepFunctions.url))
-	loading.Wait()
-	if err = errors.Join(interpreterErr, err); err != nil {
+	// A definition the engine refuses should not wait for the builds.
+	if s.machine, s.jsonata, err = loadDefinition(ctx, definition, integrations, config.overrides(), out); err != nil {
 		return nil, err
 	}
-	if err = s.interpreter.checkIntegrations(); err != nil {
+	if s.pools, err = startEmulatorPools(ctx, config, resources.functions, tools, tempDir, localAWSEnvironment(s.stepFunctions.url)); err != nil {
 		return nil, err
 	}
 	invoke.use(s.pools)
@@ -323,45 +337,116 @@ func (s *Session) Execute(ctx context.Context, input json.RawMessage) (*Executio
 }
 
 // execute runs the workflow once on input, printing each step to progress
-// and passing each event to record, when set.
-func (s *Session) execute(ctx context.Context, input json.RawMessage, progress io.Writer, record func(Event)) (*Execution, error) {
-	if !json.Valid(input) {
-		return nil, setupErrorf("the input is not JSON: %.200s", input)
-	}
-	if err := checkPayloadSize("the execution input", input); err != nil {
-		return nil, &SetupError{msg: err.Cause}
-	}
-	report := newProgressReport(progress)
-	onEvent := report.event
-	if record != nil {
-		onEvent = func(e Event) {
-			report.event(e)
-			record(e)
-		}
-	}
-	started := time.Now()
-	done, err := s.interpreter.execute(ctx, input, onEvent)
+// and passing each history event to record, when set. When ctx ends first,
+// the execution is aborted and ctx's error returned.
+func (s *Session) execute(ctx context.Context, input json.RawMessage, progress io.Writer, record func(asl.Event)) (*Execution, error) {
+	r, err := s.start(ctx, input, s.executionInfo(uuid()), progress, record)
 	if err != nil {
 		return nil, err
 	}
-	execution := &Execution{TimedOut: done.TimedOut, Transitions: report.transitions, Duration: time.Since(started)}
-	if done.Error != "" {
-		execution.Failure = &Failure{Error: done.Error, Cause: done.Cause}
-	} else {
-		execution.Output = done.Output
+	result := r.wait()
+	if result.Status == asl.Aborted && ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
-	report.finish(execution)
-	return execution, nil
+	return r.outcome(result), nil
 }
 
-// Close stops the interpreter, the queues' deliveries, the Step Functions
-// endpoint and the emulators, in that order, and removes the temporary
-// directory. It is safe to call more than once.
+// executionInfo names an execution called name of this session's workflow
+// when no endpoint serves it.
+func (s *Session) executionInfo(name string) asl.ExecutionInfo {
+	machine := s.machineName
+	return asl.ExecutionInfo{
+		ID:               "arn:aws:states:" + localRegion + ":" + localAccount + ":execution:" + machine + ":" + name,
+		Name:             name,
+		RoleArn:          "arn:aws:iam::" + localAccount + ":role/" + machine,
+		StateMachineID:   "arn:aws:states:" + localRegion + ":" + localAccount + ":stateMachine:" + machine,
+		StateMachineName: machine,
+	}
+}
+
+// run is one execution under way on the engine.
+type run struct {
+	execution *asl.Execution
+	started   chan struct{} // closed once execution is set
+	report    *progressReport
+	startedAt time.Time
+	session   *Session
+
+	mu     sync.Mutex
+	tokens []string // the task tokens its Tasks issued
+}
+
+// runKey finds the run in the context its Tasks' integrations get, so that
+// a task token is routed to the execution that issued it.
+type runKey struct{}
+
+// start starts an execution of the workflow on input, named by info.
+func (s *Session) start(ctx context.Context, input json.RawMessage, info asl.ExecutionInfo, progress io.Writer, record func(asl.Event)) (*run, error) {
+	if err := checkPayloadSize("the execution input", input); err != nil {
+		return nil, &SetupError{msg: err.Cause}
+	}
+	value, err := decodeValue(input)
+	if err != nil {
+		return nil, setupErrorf("the input is not JSON: %.200s", input)
+	}
+	r := &run{started: make(chan struct{}), report: newProgressReport(progress), startedAt: time.Now(), session: s}
+	info.Region = localRegion
+	info.OnEvent = r.report.event
+	if record != nil {
+		info.OnEvent = func(e asl.Event) {
+			r.report.event(e)
+			record(e)
+		}
+	}
+	r.execution = s.machine.Start(context.WithValue(ctx, runKey{}, r), value, info)
+	close(r.started)
+	return r, nil
+}
+
+// engine is the run's execution, once started: an integration may hand out
+// a task token before Start has returned.
+func (r *run) engine() *asl.Execution {
+	<-r.started
+	return r.execution
+}
+
+func (r *run) tokenIssued(token string) {
+	r.mu.Lock()
+	r.tokens = append(r.tokens, token)
+	r.mu.Unlock()
+}
+
+// wait waits for the execution's end; its task tokens end with it.
+func (r *run) wait() asl.Result {
+	result := r.execution.Wait()
+	r.mu.Lock()
+	tokens := r.tokens
+	r.mu.Unlock()
+	r.session.stepFunctions.forget(tokens)
+	return result
+}
+
+// outcome is how the execution ended, printed.
+func (r *run) outcome(result asl.Result) *Execution {
+	execution := &Execution{TimedOut: result.Status == asl.TimedOut, Transitions: r.report.count(), Duration: time.Since(r.startedAt)}
+	if result.Status == asl.Succeeded {
+		execution.Output = json.RawMessage(jsonText(result.Output))
+	} else {
+		execution.Failure = &Failure{Error: result.Error.Name, Cause: result.Error.Cause}
+	}
+	r.report.finish(execution)
+	return execution
+}
+
+// Close stops the JSONata worker, the queues' deliveries, the Step
+// Functions endpoint and the emulators, in that order, and removes the
+// temporary directory. It is safe to call more than once.
 func (s *Session) Close() {
 	s.closeOnce.Do(func() {
-		if s.interpreter != nil {
-			s.interpreter.stop() // ends the deliveries' context
+		if s.jsonata != nil {
+			s.jsonata.Close()
 		}
+		s.endDeliveries()
 		for _, queue := range s.queues {
 			queue.close()
 		}

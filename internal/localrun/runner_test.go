@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"stepfunctions-go/internal/asl/stateserror"
 	"stepfunctions-go/lambdas/bundle"
 	"stepfunctions-go/statemachine"
 )
@@ -98,9 +99,9 @@ func TestTransientFaults(t *testing.T) {
 	first, last := steps[0], steps[len(steps)-1]
 	// A first step that fails for good goes on to the states after its Catch.
 	caughtTransitions := 1 + len(afterCatch(t, workflow, first.State.Name))
-	throttled := &TaskError{Name: "Lambda.TooManyRequestsException", Cause: "Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException)"}
-	serviceError := &TaskError{Name: "Lambda.ServiceException", Cause: "Internal error. (Service: AWSLambda; Status Code: 500; Error Code: ServiceException)"}
-	failFirst := func(function string, calls int, err *TaskError) FaultPlan {
+	throttled := &stateserror.Error{Name: "Lambda.TooManyRequestsException", Cause: "Rate Exceeded. (Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException)"}
+	serviceError := &stateserror.Error{Name: "Lambda.ServiceException", Cause: "Internal error. (Service: AWSLambda; Status Code: 500; Error Code: ServiceException)"}
+	failFirst := func(function string, calls int, err *stateserror.Error) FaultPlan {
 		return func(fn string, call int) Fault {
 			if fn == function && call <= calls {
 				return Fault{Err: err}

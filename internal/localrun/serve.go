@@ -35,6 +35,20 @@ type Server struct {
 	StateMachineARNs, Workflows []string
 }
 
+// projectName is the name in the project's Pulumi.yaml, which the names
+// of what runs here begin with, as a deployed stack's do.
+func projectName(ctx context.Context) (string, error) {
+	root, err := bundle.ModuleRoot(ctx)
+	if err != nil {
+		return "", setupErrorf("%v", err)
+	}
+	project, err := projectname.Read(root)
+	if err != nil {
+		return "", setupErrorf("%v", err)
+	}
+	return project, nil
+}
+
 // localStack stands for the stack in the names of what the endpoint serves,
 // which begin <project>-local where a deployed stack's begin
 // <project>-<stack>.
@@ -49,13 +63,9 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 	if config.MainType != "STANDARD" && config.MainType != "EXPRESS" {
 		return nil, setupErrorf("the main workflow's type %q is not STANDARD or EXPRESS", config.MainType)
 	}
-	root, err := bundle.ModuleRoot(ctx)
+	project, err := projectName(ctx)
 	if err != nil {
-		return nil, setupErrorf("%v", err)
-	}
-	project, err := projectname.Read(root)
-	if err != nil {
-		return nil, setupErrorf("%v", err)
+		return nil, err
 	}
 	progress := config.Sessions.Progress
 	if progress == nil {

@@ -388,7 +388,14 @@ func TestServerExecutionHistory(t *testing.T) {
 			var got []string
 			for i, event := range history.Events {
 				assert.Equal(t, int64(i+1), event.Id, "ids count from 1")
-				assert.Equal(t, int64(i), event.PreviousEventId, "each event follows the one before")
+				// As AWS records a workflow without Map or Parallel: the first
+				// state entered points at 0, every other event at the one
+				// before.
+				wantPrevious := int64(i)
+				if i == 1 {
+					wantPrevious = 0
+				}
+				assert.Equal(t, wantPrevious, event.PreviousEventId, "event %d %s", event.Id, event.Type)
 				got = append(got, describeEvent(event))
 			}
 			assert.Equal(t, test.want, got)
@@ -502,10 +509,15 @@ func TestServerPassesTheAcceptanceCheck(t *testing.T) {
 }
 
 // stateEvents are the history events of a state on a workflow's path; a
-// Task's outcome is taskOutcome, such as "TaskSucceeded".
+// Task's outcome is taskOutcome, such as "TaskSucceeded". A
+// .waitForTaskToken Task records TaskSubmitted once its message is sent.
 func stateEvents(state statemachine.State, taskOutcome string) []string {
 	if state.Type == "Task" {
-		return []string{"TaskStateEntered " + state.Name, "TaskScheduled", "TaskStarted", taskOutcome, "TaskStateExited " + state.Name}
+		events := []string{"TaskStateEntered " + state.Name, "TaskScheduled", "TaskStarted"}
+		if strings.HasSuffix(state.Resource, ".waitForTaskToken") {
+			events = append(events, "TaskSubmitted")
+		}
+		return append(events, taskOutcome, "TaskStateExited "+state.Name)
 	}
 	return []string{state.Type + "StateEntered " + state.Name, state.Type + "StateExited " + state.Name}
 }
@@ -591,4 +603,32 @@ func seedInput(t testing.TB) string {
 func seedOutput(t testing.TB) string {
 	_, output := compactExample(t, "main")
 	return output
+}
+
+// includeExecutionData false leaves every event's input and output out of
+// the history, and only them.
+func TestServerHistoryWithoutExecutionData(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(server.StateMachineARNs[0]), Input: aws.String(seedInput(t))})
+	require.NoError(t, err)
+	awaitEnd(t, client, started.ExecutionArn)
+	history := func(withData bool) []types.HistoryEvent {
+		got, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn, IncludeExecutionData: aws.Bool(withData)})
+		require.NoError(t, err)
+		return got.Events
+	}
+	with, without := history(true), history(false)
+	require.Len(t, without, len(with))
+	assert.Equal(t, seedInput(t), aws.ToString(with[0].ExecutionStartedEventDetails.Input))
+	assert.JSONEq(t, seedOutput(t), aws.ToString(with[len(with)-1].ExecutionSucceededEventDetails.Output))
+	for i, event := range without {
+		data, err := json.Marshal(event)
+		require.NoError(t, err)
+		for _, member := range []string{`"Input":"`, `"Output":"`, `"InputDetails":{`, `"OutputDetails":{`} {
+			assert.NotContains(t, string(data), member, "event %d %s", event.Id, event.Type)
+		}
+		assert.Equal(t, with[i].Type, event.Type)
+	}
+	assert.NotEmpty(t, aws.ToString(with[0].ExecutionStartedEventDetails.RoleArn))
+	assert.Equal(t, aws.ToString(with[0].ExecutionStartedEventDetails.RoleArn), aws.ToString(without[0].ExecutionStartedEventDetails.RoleArn), "the rest stays")
 }

@@ -242,20 +242,6 @@ func validationMessageParts(violations []violation) (count string, parts []strin
 	return count, parts
 }
 
-// historyDivergences are the history event contents the model refuses that
-// belong to the Go ASL engine's history (issue 17 leaves history contents
-// to it): a TaskTimedOut recorded when the interpreter's own TimeoutSeconds
-// ends a Task carries no resource.
-var historyDivergences = regexp.MustCompile(`^events\.\d+\.member\.taskTimedOutEventDetails\.(resource|resourceType)$`)
-
-// knownDivergence is why v is tolerated, or "" when it is not.
-func knownDivergence(operation string, v violation) string {
-	if operation == "GetExecutionHistory" && historyDivergences.MatchString(v.path) {
-		return "history contents, the Go ASL engine's to record"
-	}
-	return ""
-}
-
 // modelJudge is an http.RoundTripper that checks each exchange with the
 // endpoint against the service model:
 //   - every response carries x-amzn-RequestId;
@@ -332,10 +318,6 @@ func (j modelJudge) judge(operation string, requestBody []byte, status int, head
 			problems = append(problems, fmt.Sprintf("a request that breaks the model succeeded: %v", violations))
 		}
 		for _, v := range j.model.check(op.Output.Shape, response, "", true) {
-			if reason := knownDivergence(operation, v); reason != "" {
-				j.t.Logf("NOT judged, a known divergence (%s): %s: %s: %s", reason, operation, v.path, v.constraint)
-				continue
-			}
 			problems = append(problems, "the response breaks the model: "+v.path+": "+v.constraint)
 		}
 		return problems

@@ -1,7 +1,6 @@
 package localrun
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -17,47 +16,68 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"stepfunctions-go/internal/asl"
+	"stepfunctions-go/internal/asl/stateserror"
 	"stepfunctions-go/lambdas"
 )
 
 const sqsSendMessageWaitResource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
 
 // sendMessageAndWait is the sqs:sendMessage.waitForTaskToken integration:
-// it sends the Task's message to a local queue and waits until a worker
-// reports on the task's token at the local Step Functions endpoint.
+// it sends the Task's message to a local queue and tells the local Step
+// Functions endpoint which execution waits on the task token, so that a
+// worker's SendTask* reaches it. The engine then waits for the token, with
+// the Task's HeartbeatSeconds and TimeoutSeconds.
 type sendMessageAndWait struct {
 	queues        map[string]*localQueue // by URL
 	stepFunctions *stepFunctionsEndpoint
+	// deliveries is the context the queues deliver in: it ends with the
+	// session, not with the Task, which ends once the message is sent.
+	deliveries context.Context
 }
 
-func (s *sendMessageAndWait) call(ctx context.Context, task taskCall) (json.RawMessage, error) {
-	var request struct {
-		QueueUrl    string
-		MessageBody json.RawMessage
+func (s *sendMessageAndWait) call(ctx context.Context, task asl.TaskCall) (any, error) {
+	request, _ := task.Arguments.(map[string]any)
+	queueURL, _ := request["QueueUrl"].(string)
+	body, hasBody := request["MessageBody"]
+	if queueURL == "" || !hasBody {
+		return nil, stateserror.New(stateserror.Runtime, "sqs:sendMessage needs arguments with a QueueUrl string and a MessageBody, got %s", jsonText(task.Arguments))
 	}
-	if err := json.Unmarshal(task.Parameters, &request); err != nil || request.QueueUrl == "" || len(request.MessageBody) == 0 {
-		return nil, &TaskError{Name: "States.Runtime", Cause: "sqs:sendMessage needs Parameters with a QueueUrl string and a MessageBody, got " + string(task.Parameters)}
-	}
-	queue, ok := s.queues[request.QueueUrl]
+	queue, ok := s.queues[queueURL]
 	if !ok {
-		return nil, &TaskError{Name: "SQS.QueueDoesNotExistException", Cause: "The specified queue does not exist: " + request.QueueUrl}
+		return nil, &stateserror.Error{Name: "SQS.QueueDoesNotExistException", Cause: "The specified queue does not exist: " + queueURL}
 	}
-	waiting := s.stepFunctions.expect(task.TaskToken, task.State)
-	defer s.stepFunctions.forget(task.TaskToken)
-	queue.send(ctx, messageBody(request.MessageBody))
-	return waiting.await(ctx, task.Heartbeat, task.Timeout)
+	owner, ok := ctx.Value(runKey{}).(*run)
+	if !ok {
+		return nil, errors.New("sqs:sendMessage.waitForTaskToken: the Task runs outside a Session's execution")
+	}
+	s.stepFunctions.expect(task.TaskToken, task.StateName, owner)
+	message := queue.send(s.deliveries, messageBody(body))
+	return sendMessageResult(message), nil
 }
 
 // messageBody is the text SQS receives: Step Functions sends a string
 // MessageBody as it is and serializes anything else as JSON.
-func messageBody(parameter json.RawMessage) string {
-	var text string
-	if json.Unmarshal(parameter, &text) == nil {
+func messageBody(body any) string {
+	if text, ok := body.(string); ok {
 		return text
 	}
-	var compact bytes.Buffer
-	json.Compact(&compact, parameter) // valid: it came out of the Parameters
-	return compact.String()
+	return jsonText(body)
+}
+
+// sendMessageResult is SendMessage's response as the Task's result, which
+// TaskSubmitted records.
+func sendMessageResult(message events.SQSMessage) map[string]any {
+	requestID := uuid()
+	return map[string]any{
+		"MD5OfMessageBody": message.Md5OfBody,
+		"MessageId":        message.MessageId,
+		"SdkHttpMetadata": map[string]any{
+			"HttpHeaders":    map[string]any{"Content-Type": "text/xml", "x-amzn-RequestId": requestID},
+			"HttpStatusCode": json.Number("200"),
+		},
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+	}
 }
 
 // localQueue stands in for an SQS queue and the event source mapping that
@@ -84,7 +104,7 @@ func (q *localQueue) arn() string {
 
 // send enqueues body and delivers it in the background until the consumer
 // processes it, it goes to the dead-letter queue, or ctx ends.
-func (q *localQueue) send(ctx context.Context, body string) {
+func (q *localQueue) send(ctx context.Context, body string) events.SQSMessage {
 	message := q.newMessage(body)
 	fmt.Fprintf(q.progress, "  sqs: message %s sent to %s\n", message.MessageId, q.Name)
 	q.mu.Lock()
@@ -92,6 +112,7 @@ func (q *localQueue) send(ctx context.Context, body string) {
 	if !q.closed {
 		q.deliveries.Go(func() { q.deliver(ctx, message) })
 	}
+	return message
 }
 
 // newMessage is body as SQS holds it once sent to the queue.
@@ -155,7 +176,7 @@ const throttleBackoff = 20 * time.Millisecond
 func (q *localQueue) invokeWhenFree(ctx context.Context, event []byte) ([]byte, error) {
 	for {
 		answer, err := q.lambda.invoke(ctx, q.Consumer, event)
-		var taskErr *TaskError
+		var taskErr *stateserror.Error
 		if !errors.As(err, &taskErr) || taskErr.Name != throttledError {
 			return answer, err
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"stepfunctions-go/internal/asl"
 )
 
 // stepFunctionsEndpoint is a loopback Step Functions API in the AWS JSON
@@ -46,18 +48,10 @@ type stepFunctionsEndpoint struct {
 	stopping     bool
 }
 
-// waitingTask is a .waitForTaskToken Task waiting for its token's report.
+// waitingTask is a .waitForTaskToken Task whose token a worker reports on.
 type waitingTask struct {
 	state string
-	// reported receives the task's outcome, once: a token stops being
-	// waited for at its first SendTaskSuccess or SendTaskFailure.
-	reported  chan taskOutcome
-	heartbeat chan struct{}
-}
-
-type taskOutcome struct {
-	output json.RawMessage
-	err    *TaskError
+	owner *run // the execution waiting on the token
 }
 
 // startStepFunctionsEndpoint serves on address, which must be a loopback
@@ -117,22 +111,23 @@ func (s *stepFunctionsEndpoint) stop() {
 	<-s.served
 }
 
-// expect registers token before the message that carries it leaves, so that
-// the quickest worker finds its task waiting.
-func (s *stepFunctionsEndpoint) expect(token, state string) *waitingTask {
-	task := &waitingTask{state: state, reported: make(chan taskOutcome, 1), heartbeat: make(chan struct{}, 1)}
+// expect registers token, issued by owner's Task in state, before the
+// message that carries it leaves, so that the quickest worker finds it.
+func (s *stepFunctionsEndpoint) expect(token, state string, owner *run) {
 	s.mu.Lock()
-	s.waiting[token] = task
+	s.waiting[token] = &waitingTask{state: state, owner: owner}
 	s.mu.Unlock()
-	return task
+	owner.tokenIssued(token)
 }
 
-// forget ends the wait for token: later reports are TaskTimedOut, as on
-// AWS once a task has timed out or its execution has ended.
-func (s *stepFunctionsEndpoint) forget(token string) {
+// forget ends the wait for tokens, whose execution has ended: later reports
+// are TaskTimedOut, as on AWS.
+func (s *stepFunctionsEndpoint) forget(tokens []string) {
 	s.mu.Lock()
-	delete(s.waiting, token)
-	s.closed[token] = true
+	for _, token := range tokens {
+		delete(s.waiting, token)
+		s.closed[token] = true
+	}
 	s.mu.Unlock()
 }
 
@@ -147,45 +142,6 @@ func (s *stepFunctionsEndpoint) serve() {
 // servedWhileStarting are the operations a callback worker calls: they are
 // answered from the start, since only a running execution issues tokens.
 var servedWhileStarting = []string{"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"}
-
-// await returns the task's result, the output its worker reported, or fails
-// it with the reported error, States.HeartbeatTimeout when no heartbeat or
-// report came for heartbeat, or States.Timeout after timeout. A zero
-// duration sets no limit. The interpreter enforces TimeoutSeconds as well;
-// either timer ends the Task with States.Timeout.
-func (w *waitingTask) await(ctx context.Context, heartbeat, timeout time.Duration) (json.RawMessage, error) {
-	var timedOut, heartbeatMissed <-chan time.Time
-	if timeout > 0 {
-		timer := time.NewTimer(timeout)
-		defer timer.Stop()
-		timedOut = timer.C
-	}
-	var heartbeatTimer *time.Timer
-	if heartbeat > 0 {
-		heartbeatTimer = time.NewTimer(heartbeat)
-		defer heartbeatTimer.Stop()
-		heartbeatMissed = heartbeatTimer.C
-	}
-	for {
-		select {
-		case outcome := <-w.reported:
-			if outcome.err != nil {
-				return nil, outcome.err
-			}
-			return outcome.output, nil
-		case <-w.heartbeat:
-			if heartbeatTimer != nil {
-				heartbeatTimer.Reset(heartbeat)
-			}
-		case <-heartbeatMissed:
-			return nil, &TaskError{Name: "States.HeartbeatTimeout", Cause: fmt.Sprintf("no SendTaskHeartbeat, SendTaskSuccess or SendTaskFailure for %v (the Task's HeartbeatSeconds): no worker took the message, or it stopped reporting", heartbeat)}
-		case <-timedOut:
-			return nil, &TaskError{Name: "States.Timeout", Cause: fmt.Sprintf("no SendTaskSuccess or SendTaskFailure within %v (the Task's TimeoutSeconds)", timeout)}
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-}
 
 // taskReport is the request body of SendTaskSuccess, SendTaskFailure and
 // SendTaskHeartbeat.
@@ -297,48 +253,55 @@ func sendTaskReport(operation string) operation {
 	}
 }
 
+// report hands a worker's report to the execution waiting on its token.
 func (s *stepFunctionsEndpoint) report(operation string, report taskReport) error {
-	var outcome taskOutcome
-	switch operation {
-	case "SendTaskSuccess":
-		if !json.Valid([]byte(*report.Output)) {
+	var output any
+	if operation == "SendTaskSuccess" {
+		var err error
+		if output, err = decodeValue([]byte(*report.Output)); err != nil {
 			return apiErrorf("InvalidOutput", "Invalid Output: 'the output must be JSON text'")
 		}
 		if err := checkPayloadSize("the output", []byte(*report.Output)); err != nil {
 			return apiErrorf("InvalidOutput", "Invalid Output: '%s'", err.Cause)
 		}
-		outcome.output = json.RawMessage(*report.Output)
-	case "SendTaskFailure":
-		outcome.err = &TaskError{Name: report.Error, Cause: report.Cause}
 	}
 	s.mu.Lock()
 	task, ok := s.waiting[report.TaskToken]
-	if ok && operation != "SendTaskHeartbeat" {
-		delete(s.waiting, report.TaskToken)
-		s.closed[report.TaskToken] = true
-	}
 	closed := s.closed[report.TaskToken]
 	s.mu.Unlock()
-	switch {
-	case closed && !ok:
-		fmt.Fprintf(s.progress, "  sfn: %s for a task that has ended: TaskTimedOut\n", operation)
-		return apiErrorf("TaskTimedOut", "Task Timed Out: 'the task of this token has ended: it timed out, was reported or its execution ended'")
-	case !ok:
+	if !ok {
+		if closed {
+			return s.taskEnded(operation, report.TaskToken)
+		}
 		fmt.Fprintf(s.progress, "  sfn: %s for a token no task was given: InvalidToken\n", operation)
 		return apiErrorf("InvalidToken", "Invalid Token: 'no task was given this token'")
 	}
+	execution := task.owner.engine()
+	var err error
 	detail := ""
-	if outcome.err != nil {
-		detail = ": " + outcome.err.Name
+	switch operation {
+	case "SendTaskSuccess":
+		err = execution.SendTaskSuccess(report.TaskToken, output)
+	case "SendTaskFailure":
+		err = execution.SendTaskFailure(report.TaskToken, report.Error, report.Cause)
+		detail = ": " + report.Error
+	case "SendTaskHeartbeat":
+		err = execution.SendTaskHeartbeat(report.TaskToken)
+	}
+	if errors.Is(err, asl.ErrTaskDoesNotExist) {
+		return s.taskEnded(operation, report.TaskToken)
+	}
+	if operation != "SendTaskHeartbeat" {
+		s.forget([]string{report.TaskToken})
 	}
 	fmt.Fprintf(s.progress, "  sfn: %s for %s%s\n", operation, task.state, detail)
-	if operation != "SendTaskHeartbeat" {
-		task.reported <- outcome
-		return nil
-	}
-	select {
-	case task.heartbeat <- struct{}{}:
-	default: // a heartbeat is already pending; one resets the clock as well as two
-	}
 	return nil
+}
+
+// taskEnded answers a report for a token whose task has ended: it timed
+// out, was reported on, or its execution ended.
+func (s *stepFunctionsEndpoint) taskEnded(operation, token string) error {
+	s.forget([]string{token})
+	fmt.Fprintf(s.progress, "  sfn: %s for a task that has ended: TaskTimedOut\n", operation)
+	return apiErrorf("TaskTimedOut", "Task Timed Out: 'the task of this token has ended: it timed out, was reported or its execution ended'")
 }

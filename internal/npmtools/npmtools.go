@@ -22,10 +22,10 @@ import (
 
 // Packages is one package.json and its lockfile.
 type Packages struct {
-	// Name names the install directory, e.g. "localrun-js".
+	// Name names the install directory, e.g. "asl-jsonata".
 	Name string
-	// Contents name the packages for messages, e.g. "cmd/local's ASL
-	// interpreter (aws-local-stepfunctions), asl-validator and Node 22".
+	// Contents name the packages for messages, e.g. "the reference JSONata
+	// 2.0.6 (npm package jsonata) and Node 22".
 	Contents string
 	// Tag starts each progress line, e.g. "local".
 	Tag                   string
