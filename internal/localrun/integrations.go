@@ -1,14 +1,12 @@
 package localrun
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"maps"
 	"slices"
 	"strings"
 
 	"stepfunctions-go/internal/asl"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // localIntegrations are the Task Resources the local runner serves, as the
@@ -43,28 +41,21 @@ func (l localIntegrations) served() string {
 }
 
 // jsonText is a value of the engine as JSON text, as Step Functions writes
-// it: compact, with <, > and & as they are.
-func jsonText(value any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(value); err != nil {
+// it: compact, fields in order, with <, > and & as they are.
+func jsonText(v any) string {
+	text, err := value.Marshal(v)
+	if err != nil {
 		return "null" // the engine's values are JSON values
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return string(text)
 }
 
-// decodeValue is JSON text as a value of the engine: numbers keep their
-// text (json.Number).
-func decodeValue(text []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.UseNumber()
-	var value any
-	if err := dec.Decode(&value); err != nil {
-		return nil, err
+// argument is the field name of a Task's arguments, an object of the
+// engine's values, and whether it is there.
+func argument(arguments any, name string) (any, bool) {
+	object, _ := arguments.(*value.Object)
+	if object == nil {
+		return nil, false
 	}
-	if dec.More() {
-		return nil, errors.New("text after the JSON value")
-	}
-	return value, nil
+	return object.Get(name)
 }

@@ -12,6 +12,7 @@ import (
 
 	"stepfunctions-go/internal/asl"
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 	"stepfunctions-go/lambdas"
 )
 
@@ -74,13 +75,13 @@ func (l *lambdaInvoke) use(pools []*emulatorPool) {
 // Arguments) name the function and carry its Payload; the result is the
 // Invoke API's response, the function's result in its Payload.
 func (l *lambdaInvoke) invokeTask(ctx context.Context, task asl.TaskCall) (any, error) {
-	request, _ := task.Arguments.(map[string]any)
-	name, _ := request["FunctionName"].(string)
+	field, _ := argument(task.Arguments, "FunctionName")
+	name, _ := field.(string)
 	if name == "" {
 		return nil, stateserror.New(stateserror.Runtime, "lambda:invoke needs arguments with a FunctionName string, got %s", jsonText(task.Arguments))
 	}
 	event := []byte("{}")
-	if payload, ok := request["Payload"]; ok {
+	if payload, ok := argument(task.Arguments, "Payload"); ok {
 		event = []byte(jsonText(payload))
 	}
 	answer, err := l.invokeForResult(ctx, name, event)
@@ -219,9 +220,9 @@ func invokeResult(answer []byte) map[string]any {
 // resultValue is a function's answer as a value of the engine: Step
 // Functions passes a result that is not JSON on as a string.
 func resultValue(answer []byte) any {
-	value, err := decodeValue(answer)
+	decoded, err := value.Decode(answer)
 	if err != nil {
 		return string(answer)
 	}
-	return value
+	return decoded
 }

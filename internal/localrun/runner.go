@@ -32,6 +32,7 @@ import (
 	"stepfunctions-go/internal/asl"
 	"stepfunctions-go/internal/asl/jsonata"
 	"stepfunctions-go/internal/asl/stateserror"
+	"stepfunctions-go/internal/asl/value"
 	"stepfunctions-go/internal/progress"
 	"stepfunctions-go/lambdas"
 	"stepfunctions-go/lambdas/bundle"
@@ -385,7 +386,7 @@ func (s *Session) start(ctx context.Context, input json.RawMessage, info asl.Exe
 	if err := checkPayloadSize("the execution input", input); err != nil {
 		return nil, &SetupError{msg: err.Cause}
 	}
-	value, err := decodeValue(input)
+	decoded, err := value.Decode(input)
 	if err != nil {
 		return nil, setupErrorf("the input is not JSON: %.200s", input)
 	}
@@ -398,7 +399,7 @@ func (s *Session) start(ctx context.Context, input json.RawMessage, info asl.Exe
 			record(e)
 		}
 	}
-	r.execution = s.machine.Start(context.WithValue(ctx, runKey{}, r), value, info)
+	r.execution = s.machine.Start(context.WithValue(ctx, runKey{}, r), decoded, info)
 	close(r.started)
 	return r, nil
 }

@@ -37,9 +37,9 @@ type sendMessageAndWait struct {
 }
 
 func (s *sendMessageAndWait) call(ctx context.Context, task asl.TaskCall) (any, error) {
-	request, _ := task.Arguments.(map[string]any)
-	queueURL, _ := request["QueueUrl"].(string)
-	body, hasBody := request["MessageBody"]
+	field, _ := argument(task.Arguments, "QueueUrl")
+	queueURL, _ := field.(string)
+	body, hasBody := argument(task.Arguments, "MessageBody")
 	if queueURL == "" || !hasBody {
 		return nil, stateserror.New(stateserror.Runtime, "sqs:sendMessage needs arguments with a QueueUrl string and a MessageBody, got %s", jsonText(task.Arguments))
 	}

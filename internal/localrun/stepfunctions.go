@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // stepFunctionsEndpoint is a loopback Step Functions API in the AWS JSON
@@ -258,7 +259,7 @@ func (s *stepFunctionsEndpoint) report(operation string, report taskReport) erro
 	var output any
 	if operation == "SendTaskSuccess" {
 		var err error
-		if output, err = decodeValue([]byte(*report.Output)); err != nil {
+		if output, err = value.Decode([]byte(*report.Output)); err != nil {
 			return apiErrorf("InvalidOutput", "Invalid Output: 'the output must be JSON text'")
 		}
 		if err := checkPayloadSize("the output", []byte(*report.Output)); err != nil {
