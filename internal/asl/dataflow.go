@@ -283,6 +283,9 @@ func (t *thread) contextObject(st *State, entered time.Time, retryCount int, tok
 	if token != "" {
 		c["Task"] = map[string]any{"Token": token}
 	}
+	if e.test != nil {
+		return overlay(c, e.test.context)
+	}
 	return c
 }
 

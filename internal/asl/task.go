@@ -38,6 +38,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 				return step{}, err
 			}
 		}
+		t.inspect("afterArguments", args)
 		if timeout, err = t.taskSeconds(ctx, st, "TimeoutSeconds", st.TimeoutSeconds, func(v any) (any, *stateserror.Error) { return t.evaluate(ctx, "TimeoutSeconds", v, j) }); err != nil {
 			return step{}, err
 		}
@@ -48,6 +49,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 		if err != nil {
 			return step{}, err
 		}
+		t.inspect("result", result)
 		states["result"] = result
 		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
 	}
@@ -56,6 +58,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 	if err != nil {
 		return step{}, err
 	}
+	t.inspect("afterInputPath", effective)
 	p.input = effective
 	args = effective
 	if st.HasParameters {
@@ -63,6 +66,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 			return step{}, err
 		}
 	}
+	t.inspect("afterParameters", args)
 	fromPath := func(field, path string) func(any) (any, *stateserror.Error) {
 		return func(any) (any, *stateserror.Error) { return t.mustLookup(p, field, path) }
 	}
@@ -83,6 +87,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 	if err != nil {
 		return step{}, err
 	}
+	t.inspect("result", result)
 	return t.finishJSONPath(st, input, result, p)
 }
 
@@ -143,6 +148,9 @@ func (e taskEvents) kind(event string) string {
 func (t *thread) invoke(ctx context.Context, st *State, args any, token string, timeout, heartbeat time.Duration) (any, *stateserror.Error) {
 	if err := checkSize(fmt.Sprintf("The input of the task of state '%s'", st.Name), args); err != nil {
 		return nil, err
+	}
+	if tr := t.mocked(); tr != nil {
+		return tr.outcome()
 	}
 	ev := taskEvents{lambda: isLambdaFunctionArn(st.Resource)}
 	ev.resourceType, ev.resource = taskResource(st.Resource)
