@@ -410,7 +410,7 @@ func isActivity(resource string) bool {
 func (r *testRequest) checkConfiguration(st *State) error {
 	c := r.in.StateConfiguration
 	if c == nil {
-		return nil
+		c = &TestStateConfiguration{}
 	}
 	switch {
 	case c.RetrierRetryCount != nil && len(st.Retry) == 0:

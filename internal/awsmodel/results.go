@@ -97,6 +97,7 @@ func (TaskResults) CheckResult(resource string, result any, requireAll bool) (pr
 	}
 	c := checker{model: model, requireAll: requireAll}
 	c.check(output, plain, "")
+	slices.Sort(c.problems)
 	return c.problems, true, nil
 }
 
@@ -134,9 +135,24 @@ func plainJSON(v any) (any, error) {
 	return plain, dec.Decode(&plain)
 }
 
+// CheckResponse lists how v, a response or request as JSON text or Go
+// value, breaks shapeName: every required member present, every member one
+// the model defines, by its exact name, with its type and constraints.
+func (m *Model) CheckResponse(shapeName string, v any) ([]string, error) {
+	plain, err := plainJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	c := checker{model: m, requireAll: true, exact: true}
+	c.check(shapeName, plain, "")
+	slices.Sort(c.problems)
+	return c.problems, nil
+}
+
 type checker struct {
 	model      *Model
 	requireAll bool
+	exact      bool // exact member names, and no member the model lacks
 	problems   []string
 }
 
@@ -160,6 +176,11 @@ func member(object map[string]any, name string) (string, bool) {
 	return pascal, ok
 }
 
+func exactMember(object map[string]any, name string) (string, bool) {
+	_, ok := object[name]
+	return name, ok
+}
+
 func (c *checker) check(shapeName string, v any, path string) {
 	shape, ok := c.model.Shapes[shapeName]
 	if !ok {
@@ -174,9 +195,18 @@ func (c *checker) check(shapeName string, v any, path string) {
 			wrongType()
 			return
 		}
+		find := member
+		if c.exact {
+			find = exactMember
+			for key := range object {
+				if _, defined := shape.Members[key]; !defined {
+					c.fail(join(path, key), "is not a member of %s", shapeName)
+				}
+			}
+		}
 		if c.requireAll {
 			for _, name := range shape.Required {
-				if key, ok := member(object, name); !ok || object[key] == nil {
+				if key, ok := find(object, name); !ok || object[key] == nil {
 					c.fail(join(path, name), "is required")
 				}
 			}
@@ -187,7 +217,7 @@ func (c *checker) check(shapeName string, v any, path string) {
 		}
 		slices.Sort(names)
 		for _, name := range names {
-			if key, ok := member(object, name); ok && object[key] != nil {
+			if key, ok := find(object, name); ok && object[key] != nil {
 				c.check(shape.Members[name].Shape, object[key], join(path, key))
 			}
 		}
