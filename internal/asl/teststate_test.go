@@ -478,10 +478,10 @@ func TestTestStateValidatesMockedResults(t *testing.T) {
 		name, definition, mock, problem string
 	}{
 		{"Lambda Invoke's members with their types", lambdaTask, `{"result": "{\"StatusCode\": 200, \"ExecutedVersion\": \"$LATEST\", \"Payload\": {\"any\": [1]}}"}`, ""},
-		{"an integer member as a string", lambdaTask, `{"result": "{\"StatusCode\": \"200\"}"}`, "StatusCode: must be a integer"},
+		{"an integer member as a string", lambdaTask, `{"result": "{\"StatusCode\": \"200\"}"}`, "StatusCode: must be of type integer"},
 		{"a string member under its minimum length", lambdaTask, `{"result": "{\"ExecutedVersion\": \"\"}", "fieldValidationMode": "PRESENT"}`, "ExecutedVersion: must have a length of at least 1"},
 		{"members the model does not define are ignored", lambdaTask, `{"result": "{\"SdkHttpMetadata\": {}}"}`, ""},
-		{"not an object", lambdaTask, `{"result": "[1]"}`, "the result: must be a structure"},
+		{"not an object", lambdaTask, `{"result": "[1]"}`, "the result: must be of type structure"},
 		{"NONE checks nothing", lambdaTask, `{"result": "{\"StatusCode\": \"200\"}", "fieldValidationMode": "NONE"}`, ""},
 		{"STRICT wants the required members", startExecution, `{"result": "{\"ExecutionArn\": \"arn:aws:states:us-east-1:123456789012:execution:M:e\"}"}`, "startDate: is required"},
 		{"PRESENT does not", startExecution, `{"result": "{\"ExecutionArn\": \"arn:aws:states:us-east-1:123456789012:execution:M:e\"}", "fieldValidationMode": "PRESENT"}`, ""},

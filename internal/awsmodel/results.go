@@ -187,7 +187,7 @@ func (c *checker) check(shapeName string, v any, path string) {
 		c.fail(path, "the model has no shape %s", shapeName)
 		return
 	}
-	wrongType := func() { c.fail(path, "must be a %s (%s), not %s", shape.Type, shapeName, describe(v)) }
+	wrongType := func() { c.fail(path, "must be of type %s (%s), not %s", shape.Type, shapeName, describe(v)) }
 	switch shape.Type {
 	case "structure":
 		object, ok := v.(map[string]any)
