@@ -112,7 +112,7 @@ const (
 
 // TestStateError is a request TestState refuses, with the API's error code.
 type TestStateError struct {
-	Code    string // one of the ErrorCode constants
+	Code    string // one of the Code… constants
 	Message string
 }
 
@@ -120,12 +120,15 @@ func (e *TestStateError) Error() string { return e.Code + ": " + e.Message }
 
 // The errors the TestState operation lists in the service model.
 const (
-	CodeValidation     = "ValidationException"
-	CodeInvalidDef     = "InvalidDefinition"
-	CodeInvalidInput   = "InvalidExecutionInput"
-	CodeInvalidArn     = "InvalidArn"
-	testStateTimeLimit = 5 * time.Minute
+	CodeValidation   = "ValidationException"
+	CodeInvalidDef   = "InvalidDefinition"
+	CodeInvalidInput = "InvalidExecutionInput"
+	CodeInvalidArn   = "InvalidArn"
 )
+
+// testStateTimeLimit is how long TestState runs a state ("The TestState
+// API can run for up to five minutes").
+const testStateTimeLimit = 5 * time.Minute
 
 func refuse(code, format string, args ...any) *TestStateError {
 	return &TestStateError{Code: code, Message: fmt.Sprintf(format, args...)}
@@ -250,6 +253,14 @@ func readTestState(in TestStateInput) (*testRequest, error) {
 	r.input = v
 	if r.variables, err = decodeObject("variables", in.Variables); err != nil {
 		return nil, err
+	}
+	for name := range r.variables {
+		if !variableName.MatchString(name) || name == "states" {
+			return nil, refuse(CodeValidation, "variables: %q is not a variable name (a letter or _, then letters, digits or _; not states)", name)
+		}
+	}
+	if err := checkAssigned(r.variables); err != nil {
+		return nil, refuse(CodeValidation, "variables: %s", err.Cause)
 	}
 	if r.context, err = decodeObject("context", in.Context); err != nil {
 		return nil, err
@@ -547,30 +558,33 @@ func (r *testRequest) run(ctx context.Context, found testedState, o TestStateOpt
 	e.tokens.pending = map[string]*pendingTask{}
 	e.history.clock = o.Clock
 	t := &thread{exec: e, vars: newScope(nil)}
-	for name := range r.variables {
-		if !variableName.MatchString(name) || name == "states" {
-			return nil, refuse(CodeValidation, "variables: %q is not a variable name (a letter or _, then letters, digits or _; not states)", name)
-		}
-	}
-	if err := checkAssigned(r.variables); err != nil {
-		return nil, refuse(CodeValidation, "variables: %s", err.Cause)
-	}
 	if err := t.vars.assign(r.variables); err != nil {
 		return nil, refuse(CodeValidation, "variables: %s", err.Cause)
 	}
 	release := o.Clock.Hold()
 	defer release()
-	ctx, cancel := context.WithTimeoutCause(ctx, testStateTimeLimit, errTestStateTimeout)
-	defer cancel()
-
 	entered := o.Clock.Now()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	alarm := o.Clock.NewAlarm()
+	defer alarm.Ring()
+	stopWatch := o.Clock.Hold()
+	go func() {
+		defer stopWatch()
+		if rung, err := alarm.Wait(ctx, entered.Add(testStateTimeLimit)); !rung && err == nil {
+			cancel(errTestStateTimeout)
+		}
+	}()
 	vars := t.vars.visible()
 	s, err := t.attemptOnce(ctx, st, r.input, entered, vars)
 	if tr.refused != nil {
 		return nil, tr.refused
 	}
-	if err != nil && err.Name == errCanceledName {
+	switch {
+	case context.Cause(ctx) == errTestStateTimeout:
 		err = stateserror.New(stateserror.Timeout, "The state did not finish within TestState's limit of %v", testStateTimeLimit)
+	case err != nil && err.Name == errCanceledName:
+		return nil, context.Cause(ctx)
 	}
 	out := &TestStateOutput{Status: TestSucceeded}
 	var handled *ErrorDetails
@@ -597,11 +611,6 @@ func (r *testRequest) run(ctx context.Context, found testedState, o TestStateOpt
 }
 
 var errTestStateTimeout = errors.New("TestState's time limit passed")
-
-func setError(out *TestStateOutput, err *stateserror.Error) {
-	name, cause := err.Name, err.Cause
-	out.Error, out.Cause = &name, &cause
-}
 
 // attemptOnce runs the state once, as runState would, with the 256 KiB
 // limits on its input and output.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,12 +36,14 @@ type testStateCase struct {
 	wantOutput                      string // JSON
 	wantCause                       string // checked when set
 	wantInspection                  map[string]string
-	wantCalls                       int // calls of the echo integration
+	wantCalls                       int           // calls of the echo integration
+	wantElapsed                     time.Duration // on the virtual clock
 }
 
 const (
 	echo            = invoke                         // returns {"echo": its arguments}
 	failingResource = "arn:aws:states:::sns:publish" // fails with Lambda.ServiceException
+	slowResource    = "arn:aws:states:::ecs:runTask" // takes ten minutes
 )
 
 func (c testStateCase) request(t testing.TB) TestStateInput {
@@ -89,6 +92,9 @@ func (r *testStateRig) options(results ResultModels) TestStateOptions {
 			r.calls++
 			r.mu.Unlock()
 			return map[string]any{"echo": call.Arguments}, nil
+		},
+		slowResource: func(ctx context.Context, _ TaskCall) (any, error) {
+			return nil, Sleep(ctx, r.clock, 10*time.Minute)
 		},
 		failingResource: func(context.Context, TaskCall) (any, error) {
 			return nil, &stateserror.Error{Name: "Lambda.ServiceException", Cause: "Service error"}
@@ -206,6 +212,11 @@ var testStateCases = []testStateCase{
 		wantInspection: map[string]string{"input": `{}`, "afterInputPath": `{}`, "afterParameters": `{"FunctionName": "f", "Payload": {}}`, "variables": `{}`},
 	},
 	{
+		name:       "a state still running after five minutes fails with States.Timeout, which a retrier may match",
+		definition: `{"Type": "Task", "Resource": "` + slowResource + `", "Retry": [{"ErrorEquals": ["States.Timeout"]}], "End": true}`,
+		wantStatus: TestRetriable, wantError: stateserror.Timeout, wantElapsed: 5 * time.Minute,
+	},
+	{
 		name:       "a Fail state FAILS with its Error and Cause",
 		definition: `{"Type": "Fail", "Error": "Bad", "Cause": "very"}`,
 		wantStatus: TestFailed, wantError: "Bad", wantCause: "very",
@@ -299,7 +310,7 @@ func TestTestState(t *testing.T) {
 			assert.Equal(t, c.wantStatus, out.Status)
 			assert.Equal(t, c.wantNext, out.NextState)
 			assert.Equal(t, c.wantCalls, rig.calls, "calls of the integration")
-			assert.Equal(t, epoch, rig.clock.Now(), "TestState takes no time on the clock")
+			assert.Equal(t, c.wantElapsed, rig.clock.Now().Sub(epoch), "time on the clock")
 			if c.wantOutput == "" {
 				assert.Nil(t, out.Output)
 			} else if assert.NotNil(t, out.Output) {
