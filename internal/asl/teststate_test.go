@@ -200,10 +200,13 @@ var testStateCases = []testStateCase{
 	},
 	{
 		name:       "a real integration's error goes through Retry and Catch too",
-		definition: `{"Type": "Task", "Resource": "` + failingResource + `", "Catch": [{"ErrorEquals": ["Lambda.ServiceException"], "Next": "Recover"}], "End": true}`,
-		input:      `{}`,
+		definition: `{"Type": "Task", "Resource": "` + failingResource + `", "Catch": [{"ErrorEquals": ["Lambda.ServiceException"], "Assign": {"why.$": "$.Cause"}, "Next": "Recover"}], "End": true}`,
+		input:      `{}`, level: InspectDebug,
 		wantStatus: TestCaughtError, wantNext: "Recover", wantError: "Lambda.ServiceException",
 		wantOutput: `{"Error": "Lambda.ServiceException", "Cause": "Service error"}`,
+		wantInspection: map[string]string{
+			"input": `{}`, "afterInputPath": `{}`, "afterParameters": `{}`, "variables": `{"why": "Service error"}`, "errorDetails": `{"catchIndex": 0}`,
+		},
 	},
 	{
 		name:       "a mocked error nothing handles FAILS the state",
