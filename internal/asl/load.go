@@ -32,14 +32,9 @@ func Load(definition []byte, opts Options) (*Machine, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(definition))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
+	root, err := decodeValue(definition)
+	if err != nil {
 		return nil, &LoadError{Problems: []string{"not JSON: " + err.Error()}}
-	}
-	if dec.More() {
-		return nil, &LoadError{Problems: []string{"not JSON: text after the definition's object"}}
 	}
 	l := &loader{opts: opts}
 	top := l.object("the definition", root)
@@ -70,6 +65,22 @@ func Load(definition []byte, opts Options) (*Machine, error) {
 		return nil, &LoadError{Problems: l.problems}
 	}
 	return m, nil
+}
+
+// decodeValue reads one JSON value as the engine's values (see the package
+// documentation): definitions, and TestState's input, variables, context
+// and mocks.
+func decodeValue(text []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("text after the JSON value")
+	}
+	return v, nil
 }
 
 type loader struct {

@@ -232,7 +232,7 @@ func readTestState(in TestStateInput) (*testRequest, error) {
 		case mock.ErrorOutput != nil:
 			r.mockError = &stateserror.Error{Name: *mock.ErrorOutput.Error, Cause: mock.ErrorOutput.Cause}
 		default:
-			v, err := decodeValue(*mock.Result)
+			v, err := decodeValue([]byte(*mock.Result))
 			if err != nil {
 				return nil, refuse(CodeValidation, "mock.result is not JSON: %v", err)
 			}
@@ -246,7 +246,7 @@ func readTestState(in TestStateInput) (*testRequest, error) {
 	if in.Input != nil {
 		input = *in.Input
 	}
-	v, err := decodeValue(input)
+	v, err := decodeValue([]byte(input))
 	if err != nil {
 		return nil, refuse(CodeInvalidInput, "Invalid State Machine Execution Input: input is not JSON: %v", err)
 	}
@@ -284,25 +284,11 @@ func isRoleArn(arn string) bool {
 	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && strings.HasPrefix(parts[5], "role/") && len(parts[5]) > len("role/")
 }
 
-// decodeValue reads JSON text as the engine's values.
-func decodeValue(text string) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, errors.New("text after the JSON value")
-	}
-	return v, nil
-}
-
 func decodeObject(field string, text *string) (map[string]any, error) {
 	if text == nil {
 		return nil, nil
 	}
-	v, err := decodeValue(*text)
+	v, err := decodeValue([]byte(*text))
 	object, isObject := v.(map[string]any)
 	if err != nil || !isObject {
 		return nil, refuse(CodeValidation, "%s must be a JSON object", field)
@@ -327,7 +313,7 @@ type testedState struct {
 }
 
 func loadTestedState(in TestStateInput, opts Options) (testedState, error) {
-	root, err := decodeValue(in.Definition)
+	root, err := decodeValue([]byte(in.Definition))
 	if err != nil {
 		return testedState{}, refuse(CodeInvalidDef, "Invalid State Machine Definition: not JSON: %v", err)
 	}
