@@ -169,6 +169,18 @@ var testStateCases = []testStateCase{
 		wantStatus: TestSucceeded, wantNext: "Done", wantOutput: `{"Payload": {"statusCode": 200}}`,
 	},
 	{
+		name:       "an activity runs only mocked, and then without a role",
+		definition: `{"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:work", "Next": "Done"}`, noRole: true,
+		mock:       `{"result": "{\"done\": true}", "fieldValidationMode": "NONE"}`,
+		wantStatus: TestSucceeded, wantNext: "Done", wantOutput: `{"done": true}`,
+	},
+	{
+		name:       "a .sync integration runs only mocked",
+		definition: `{"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": true}`, noRole: true,
+		mock:       `{"result": "{\"Status\": \"SUCCEEDED\"}", "fieldValidationMode": "NONE"}`,
+		wantStatus: TestSucceeded, wantOutput: `{"Status": "SUCCEEDED"}`,
+	},
+	{
 		name:       "a mocked error that a retrier matches is RETRIABLE: the guide's retry example",
 		definition: retryAndCatch, input: `{"data": "value"}`, level: InspectDebug, noRole: true,
 		mock: errorMock, config: `{"retrierRetryCount": 1}`,
@@ -499,6 +511,7 @@ func TestTestStateValidatesMockedResults(t *testing.T) {
 		{"NONE checks nothing", lambdaTask, `{"result": "{\"StatusCode\": \"200\"}", "fieldValidationMode": "NONE"}`, ""},
 		{"STRICT wants the required members", startExecution, `{"result": "{\"ExecutionArn\": \"arn:aws:states:us-east-1:123456789012:execution:M:e\"}"}`, "startDate: is required"},
 		{"PRESENT does not", startExecution, `{"result": "{\"ExecutionArn\": \"arn:aws:states:us-east-1:123456789012:execution:M:e\"}", "fieldValidationMode": "PRESENT"}`, ""},
+		{"an activity's result has no model", `{"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:work", "End": true}`, `{"result": "7"}`, ""},
 		{"a .waitForTaskToken result is the callback's, with no model", `{"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}`, `{"result": "[\"anything\"]"}`, ""},
 	}
 	for _, tt := range tests {
