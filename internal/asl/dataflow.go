@@ -286,6 +286,9 @@ func (t *thread) contextObject(st *State, entered time.Time, retryCount int, tok
 	if token != "" {
 		c.Set("Task", value.NewObject(1).With("Token", token))
 	}
+	if e.test != nil {
+		return overlay(c, e.test.context)
+	}
 	return c
 }
 

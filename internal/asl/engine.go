@@ -133,6 +133,7 @@ type Execution struct {
 
 	history history
 	tokens  tokens
+	test    *testRun // set while TestState runs one state
 }
 
 // errStopped ends an execution that Stop aborted.

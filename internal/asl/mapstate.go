@@ -41,6 +41,7 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 		if err != nil {
 			return step{}, err
 		}
+		t.inspect("afterInputPath", effective)
 		p.input = effective
 		items = effective
 		if st.ItemsPath != nil {
@@ -48,6 +49,7 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 				return step{}, err
 			}
 		}
+		t.inspect("afterItemsPath", items)
 		if st.MaxConcurrencyPath != "" {
 			if limit, err = t.mustLookup(p, "MaxConcurrencyPath", st.MaxConcurrencyPath); err != nil {
 				return step{}, err
@@ -82,10 +84,35 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 			return step{}, err
 		}
 	}
-	startedID := t.emit("MapStateStarted", map[string]any{"length": len(list)})
+	t.inspect("afterItemSelector", inputs)
+	t.inspect("maxConcurrency", concurrency)
+	var result any
+	if tr := t.mocked(); tr != nil {
+		result, err = tr.mapOutcome(len(list))
+	} else {
+		result, err = t.iterations(ctx, st, inputs, concurrency)
+	}
+	if err != nil {
+		return step{}, err
+	}
+	t.inspect("result", result)
+	if err := checkSize(fmt.Sprintf("The result of Map state '%s'", st.Name), result); err != nil {
+		return step{}, err
+	}
+	if st.QueryLanguage == JSONata {
+		states.Set("result", result)
+		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
+	}
+	return t.finishJSONPath(st, input, result, p)
+}
+
+// iterations runs the item processor on each input, at most concurrency
+// at a time (0: all); the result is their outputs in order.
+func (t *thread) iterations(ctx context.Context, st *State, inputs []any, concurrency int) (any, *stateserror.Error) {
+	startedID := t.emit("MapStateStarted", map[string]any{"length": len(inputs)})
 	lastIteration := startedID
-	children := make([]child, len(list))
-	for i := range list {
+	children := make([]child, len(inputs))
+	for i := range inputs {
 		children[i] = child{
 			graph: st.Processor,
 			input: inputs[i],
@@ -109,19 +136,11 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 		if ferr.Name != errCanceledName {
 			t.cursor = t.exec.history.add(last, "MapStateFailed", nil)
 		}
-		return step{}, ferr
+		return nil, ferr
 	}
 	t.exec.history.add(lastIteration, "MapStateSucceeded", nil)
 	t.cursor = lastIteration
-	result := any(results)
-	if err := checkSize(fmt.Sprintf("The result of Map state '%s'", st.Name), result); err != nil {
-		return step{}, err
-	}
-	if st.QueryLanguage == JSONata {
-		states.Set("result", result)
-		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
-	}
-	return t.finishJSONPath(st, input, result, p)
+	return results, nil
 }
 
 // maxConcurrency reads MaxConcurrency (0: no limit).

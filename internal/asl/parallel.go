@@ -23,12 +23,14 @@ func (t *thread) parallel(ctx context.Context, st *State, input any, entered tim
 				return step{}, err
 			}
 		}
+		t.inspect("afterArguments", branchInput)
 	} else {
 		p = pathScope{input: input, context: ctxObj, vars: vars}
 		effective, err := t.inputPath(st, p)
 		if err != nil {
 			return step{}, err
 		}
+		t.inspect("afterInputPath", effective)
 		p.input = effective
 		branchInput = effective
 		if st.HasParameters {
@@ -36,7 +38,32 @@ func (t *thread) parallel(ctx context.Context, st *State, input any, entered tim
 				return step{}, err
 			}
 		}
+		t.inspect("afterParameters", branchInput)
 	}
+	var result any
+	var err *stateserror.Error
+	if tr := t.mocked(); tr != nil {
+		result, err = tr.outcome()
+	} else {
+		result, err = t.branches(ctx, st, branchInput)
+	}
+	if err != nil {
+		return step{}, err
+	}
+	t.inspect("result", result)
+	if err := checkSize(fmt.Sprintf("The result of Parallel state '%s'", st.Name), result); err != nil {
+		return step{}, err
+	}
+	if st.QueryLanguage == JSONata {
+		states.Set("result", result)
+		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
+	}
+	return t.finishJSONPath(st, input, result, p)
+}
+
+// branches runs every branch on input; the result is their outputs in
+// order.
+func (t *thread) branches(ctx context.Context, st *State, branchInput any) (any, *stateserror.Error) {
 	startedID := t.emit("ParallelStateStarted", nil)
 	children := make([]child, len(st.Branches))
 	for i, b := range st.Branches {
@@ -52,17 +79,9 @@ func (t *thread) parallel(ctx context.Context, st *State, input any, entered tim
 		if err.Name != errCanceledName {
 			t.cursor = t.exec.history.add(last, "ParallelStateFailed", nil)
 		}
-		return step{}, err
+		return nil, err
 	}
 	t.exec.history.add(last, "ParallelStateSucceeded", nil)
 	t.cursor = last
-	result := any(results)
-	if err := checkSize(fmt.Sprintf("The result of Parallel state '%s'", st.Name), result); err != nil {
-		return step{}, err
-	}
-	if st.QueryLanguage == JSONata {
-		states.Set("result", result)
-		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
-	}
-	return t.finishJSONPath(st, input, result, p)
+	return results, nil
 }

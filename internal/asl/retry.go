@@ -16,16 +16,7 @@ import (
 func (t *thread) withRetryAndCatch(ctx context.Context, st *State, input any, entered time.Time, vars map[string]any) (step, *stateserror.Error) {
 	attempts := make([]int, len(st.Retry))
 	for retryCount := 0; ; retryCount++ {
-		var s step
-		var err *stateserror.Error
-		switch st.Type {
-		case "Task":
-			s, err = t.task(ctx, st, input, entered, retryCount, vars)
-		case "Parallel":
-			s, err = t.parallel(ctx, st, input, entered, retryCount, vars)
-		case "Map":
-			s, err = t.mapState(ctx, st, input, entered, retryCount, vars)
-		}
+		s, err := t.attempt(ctx, st, input, entered, retryCount, vars)
 		if err == nil {
 			return s, nil
 		}

@@ -90,19 +90,10 @@ func (t *thread) runState(ctx context.Context, st *State, input any) (output any
 	vars := t.vars.visible()
 	var s step
 	var err *stateserror.Error
-	switch st.Type {
-	case "Pass":
-		s, err = t.pass(ctx, st, input, entered, vars)
-	case "Choice":
-		s, err = t.choice(ctx, st, input, entered, vars)
-	case "Wait":
-		s, err = t.wait(ctx, st, input, entered, vars)
-	case "Succeed":
-		s, err = t.succeed(ctx, st, input, entered, vars)
-	case "Fail":
-		return nil, "", t.fail(ctx, st, input, entered, vars)
-	default: // Task, Parallel, Map
+	if retriable[st.Type] {
 		s, err = t.withRetryAndCatch(ctx, st, input, entered, vars)
+	} else {
+		s, err = t.attempt(ctx, st, input, entered, 0, vars)
 	}
 	if err != nil {
 		if err.Name == errCanceledName && abortable[st.Type] {
@@ -131,6 +122,31 @@ func (t *thread) runState(ctx context.Context, st *State, input any) (output any
 	return s.output, s.next, nil
 }
 
+// retriable are the state types with Retry and Catch.
+var retriable = map[string]bool{"Task": true, "Parallel": true, "Map": true}
+
+// attempt runs a state once, without its Retry and Catch: its output, the
+// state to run next and the variables it assigns, or its error.
+func (t *thread) attempt(ctx context.Context, st *State, input any, entered time.Time, retryCount int, vars map[string]any) (step, *stateserror.Error) {
+	switch st.Type {
+	case "Pass":
+		return t.pass(ctx, st, input, entered, vars)
+	case "Choice":
+		return t.choice(ctx, st, input, entered, vars)
+	case "Wait":
+		return t.wait(ctx, st, input, entered, vars)
+	case "Succeed":
+		return t.succeed(ctx, st, input, entered, vars)
+	case "Fail":
+		return step{}, t.fail(ctx, st, input, entered, vars)
+	case "Task":
+		return t.task(ctx, st, input, entered, retryCount, vars)
+	case "Parallel":
+		return t.parallel(ctx, st, input, entered, retryCount, vars)
+	}
+	return t.mapState(ctx, st, input, entered, retryCount, vars)
+}
+
 func (t *thread) pass(ctx context.Context, st *State, input any, entered time.Time, vars map[string]any) (step, *stateserror.Error) {
 	ctxObj := t.contextObject(st, entered, 0, "")
 	if st.QueryLanguage == JSONata {
@@ -141,6 +157,7 @@ func (t *thread) pass(ctx context.Context, st *State, input any, entered time.Ti
 	if err != nil {
 		return step{}, err
 	}
+	t.inspect("afterInputPath", effective)
 	p.input = effective
 	// Parameters shape the input of the "virtual task"; Result, when set,
 	// is its result whatever the input.
@@ -150,6 +167,7 @@ func (t *thread) pass(ctx context.Context, st *State, input any, entered time.Ti
 			return step{}, err
 		}
 	}
+	t.inspect("afterParameters", result)
 	if st.HasResult {
 		result = st.Result
 	}
@@ -166,6 +184,7 @@ func (t *thread) finishJSONPath(st *State, input, result any, p pathScope) (step
 			return step{}, err
 		}
 	}
+	t.inspect("afterResultSelector", result)
 	p.input = result
 	assigned, err := t.assignJSONPath(st.Assign, withStates(p, value.NewObject(3).With("input", input).With("result", result)))
 	if err != nil {
@@ -175,6 +194,7 @@ func (t *thread) finishJSONPath(st *State, input, result any, p pathScope) (step
 	if err != nil {
 		return step{}, err
 	}
+	t.inspect("afterResultPath", output)
 	if output, err = t.outputPath(st, output, p); err != nil {
 		return step{}, err
 	}
@@ -221,6 +241,7 @@ func (t *thread) succeed(ctx context.Context, st *State, input any, entered time
 	if err != nil {
 		return step{}, err
 	}
+	t.inspect("afterInputPath", effective)
 	output, err := t.outputPath(st, effective, p)
 	return step{output: output}, err
 }

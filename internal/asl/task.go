@@ -39,6 +39,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 				return step{}, err
 			}
 		}
+		t.inspect("afterArguments", args)
 		if timeout, err = t.taskSeconds(ctx, st, "TimeoutSeconds", st.TimeoutSeconds, func(v any) (any, *stateserror.Error) { return t.evaluate(ctx, "TimeoutSeconds", v, j) }); err != nil {
 			return step{}, err
 		}
@@ -49,6 +50,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 		if err != nil {
 			return step{}, err
 		}
+		t.inspect("result", result)
 		states.Set("result", result)
 		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
 	}
@@ -57,6 +59,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 	if err != nil {
 		return step{}, err
 	}
+	t.inspect("afterInputPath", effective)
 	p.input = effective
 	args = effective
 	if st.HasParameters {
@@ -64,6 +67,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 			return step{}, err
 		}
 	}
+	t.inspect("afterParameters", args)
 	fromPath := func(field, path string) func(any) (any, *stateserror.Error) {
 		return func(any) (any, *stateserror.Error) { return t.mustLookup(p, field, path) }
 	}
@@ -84,6 +88,7 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 	if err != nil {
 		return step{}, err
 	}
+	t.inspect("result", result)
 	return t.finishJSONPath(st, input, result, p)
 }
 
@@ -144,6 +149,9 @@ func (e taskEvents) kind(event string) string {
 func (t *thread) invoke(ctx context.Context, st *State, args any, token string, timeout, heartbeat time.Duration) (any, *stateserror.Error) {
 	if err := checkSize(fmt.Sprintf("The input of the task of state '%s'", st.Name), args); err != nil {
 		return nil, err
+	}
+	if tr := t.mocked(); tr != nil {
+		return tr.outcome()
 	}
 	ev := taskEvents{lambda: isLambdaFunctionArn(st.Resource)}
 	ev.resourceType, ev.resource = taskResource(st.Resource)

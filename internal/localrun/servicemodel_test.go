@@ -2,7 +2,6 @@ package localrun
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,8 +9,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"stepfunctions-go/internal/awsmodel"
 )
 
 // The Step Functions service model that botocore ships (the machine image's
@@ -71,23 +70,9 @@ var commonErrors = []string{
 }
 
 var loadModel = sync.OnceValues(func() (*serviceModel, error) {
-	out, err := exec.Command("python3", "-c", "import botocore, os; print(os.path.dirname(botocore.__file__))").Output()
-	if err != nil {
-		return nil, fmt.Errorf("python3 with the botocore package is needed to find the Step Functions service model (python3 -c 'import botocore' failed: %v); use the machine image's Python, which carries botocore 1.43.11", err)
-	}
-	path := filepath.Join(strings.TrimSpace(string(out)), "data", "stepfunctions", "2016-11-23", "service-2.json.gz")
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("the Step Functions service model: %w; a botocore with Step Functions' model is needed", err)
-	}
-	defer file.Close()
-	unzipped, err := gzip.NewReader(file)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	var model serviceModel
-	if err := json.NewDecoder(unzipped).Decode(&model); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := awsmodel.Decode("stepfunctions", &model); err != nil {
+		return nil, err
 	}
 	return &model, nil
 })
