@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ import (
 // real SDK calls and the definition's Catch. What a case waits for is held
 // (a delivery that never reaches the worker) rather than delayed, and its
 // expectations do not depend on how long anything takes.
+// caughtFailures are the events that end a state a Catch then leaves.
+var caughtFailures = []string{"TaskFailed", "TaskTimedOut", "MapStateFailed", "ParallelStateFailed"}
+
 func TestCallbackWorkflowFailures(t *testing.T) {
 	workflow, example := workflowOf(t, "callback")
 	first, waiting, worker := functionSteps(t, workflow)[0], waitingStep(t, workflow), lambdas.CallbackQueue.Consumer
@@ -158,7 +162,7 @@ func caughtIn(events []asl.Event) []caught {
 		if !ok || !strings.HasSuffix(e.Type, "StateEntered") || !strings.HasSuffix(exited.Type, "StateExited") {
 			continue
 		}
-		if failed := byID[exited.PreviousEventID]; strings.HasSuffix(failed.Type, "Failed") || strings.HasSuffix(failed.Type, "TimedOut") {
+		if failed := byID[exited.PreviousEventID]; slices.Contains(caughtFailures, failed.Type) {
 			found = append(found, caught{exited.Details["name"].(string), e.Details["name"].(string)})
 		}
 	}

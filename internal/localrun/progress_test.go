@@ -25,8 +25,8 @@ func TestProgressLines(t *testing.T) {
 			{"StartAt":"Right","States":{"Right":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"ok"},"End":true}}}]},
 		"Flaky":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"flaky"},
 			"Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"IntervalSeconds":1,"MaxAttempts":1}],
-			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Failed"}],"End":true},
-		"Failed":{"Type":"Fail","Error":"Gave.Up"}}}`
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"GaveUp"}],"End":true},
+		"GaveUp":{"Type":"Fail","Error":"Gave.Up"}}}`
 	var mu sync.Mutex
 	calls := 0
 	invoke := func(ctx context.Context, task asl.TaskCall) (any, error) {
@@ -57,7 +57,7 @@ func TestProgressLines(t *testing.T) {
 		"→ Items\n", "→ Each\n", "← Each (", "← Items (",
 		"→ Fork\n", "→ Left\n", "→ Right\n", "← Right (", "← Fork (",
 		"→ Flaky\n", "✗ Flaky failed with " + throttledError, "↻ Flaky retry 1\n",
-		"⤷ Flaky caught, next Failed\n", "→ Failed\n", "■ Failed ends the execution with Gave.Up\n",
+		"⤷ Flaky caught, next GaveUp\n", "→ GaveUp\n", "■ GaveUp ends the execution with Gave.Up\n",
 	} {
 		assert.Contains(t, lines, want)
 	}
