@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"stepfunctions-go/internal/asl/stateserror"
@@ -182,6 +183,8 @@ type reply struct {
 	Undefined bool            `json:"undefined"`
 	// Cached says the worker had compiled the expression before.
 	Cached bool `json:"cached"`
+	// Ready is the worker's first line, once it has loaded jsonata.
+	Ready bool `json:"ready"`
 	// Variables are the variables a validated expression names.
 	Variables []string `json:"variables"`
 	Error     *struct {
@@ -247,6 +250,11 @@ type process struct {
 	writeMu sync.Mutex
 	stdin   io.WriteCloser
 
+	// ready is closed when the worker has loaded jsonata and said so;
+	// heard is when it last wrote a line (unix nanoseconds).
+	ready chan struct{}
+	heard atomic.Int64
+
 	mu         sync.Mutex
 	waiting    map[uint64]chan *reply
 	stopReason error // why this package killed it, if it did
@@ -268,7 +276,7 @@ func startProcess(install *installation, seed *uint32) (*process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the JSONata worker: %v", err)
 	}
-	p := &process{cmd: cmd, stdin: stdin, stderr: &tailBuffer{limit: 4 << 10}, waiting: map[uint64]chan *reply{}, exited: make(chan struct{})}
+	p := &process{cmd: cmd, stdin: stdin, stderr: &tailBuffer{limit: 4 << 10}, waiting: map[uint64]chan *reply{}, ready: make(chan struct{}), exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the JSONata worker (%s): %v; remove %s to reinstall Node 22", install.node, err, install.dir)
@@ -287,6 +295,14 @@ func (p *process) alive() bool {
 }
 
 func (p *process) send(ctx context.Context, id uint64, line []byte, stuckAfter time.Duration) (*reply, error) {
+	// Node's start, slow on a busy machine, counts against no evaluation.
+	select {
+	case <-p.ready:
+	case <-p.exited:
+		return nil, p.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	answer := make(chan *reply, 1)
 	p.mu.Lock()
 	if !p.alive() {
@@ -303,20 +319,32 @@ func (p *process) send(ctx context.Context, id uint64, line []byte, stuckAfter t
 		<-p.exited // a failed write means the process is gone
 		return nil, p.err
 	}
+	// The worker is stuck when it says nothing at all for stuckAfter while
+	// this evaluation waits: it runs one evaluation at a time, so one that
+	// never ends (a regular expression that backtracks for ever) silences
+	// it, while evaluations queued behind busy ones still hear it answer.
+	since := time.Now()
 	stuck := time.NewTimer(stuckAfter)
 	defer stuck.Stop()
-	select {
-	case r := <-answer:
-		return r, nil
-	case <-p.exited:
-		return nil, p.err
-	case <-ctx.Done():
-		p.forget(id) // its reply, when it comes, is dropped
-		return nil, ctx.Err()
-	case <-stuck.C:
-		p.kill(fmt.Errorf("an evaluation had no answer %v after it was sent, past its time limit, so the worker was taken for stuck and stopped; the next evaluation starts a new one", stuckAfter))
-		<-p.exited
-		return nil, p.err
+	for {
+		select {
+		case r := <-answer:
+			return r, nil
+		case <-p.exited:
+			return nil, p.err
+		case <-ctx.Done():
+			p.forget(id) // its reply, when it comes, is dropped
+			return nil, ctx.Err()
+		case <-stuck.C:
+			if heard := time.Unix(0, p.heard.Load()); heard.After(since) {
+				since = heard
+				stuck.Reset(time.Until(heard.Add(stuckAfter)))
+				continue
+			}
+			p.kill(fmt.Errorf("it said nothing for %v while an evaluation waited, past the evaluation's time limit, so it was taken for stuck and stopped; the next evaluation starts a new one", stuckAfter))
+			<-p.exited
+			return nil, p.err
+		}
 	}
 }
 
@@ -342,10 +370,15 @@ func (p *process) read(stdout io.Reader) {
 	scanner := bufio.NewScanner(stdout)
 	scanner.Buffer(make([]byte, 64<<10), 256<<20)
 	for scanner.Scan() {
+		p.heard.Store(time.Now().UnixNano())
 		r := new(reply)
 		if err := json.Unmarshal(scanner.Bytes(), r); err != nil {
 			p.kill(fmt.Errorf("it wrote an unreadable reply %.200q: %v", scanner.Bytes(), err))
 			break
+		}
+		if r.Ready {
+			close(p.ready)
+			continue
 		}
 		p.mu.Lock()
 		answer := p.waiting[r.ID]

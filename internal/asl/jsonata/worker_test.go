@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -280,8 +282,22 @@ func TestAStuckWorkerIsStopped(t *testing.T) {
 	_, err := w.Evaluate(t.Context(), "$contains('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!', /^(a+)+$/)", nil)
 	require.Error(t, err)
 	assert.NotErrorAs(t, err, new(*stateserror.Error), "a stuck worker is not the expression's failure")
-	assert.Contains(t, err.Error(), "was stopped: an evaluation had no answer 100ms after it was sent, past its time limit, so the worker was taken for stuck")
+	assert.Contains(t, err.Error(), "was stopped: it said nothing for 100ms while an evaluation waited, past the evaluation's time limit, so it was taken for stuck")
 	w.stuckGrace = stuckGrace // a new worker takes its time to start on a busy machine
+	got, err := w.Evaluate(t.Context(), "1 + 1", nil)
+	require.NoError(t, err)
+	assert.Equal(t, jsonNumber(2), got)
+}
+
+// Node's start, slow on a busy machine, counts against no evaluation: the
+// first one sent to a worker that takes 3 s to start, three times the
+// evaluation's limit, is not taken for stuck.
+func TestAWorkerStartingIsNotStuck(t *testing.T) {
+	slowStart := filepath.Join(t.TempDir(), "slow-start.cjs")
+	require.NoError(t, os.WriteFile(slowStart, []byte("const until = Date.now() + 3000; while (Date.now() < until) {}\n"), 0o644))
+	t.Setenv("NODE_OPTIONS", "--require "+slowStart)
+	w := newTestWorker(t, Options{Timeout: time.Second})
+	w.stuckGrace = 0
 	got, err := w.Evaluate(t.Context(), "1 + 1", nil)
 	require.NoError(t, err)
 	assert.Equal(t, jsonNumber(2), got)

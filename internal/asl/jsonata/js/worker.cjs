@@ -11,6 +11,9 @@
 //   validation's reply lists the variables the expression names, as
 //   "variables": ["states", ...].
 //
+// The first line out is {"ready": true}, once jsonata has loaded: the Go
+// side counts an evaluation's time from then.
+//
 // argv: the directory holding node_modules, then an optional integer seed
 // that makes $random() and $uuid() repeatable (tests).
 'use strict';
@@ -181,6 +184,7 @@ function errorReply(id, err) {
   });
 }
 
+process.stdout.write('{"ready":true}\n');
 readline.createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line', (line) => {
   let request;
   try {
