@@ -1,5 +1,5 @@
-// Command github-oidc is the Pulumi program of the
-// stepfunctions-go-github-oidc project.
+// Command github-oidc is the Pulumi program of the OIDC bootstrap project
+// (examples/github-oidc/Pulumi.yaml).
 package main
 
 import (

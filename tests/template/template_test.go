@@ -186,8 +186,8 @@ func (c *cli) configTypes(t *testing.T, generated string) {
 //     (internal/toolcache), shared by every project made from the template,
 //     since its installs are keyed by content, and the private npm
 //     manifests of those tools (internal/*/js), named after it;
-//   - the name of examples/consumer, a second project, which its Pulumi.yaml
-//     spells: YAML cannot take the rendered name (Pulumi writes it into a
+//   - the names of examples/consumer and examples/github-oidc, projects of
+//     their own, which their Pulumi.yaml files spell: YAML cannot take the rendered name (Pulumi writes it into a
 //     .yaml file as a YAML document, line break included), so its user
 //     renames it by hand;
 //   - docs/start-a-project.md itself, which says all this.
@@ -201,7 +201,7 @@ func templateNameMentions(t *testing.T, dir, templateName string) []string {
 		regexp.MustCompile(`\.cache/` + name + `\b`),
 		regexp.MustCompile(`Namespace = "` + name + `"`),
 		regexp.MustCompile(`"name": "` + name + `-[a-z]+"`),
-		regexp.MustCompile(name + `-consumer\b`),
+		regexp.MustCompile(name + `-(consumer|github-oidc)\b`),
 	}
 	allowedFiles := []string{"docs/start-a-project.md"}
 	var leftovers []string

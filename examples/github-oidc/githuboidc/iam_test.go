@@ -276,13 +276,14 @@ func TestPreviewRoleOnlyReads(t *testing.T) {
 		}
 	}
 	bucket := "arn:aws:s3:::" + bucketName
+	workflow := workflowProject(t)
 	cases = append(cases,
 		permissionCase{"state", "s3:ListBucket", bucket, nil, true},
-		permissionCase{"state", "s3:GetObject", bucket + "/.pulumi/stacks/stepfunctions-go/dev.json", nil, true},
-		permissionCase{"state", "s3:PutObject", bucket + "/.pulumi/locks/organization/stepfunctions-go/dev/lock.json", nil, true},
-		permissionCase{"state", "s3:DeleteObject", bucket + "/.pulumi/locks/organization/stepfunctions-go/dev/lock.json", nil, true},
-		permissionCase{"state", "s3:PutObject", bucket + "/.pulumi/stacks/stepfunctions-go/dev.json", nil, false},
-		permissionCase{"state", "s3:DeleteObject", bucket + "/.pulumi/stacks/stepfunctions-go/dev.json", nil, false},
+		permissionCase{"state", "s3:GetObject", bucket + "/.pulumi/stacks/" + workflow + "/dev.json", nil, true},
+		permissionCase{"state", "s3:PutObject", bucket + "/.pulumi/locks/organization/" + workflow + "/dev/lock.json", nil, true},
+		permissionCase{"state", "s3:DeleteObject", bucket + "/.pulumi/locks/organization/" + workflow + "/dev/lock.json", nil, true},
+		permissionCase{"state", "s3:PutObject", bucket + "/.pulumi/stacks/" + workflow + "/dev.json", nil, false},
+		permissionCase{"state", "s3:DeleteObject", bucket + "/.pulumi/stacks/" + workflow + "/dev.json", nil, false},
 		permissionCase{"state", "s3:DeleteBucket", bucket, nil, false},
 		// The log delivery and event source mapping writes, whose
 		// statements name no resource above.
@@ -306,14 +307,15 @@ func TestDeployRoleCannotWidenItsOwnPower(t *testing.T) {
 	previewRoleArn := r.exports["previewRoleArn"].(string)
 	boundaryArn := r.exports["permissionsBoundaryArn"].(string)
 	deployerArn := r.exports["deployerPolicyArn"].(string)
-	stackRole := "arn:aws:iam::" + account + ":role/stepfunctions-go-dev-a-new-role-us-east-1"
+	workflow := workflowProject(t)
+	stackRole := "arn:aws:iam::" + account + ":role/" + workflow + "-dev-a-new-role-us-east-1"
 	withBoundary := func(arn string) map[string]string { return map[string]string{"iam:PermissionsBoundary": arn} }
 	cases := []permissionCase{
 		{"creates a stack role under the bootstrap's boundary", "iam:CreateRole", stackRole, withBoundary(boundaryArn), true},
 		{"creates a stack role under another boundary", "iam:CreateRole", stackRole, withBoundary("arn:aws:iam::" + account + ":policy/AdministratorAccess"), false},
 		{"rewrites the boundary", "iam:CreatePolicyVersion", boundaryArn, nil, false},
 		{"rewrites its own policy", "iam:CreatePolicyVersion", deployerArn, nil, false},
-		{"state", "s3:PutObject", "arn:aws:s3:::" + bucketName + "/.pulumi/stacks/stepfunctions-go/dev.json", nil, true},
+		{"state", "s3:PutObject", "arn:aws:s3:::" + bucketName + "/.pulumi/stacks/" + workflow + "/dev.json", nil, true},
 	}
 	for _, role := range []string{deployRoleArn, previewRoleArn} {
 		for _, action := range []string{"iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRole"} {

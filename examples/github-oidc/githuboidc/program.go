@@ -1,6 +1,6 @@
 // Package githuboidc is a Pulumi program an administrator runs once per AWS
 // account so that a GitHub repository's workflows can preview and deploy the
-// stepfunctions-go stack with short-lived credentials: GitHub's OIDC
+// workflow stack with short-lived credentials: GitHub's OIDC
 // identity provider, a deploy role only the deploy environment's jobs can
 // assume, a read-only preview role for pull requests, the deployer policy
 // and the permissions boundary from infra/, and optionally an S3 bucket for
