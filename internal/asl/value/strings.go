@@ -14,10 +14,13 @@ import (
 // writes those bytes back as the escape. A pair of escapes that makes one
 // character (\ud83d\ude00) is that character, U+1F600, as everywhere.
 //
-// Those bytes cannot come from JSON text otherwise: invalid UTF-8 in the
-// text becomes U+FFFD, byte by byte, as in encoding/json. AppendString
-// writes any other invalid UTF-8 (a Go string built outside Decode) as
-// \ufffd, as encoding/json does.
+// Decode reads the text itself the same way, as WTF-8: those three bytes
+// inside a string are kept, so States.StringToJson reads a string the
+// engine holds (States.JsonToString's output included) as Java would.
+// Text from outside cannot carry them: the runner refuses an input that
+// is not UTF-8. Any other byte that is not UTF-8 becomes U+FFFD, byte by
+// byte, as in encoding/json, and AppendString writes such a byte (in a Go
+// string built outside Decode) as \ufffd, as encoding/json does.
 
 // parseString reads the string at the start of text, which encoding/json
 // has checked, and returns it with the text after its closing quote.
@@ -59,6 +62,9 @@ func parseString(text []byte) (string, []byte) {
 		case c < utf8.RuneSelf:
 			out = append(out, c)
 			i++
+		case isSurrogate(text[i:]):
+			out = append(out, text[i:i+3]...)
+			i += 3
 		default:
 			r, size := utf8.DecodeRune(text[i:])
 			out = utf8.AppendRune(out, r) // RuneError for a byte that is not UTF-8
@@ -144,7 +150,7 @@ func AppendString(buf []byte, s string) []byte {
 }
 
 // isSurrogate says whether s starts with a surrogate code point in UTF-8's
-// scheme (ED A0..BF 80..BF), as parseString writes a lone one.
-func isSurrogate(s string) bool {
+// scheme (ED A0..BF 80..BF), as the engine's strings hold a lone one.
+func isSurrogate[T string | []byte](s T) bool {
 	return len(s) >= 3 && s[0] == 0xed && 0xa0 <= s[1] && s[1] <= 0xbf && 0x80 <= s[2] && s[2] <= 0xbf
 }
