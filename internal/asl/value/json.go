@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -114,8 +116,11 @@ func Marshal(v any) ([]byte, error) {
 	return Append(nil, v)
 }
 
-// Append appends v as compact JSON to buf. Values that are not the
-// engine's (a Go struct, a map) are written by encoding/json.
+// Append appends v as compact JSON to buf. A map[string]any (an API
+// response, a history event) is written with its names sorted, as
+// encoding/json writes a map, and its strings as the engine's are; other
+// values that are not the engine's (a Go struct) are written by
+// encoding/json, which calls an Object's MarshalJSON.
 func Append(buf []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case *Object:
@@ -127,11 +132,8 @@ func Append(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
+			buf = append(AppendString(buf, k), ':')
 			var err error
-			if buf, err = appendPlain(buf, k); err != nil {
-				return nil, err
-			}
-			buf = append(buf, ':')
 			if buf, err = Append(buf, x.values[k]); err != nil {
 				return nil, err
 			}
@@ -149,6 +151,22 @@ func Append(buf []byte, v any) ([]byte, error) {
 			}
 		}
 		return append(buf, ']'), nil
+	case map[string]any:
+		if x == nil {
+			return append(buf, "null"...), nil // as encoding/json writes it
+		}
+		buf = append(buf, '{')
+		for i, k := range slices.Sorted(maps.Keys(x)) {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(AppendString(buf, k), ':')
+			var err error
+			if buf, err = Append(buf, x[k]); err != nil {
+				return nil, err
+			}
+		}
+		return append(buf, '}'), nil
 	}
 	return appendPlain(buf, v)
 }
