@@ -197,3 +197,10 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestMarshalWritesAGoMapSortedWithTheEnginesStrings(t *testing.T) {
+	var none map[string]any
+	out, err := Marshal(map[string]any{"b": "\xed\xa0\x80<", "a": none, "c": []any{map[string]any{"\xed\xbf\xbf": 1}}})
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":null,"b":"\ud800<","c":[{"\udfff":1}]}`, string(out))
+}
