@@ -82,11 +82,11 @@ func detailsKey(kind string) string {
 
 // jsonText is a value as the history's input and output strings hold it.
 func jsonText(v any) string {
-	b, err := value.Marshal(v)
+	text, err := value.Text(v)
 	if err != nil {
 		return "null"
 	}
-	return string(b)
+	return text
 }
 
 // taskResource splits a Resource into the resourceType and resource the

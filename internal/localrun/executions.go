@@ -253,7 +253,10 @@ func (e *execution) finish(s *stepFunctionsEndpoint) {
 	e.status = result.Status
 	switch {
 	case result.Status == asl.Succeeded:
-		e.output = json.RawMessage(jsonText(result.Output))
+		// As the API's output string holds it (value.Text): a lone
+		// surrogate is escaped when the response is written.
+		output, _ := value.Text(result.Output) // the engine's values are JSON values
+		e.output = json.RawMessage(output)
 	case result.Status == asl.Aborted: // the endpoint is stopping
 		e.failure = &Failure{Error: "States.Runtime", Cause: "the local endpoint stopped during the execution"}
 	default:

@@ -116,12 +116,26 @@ func Marshal(v any) ([]byte, error) {
 	return Append(nil, v)
 }
 
+// Text is v as JSON text that the engine holds as a string (what
+// States.JsonToString returns, a history event's input and output), as
+// Java's writeValueAsString makes it: a lone surrogate stays as it is in
+// the string, and Marshal escapes it when the string is written out.
+func Text(v any) (string, error) {
+	b, err := appendJSON(nil, v, true)
+	return string(b), err
+}
+
 // Append appends v as compact JSON to buf. A map[string]any (an API
 // response, a history event) is written with its names sorted, as
 // encoding/json writes a map, and its strings as the engine's are; other
 // values that are not the engine's (a Go struct) are written by
 // encoding/json, which calls an Object's MarshalJSON.
 func Append(buf []byte, v any) ([]byte, error) {
+	return appendJSON(buf, v, false)
+}
+
+// appendJSON is Append, or Text's writer when keepSurrogates is set.
+func appendJSON(buf []byte, v any, keepSurrogates bool) ([]byte, error) {
 	switch x := v.(type) {
 	case *Object:
 		if x == nil {
@@ -132,9 +146,9 @@ func Append(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = append(AppendString(buf, k), ':')
+			buf = append(appendString(buf, k, keepSurrogates), ':')
 			var err error
-			if buf, err = Append(buf, x.values[k]); err != nil {
+			if buf, err = appendJSON(buf, x.values[k], keepSurrogates); err != nil {
 				return nil, err
 			}
 		}
@@ -146,7 +160,7 @@ func Append(buf []byte, v any) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = Append(buf, e); err != nil {
+			if buf, err = appendJSON(buf, e, keepSurrogates); err != nil {
 				return nil, err
 			}
 		}
@@ -160,20 +174,20 @@ func Append(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = append(AppendString(buf, k), ':')
+			buf = append(appendString(buf, k, keepSurrogates), ':')
 			var err error
-			if buf, err = Append(buf, x[k]); err != nil {
+			if buf, err = appendJSON(buf, x[k], keepSurrogates); err != nil {
 				return nil, err
 			}
 		}
 		return append(buf, '}'), nil
 	}
-	return appendPlain(buf, v)
+	return appendPlain(buf, v, keepSurrogates)
 }
 
 // appendPlain writes a value that is not a container: strings as
 // appendString does, the rest by encoding/json, without HTML escaping.
-func appendPlain(buf []byte, v any) ([]byte, error) {
+func appendPlain(buf []byte, v any, keepSurrogates bool) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(buf, "null"...), nil
@@ -183,7 +197,7 @@ func appendPlain(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, "false"...), nil
 	case string:
-		return AppendString(buf, x), nil
+		return appendString(buf, x, keepSurrogates), nil
 	}
 	w := bytes.NewBuffer(buf)
 	enc := json.NewEncoder(w)

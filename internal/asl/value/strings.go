@@ -14,9 +14,11 @@ import (
 // writes those bytes back as the escape. A pair of escapes that makes one
 // character (\ud83d\ude00) is that character, U+1F600, as everywhere.
 //
-// Decode reads the text itself the same way, as WTF-8: those three bytes
-// inside a string are kept, so States.StringToJson reads a string the
-// engine holds (States.JsonToString's output included) as Java would.
+// JSON text the engine holds as a string (Text: States.JsonToString's
+// result, a history event's input) keeps those bytes as they are, as a
+// Java string keeps the lone char, and Decode reads them back the same
+// way, so States.StringToJson reads a string the engine holds as Java
+// would.
 // Text from outside cannot carry them: the runner refuses an input that
 // is not UTF-8. Any other byte that is not UTF-8 becomes U+FFFD, byte by
 // byte, as in encoding/json, and AppendString writes such a byte (in a Go
@@ -103,6 +105,12 @@ func hex4(text []byte) rune {
 // without HTML escaping, except that a lone surrogate Decode kept is
 // written as its escape (\ud800) rather than as \ufffd.
 func AppendString(buf []byte, s string) []byte {
+	return appendString(buf, s, false)
+}
+
+// appendString is AppendString, or, with keepSurrogates, Text's string
+// writer, which leaves a lone surrogate as it is.
+func appendString(buf []byte, s string, keepSurrogates bool) []byte {
 	const hex = "0123456789abcdef"
 	buf = append(buf, '"')
 	start := 0
@@ -115,6 +123,10 @@ func AppendString(buf []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if c >= utf8.RuneSelf && !(r == utf8.RuneError && size == 1) && r != '\u2028' && r != '\u2029' {
 			i += size
+			continue
+		}
+		if keepSurrogates && isSurrogate(s[i:]) {
+			i += 3
 			continue
 		}
 		buf = append(buf, s[start:i]...)

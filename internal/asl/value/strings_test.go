@@ -170,6 +170,12 @@ func FuzzDecode(f *testing.F) {
 		again, err := Decode(out)
 		require.NoError(t, err, "%q", out)
 		require.Equal(t, v, again, "%q", out)
+
+		held, err := Text(v)
+		require.NoError(t, err)
+		again, err = Decode([]byte(held))
+		require.NoError(t, err, "%q", held)
+		require.Equal(t, v, again, "Text reads back as the value: %q", held)
 	})
 }
 
@@ -203,4 +209,15 @@ func TestMarshalWritesAGoMapSortedWithTheEnginesStrings(t *testing.T) {
 	out, err := Marshal(map[string]any{"b": "\xed\xa0\x80<", "a": none, "c": []any{map[string]any{"\xed\xbf\xbf": 1}}})
 	require.NoError(t, err)
 	assert.Equal(t, `{"a":null,"b":"\ud800<","c":[{"\udfff":1}]}`, string(out))
+}
+
+func TestTextKeepsALoneSurrogateAsTheStringHoldsIt(t *testing.T) {
+	v, err := Decode([]byte(`{"k\ud800": ["\udfff", "\ud83d\ude00", "\u0001<"]}`))
+	require.NoError(t, err)
+	text, err := Text(v)
+	require.NoError(t, err)
+	assert.Equal(t, "{\"k\xed\xa0\x80\":[\"\xed\xbf\xbf\",\"😀\",\"\\u0001<\"]}", text)
+	out, err := Marshal(text)
+	require.NoError(t, err)
+	assert.Equal(t, `"{\"k\ud800\":[\"\udfff\",\"😀\",\"\\u0001<\"]}"`, string(out), "written out, the text's lone surrogates are escapes")
 }
