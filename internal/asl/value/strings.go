@@ -18,9 +18,10 @@ import (
 // result, a history event's input) keeps those bytes as they are, as a
 // Java string keeps the lone char, and Decode reads them back the same
 // way, so States.StringToJson reads a string the engine holds as Java
-// would.
-// Text from outside cannot carry them: the runner refuses an input that
-// is not UTF-8. Any other byte that is not UTF-8 becomes U+FFFD, byte by
+// would. Text from outside holds them only where it was a JSON string
+// first (StartExecution's input, read from its request as the engine
+// reads strings); the runner refuses an -input that is not UTF-8. Any
+// other byte that is not UTF-8 becomes U+FFFD, byte by
 // byte, as in encoding/json, and AppendString writes such a byte (in a Go
 // string built outside Decode) as \ufffd, as encoding/json does.
 
@@ -35,8 +36,7 @@ func parseString(text []byte) (string, []byte) {
 	if text[i] == '"' {
 		return string(text[:i]), text[i+1:]
 	}
-	out := make([]byte, i, len(text))
-	copy(out, text[:i])
+	out := append(make([]byte, 0, 2*i+16), text[:i]...)
 	for {
 		switch c := text[i]; {
 		case c == '"':
