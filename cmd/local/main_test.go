@@ -122,10 +122,6 @@ func example(t *testing.T, name string) (input, output string, progress []string
 // the first function rejects the escape at its byte offset in the event.
 const loneSurrogateFailure = `{"error":"InvalidInputError","cause":"{\"errorMessage\":\"invalid input: the event has an unpaired UTF-16 surrogate escape \\\\ud800 at byte offset 13; a JSON string must encode Unicode text, with a surrogate only in a high-low pair such as \\\\ud83d\\\\ude00; expected {\\\"payload\\\": \\u003cstring\\u003e}\",\"errorType\":\"InvalidInputError\"}"}`
 
-// loneSurrogateDivergence is why a lone surrogate escape reaches no function
-// as AWS would hand it over.
-const loneSurrogateDivergence = "the Go ASL engine's values are Go strings decoded by encoding/json, which turns a lone surrogate escape into U+FFFD; Step Functions (Java strings) passes \\ud800 on to the function"
-
 func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 	input, output, progress := example(t, "main")
 	callbackInput, callbackOutput, _ := example(t, "callback")
@@ -156,9 +152,6 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		wantStdout string
 		// wantStderr is in the progress or error output.
 		wantStderr []string
-		// divergence, when set, is why the Go ASL engine cannot run the
-		// case as AWS would: the case is skipped with it.
-		divergence string
 	}{{
 		name:       "the main workflow's example",
 		args:       []string{"-input", input},
@@ -188,14 +181,12 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 		want:       1,
 		wantStdout: loneSurrogateFailure,
 		wantStderr: []string{"✗ " + firstState + " failed with InvalidInputError", "execution failed with InvalidInputError"},
-		divergence: loneSurrogateDivergence,
 	}, {
 		name:       "a lone surrogate fails the callback workflow the same way",
 		args:       []string{"-workflow", "callback", "-input", `{"payload":"a\ud800b"}`},
 		want:       1,
 		wantStdout: loneSurrogateFailure,
 		wantStderr: []string{"✗ " + project.Workflows["callback"].Path[0].Name + " failed with InvalidInputError", "execution failed with InvalidInputError"},
-		divergence: loneSurrogateDivergence,
 	}, {
 		name:       "input that is not UTF-8",
 		args:       []string{"-input", "{\"payload\":\"a\xffb\"}"},
@@ -256,9 +247,6 @@ func TestExitStatusAndOneLineOnStdout(t *testing.T) {
 	}}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
-			if test.divergence != "" {
-				t.Skip("KNOWN DIVERGENCE: " + test.divergence)
-			}
 			got := runLocal(t, test.env, test.args...)
 			assert.Equal(t, test.want, got.exitCode)
 			for _, want := range test.wantStderr {

@@ -1,7 +1,6 @@
 package asl
 
 import (
-	"encoding/json"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +31,9 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	if e.DetailsKey != "" {
 		fields[e.DetailsKey] = e.Details
 	}
-	return json.Marshal(fields)
+	// value.Marshal: a cause or a name may hold a lone surrogate, which
+	// encoding/json would write as U+FFFD.
+	return value.Marshal(fields)
 }
 
 var notTruncated = map[string]bool{"truncated": false}
@@ -81,11 +82,11 @@ func detailsKey(kind string) string {
 
 // jsonText is a value as the history's input and output strings hold it.
 func jsonText(v any) string {
-	b, err := value.Marshal(v)
+	text, err := value.Text(v)
 	if err != nil {
 		return "null"
 	}
-	return string(b)
+	return text
 }
 
 // taskResource splits a Resource into the resourceType and resource the

@@ -170,3 +170,23 @@ func TestEachExecutionSeesItsOwnEvents(t *testing.T) {
 	}
 	require.Len(t, all, executions*len(seen[0]), "Options.OnEvent sees every execution's events")
 }
+
+// A lone surrogate escape in the input is kept, as Step Functions (Java
+// strings) keeps it: the events' input and output texts hold it as the
+// string did, and every event writes it out as the escape, there and in a
+// cause taken from the input.
+func TestHistoryKeepsALoneSurrogate(t *testing.T) {
+	def := `{"StartAt": "P", "States": {
+		"P": {"Type": "Pass", "Next": "F"},
+		"F": {"Type": "Fail", "ErrorPath": "$.e", "CausePath": "$.c"}}}`
+	r := setup{}.run(t, def, `{"e": "E\udc00", "c": "a\ud800b"}`)
+	requireError(t, r, "E\xed\xb0\x80")
+	require.Equal(t, "a\xed\xa0\x80b", r.result.Error.Cause)
+	text, err := json.Marshal(r.history)
+	require.NoError(t, err)
+	require.Equal(t, "{\"e\":\"E\xed\xb0\x80\",\"c\":\"a\xed\xa0\x80b\"}", r.history[0].Details["input"])
+	require.Contains(t, string(text), `"input":"{\"e\":\"E\udc00\",\"c\":\"a\ud800b\"}"`)
+	require.Contains(t, string(text), `"cause":"a\ud800b","error":"E\udc00"`)
+	require.NotContains(t, string(text), `\ufffd`)
+	require.NotContains(t, string(text), "\uFFFD")
+}

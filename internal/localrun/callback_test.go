@@ -56,9 +56,6 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		wantCaught      caught
 		wantWorkerCalls int
 		wantProgress    []string
-		// divergence, when set, is why the engine cannot run the case as
-		// AWS would: the case is skipped with it.
-		divergence string
 	}{{
 		name:       "bad execution input stops at the first step",
 		input:      `{"payload": 42}`,
@@ -83,7 +80,6 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
 		wantProgress:    []string{"sfn: SendTaskFailure for " + waiting.Name + ": InvalidInputError"},
-		divergence:      "the Go ASL engine's values are Go strings decoded by encoding/json, which turns a lone surrogate escape into U+FFFD; Step Functions (Java strings) passes \\ud800 on to the queue",
 	}, {
 		// The Task's TimeoutSeconds stays the definition's 600 s.
 		name:            "a worker that never answers misses the heartbeat",
@@ -116,9 +112,6 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 	}}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
-			if test.divergence != "" {
-				t.Skip("KNOWN DIVERGENCE: " + test.divergence)
-			}
 			t.Parallel()
 			log := &callLog{plan: test.plan}
 			progress := &syncBuffer{}

@@ -53,6 +53,18 @@ func callAPI(t *testing.T, url, operation string, body any) apiAnswer {
 	t.Helper()
 	payload, err := json.Marshal(body)
 	require.NoError(t, err)
+	response, raw := postAPI(t, url, operation, payload)
+	answer := apiAnswer{status: response.StatusCode, requestID: response.Header.Get("x-amzn-RequestId")}
+	require.NoError(t, json.Unmarshal(raw, &answer.body), "%s", raw)
+	answer.errorType, _ = answer.body["__type"].(string)
+	answer.message, _ = answer.body["message"].(string)
+	return answer
+}
+
+// postAPI sends the request body payload to operation, through the
+// model's judge, and returns the response with its body read.
+func postAPI(t *testing.T, url, operation string, payload []byte) (*http.Response, []byte) {
+	t.Helper()
 	request, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
 	require.NoError(t, err)
 	request.Header.Set("X-Amz-Target", "AWSStepFunctions."+operation)
@@ -62,11 +74,7 @@ func callAPI(t *testing.T, url, operation string, body any) apiAnswer {
 	defer response.Body.Close()
 	raw, err := io.ReadAll(response.Body)
 	require.NoError(t, err)
-	answer := apiAnswer{status: response.StatusCode, requestID: response.Header.Get("x-amzn-RequestId")}
-	require.NoError(t, json.Unmarshal(raw, &answer.body), "%s", raw)
-	answer.errorType, _ = answer.body["__type"].(string)
-	answer.message, _ = answer.body["message"].(string)
-	return answer
+	return response, raw
 }
 
 // requestCase is a request derived from the model, and whether the model

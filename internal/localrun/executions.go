@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"stepfunctions-go/internal/asl"
+	"stepfunctions-go/internal/asl/value"
 )
 
 // The execution API of the local Step Functions endpoint: state machines,
@@ -129,7 +130,7 @@ func checkName(name string) error {
 
 // checkInput applies StartExecution's rules to an execution input: JSON
 // text of at most payloadLimit bytes; none means {}.
-func checkInput(input *string) (json.RawMessage, error) {
+func checkInput(input *engineString) (json.RawMessage, error) {
 	if input == nil {
 		return json.RawMessage("{}"), nil
 	}
@@ -145,9 +146,27 @@ func checkInput(input *string) (json.RawMessage, error) {
 }
 
 type startRequest struct {
-	StateMachineArn string  `json:"stateMachineArn"`
-	Name            *string `json:"name"`
-	Input           *string `json:"input"`
+	StateMachineArn string        `json:"stateMachineArn"`
+	Name            *string       `json:"name"`
+	Input           *engineString `json:"input"`
+}
+
+// engineString is a request's string read as the engine reads strings
+// (value.Decode): a lone surrogate escape in it is kept, as Step Functions
+// keeps it, where encoding/json would make it U+FFFD.
+type engineString string
+
+func (s *engineString) UnmarshalJSON(text []byte) error {
+	v, err := value.Decode(text)
+	if err != nil {
+		return err
+	}
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("a string is expected, not %.40s", text)
+	}
+	*s = engineString(str)
+	return nil
 }
 
 // start checks request and starts the execution it asks for, or returns the
@@ -234,7 +253,10 @@ func (e *execution) finish(s *stepFunctionsEndpoint) {
 	e.status = result.Status
 	switch {
 	case result.Status == asl.Succeeded:
-		e.output = json.RawMessage(jsonText(result.Output))
+		// As the API's output string holds it (value.Text): a lone
+		// surrogate is escaped when the response is written.
+		output, _ := value.Text(result.Output) // the engine's values are JSON values
+		e.output = json.RawMessage(output)
 	case result.Status == asl.Aborted: // the endpoint is stopping
 		e.failure = &Failure{Error: "States.Runtime", Cause: "the local endpoint stopped during the execution"}
 	default:

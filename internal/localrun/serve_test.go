@@ -632,3 +632,27 @@ func TestServerHistoryWithoutExecutionData(t *testing.T) {
 	assert.NotEmpty(t, aws.ToString(with[0].ExecutionStartedEventDetails.RoleArn))
 	assert.Equal(t, aws.ToString(with[0].ExecutionStartedEventDetails.RoleArn), aws.ToString(without[0].ExecutionStartedEventDetails.RoleArn), "the rest stays")
 }
+
+// A lone surrogate in StartExecution's input, even as a character of the
+// request's own string, reaches the first function as the escape, which
+// it refuses, as on AWS (Java strings keep it); DescribeExecution and
+// GetExecutionHistory write it back as the escape, not as U+FFFD.
+func TestServerKeepsALoneSurrogate(t *testing.T) {
+	server, client := startServer(t, ServeConfig{})
+	request := `{"stateMachineArn":"` + server.StateMachineARNs[0] + `","input":"{\"payload\":\"a\ud800b\"}"}`
+	response, body := postAPI(t, server.URL(), "StartExecution", []byte(request))
+	require.Equal(t, http.StatusOK, response.StatusCode, "%s", body)
+	var started struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	require.NoError(t, json.Unmarshal(body, &started))
+	described := awaitEnd(t, client, &started.ExecutionArn)
+	assert.Equal(t, "InvalidInputError", aws.ToString(described.Error))
+	assert.Contains(t, aws.ToString(described.Cause), `unpaired UTF-16 surrogate escape \\ud800 at byte offset 13`)
+	for _, operation := range []string{"DescribeExecution", "GetExecutionHistory"} {
+		_, body := postAPI(t, server.URL(), operation, []byte(`{"executionArn":"`+started.ExecutionArn+`"}`))
+		assert.Contains(t, string(body), `"input":"{\"payload\":\"a\ud800b\"}"`, operation)
+		assert.NotContains(t, string(body), "\uFFFD", operation)
+		assert.NotContains(t, string(body), `\ufffd`, operation)
+	}
+}

@@ -226,7 +226,14 @@ func (s *stepFunctionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request
 		json.NewEncoder(w).Encode(apiErr)
 		return
 	}
-	json.NewEncoder(w).Encode(response)
+	// value.Marshal: an output, a cause or an event may hold a lone
+	// surrogate, which encoding/json would write as U+FFFD.
+	out, err := value.Marshal(response)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("the response to %s cannot be written as JSON: %v", name, err), http.StatusInternalServerError)
+		return
+	}
+	w.Write(append(out, '\n'))
 }
 
 func (s *stepFunctionsEndpoint) isServing() bool {

@@ -27,7 +27,7 @@ func encodeBindings(bindings map[string]any, names []string) ([]byte, error) {
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		out = appendString(out, name)
+		out = value.AppendString(out, name)
 		out = append(out, ':')
 		var err error
 		if out, err = appendValue(out, bound); err != nil {
@@ -44,7 +44,7 @@ func appendValue(out []byte, v any) ([]byte, error) {
 	case bool:
 		return strconv.AppendBool(out, v), nil
 	case string:
-		return appendString(out, v), nil
+		return value.AppendString(out, v), nil
 	case json.Number:
 		text, err := json.Marshal(v) // checks the JSON number grammar
 		if err != nil {
@@ -81,7 +81,7 @@ func appendValue(out []byte, v any) ([]byte, error) {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out = append(appendString(out, key), ':')
+			out = append(value.AppendString(out, key), ':')
 			member, _ := v.Get(key)
 			var err error
 			if out, err = appendValue(out, member); err != nil {
@@ -92,9 +92,4 @@ func appendValue(out []byte, v any) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("a %T is not a JSON value; bindings hold nil, bool, json.Number, float64, int, string, []any and *value.Object", v)
 	}
-}
-
-func appendString(out []byte, s string) []byte {
-	quoted, _ := json.Marshal(s) // a string always encodes
-	return append(out, quoted...)
 }

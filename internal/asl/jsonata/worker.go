@@ -205,9 +205,8 @@ func (w *Worker) call(ctx context.Context, timeout time.Duration, more func([]by
 	w.nextID++
 	id := w.nextID
 	w.mu.Unlock()
-	quoted, _ := json.Marshal(expr) // a string always encodes
 	line := append([]byte(`{"id":`), strconv.FormatUint(id, 10)...)
-	line = append(append(line, `,"expr":`...), quoted...)
+	line = value.AppendString(append(line, `,"expr":`...), expr)
 	line = append(more(line), "}\n"...)
 
 	answer, err := p.send(ctx, id, line, timeout+w.stuckGrace)

@@ -115,6 +115,24 @@ func TestValuesCrossAsJSON(t *testing.T) {
 			assert.Equal(t, decodeJSON(t, tt.want), got)
 		})
 	}
+	t.Run("a lone surrogate crosses both ways as the JavaScript string holds it", func(t *testing.T) {
+		lone := map[string]any{"lone": "a\xed\xa0\x80b"} // "a\ud800b" as value.Decode keeps it
+		for _, tt := range []struct {
+			expr string
+			want any
+		}{
+			{"$lone", "a\xed\xa0\x80b"},
+			{`$lone = "a\ud800b"`, true},
+			{`$length($lone)`, json.Number("3")},
+			{`"\udc00"`, "\xed\xb0\x80"},
+			{"'\xed\xa0\x80' = \"\\ud800\"", true},
+			{`"\ud83d" & "\ude00"`, "😀"},
+		} {
+			got, err := w.Evaluate(t.Context(), tt.expr, lone)
+			require.NoError(t, err, tt.expr)
+			assert.Equal(t, tt.want, got, tt.expr)
+		}
+	})
 	t.Run("undefined is not null", func(t *testing.T) {
 		got, err := w.Evaluate(t.Context(), "$states.input.absent", states(input))
 		require.NoError(t, err)

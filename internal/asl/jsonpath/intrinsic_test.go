@@ -21,7 +21,8 @@ const intrinsicInput = `{
   "inputArray": [1,2,3,4,5,6,7,8,9], "dupes": [1,2,3,3,3,3,3,3,4,{"a":1},{"a":1.0}],
   "json1": {"a": {"a1": 1, "a2": 2}, "b": 2}, "json2": {"a": {"a3": 1, "a4": 2}, "c": 3},
   "value1": 111, "step": -1, "base64": "RGF0YSB0byBlbmNvZGU=", "Data": "input data",
-  "inputString": "This.is+a,test=string", "splitter": ".+,=", "n": null, "t": true, "f": 1.5
+  "inputString": "This.is+a,test=string", "splitter": ".+,=", "n": null, "t": true, "f": 1.5,
+  "lone": "a\ud800b", "loneJson": "{\"k\": \"\\udc00\"}", "loneInText": "\"\udbff\""
 }`
 
 func evalIntrinsic(t *testing.T, expression string) (any, error) {
@@ -52,6 +53,10 @@ var intrinsicCases = []intrinsicCase{
 	{"string to json", `States.StringToJson($.escapedJsonString)`, `{"foo":"bar"}`},
 	{"json to string", `States.JsonToString($.unescapedJson)`, `"{\"foo\":\"bar\"}"`},
 	{"json to string of a number", `States.JsonToString($.f)`, `"1.5"`},
+	{"a lone surrogate is formatted as it is", `States.Format('{}!', $.lone)`, `"a\ud800b!"`},
+	{"json to string keeps a lone surrogate as the string holds it", `States.JsonToString($.lone)`, `"\"a\ud800b\""`},
+	{"string to json reads a lone surrogate escape", `States.StringToJson($.loneJson)`, `{"k":"\udc00"}`},
+	{"string to json reads a lone surrogate the string holds", `States.StringToJson($.loneInText)`, `"\udbff"`},
 	{"json merge is shallow, the second wins", `States.JsonMerge($.json1, $.json2, false)`, `{"a":{"a3":1,"a4":2},"b":2,"c":3}`},
 	// Arrays
 	{"array", `States.Array('Foo', 2020, $.unescapedJson, $.n, true)`, `["Foo",2020,{"foo":"bar"},null,true]`},

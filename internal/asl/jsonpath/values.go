@@ -18,16 +18,17 @@ type DefinitionError struct {
 
 func (e *DefinitionError) Error() string { return e.msg }
 
-// toJSON renders v as compact JSON, as Step Functions shows values in its
-// error causes and as States.JsonToString returns them. Object keys come
-// out in the order the value holds them.
+// toJSON renders v as compact JSON text held in a string, as Step
+// Functions shows values in its error causes and as States.JsonToString
+// returns them (value.Text: a lone surrogate stays as the string holds it).
+// Object keys come out in the order the value holds them.
 func toJSON(v any) string {
-	b, err := value.Marshal(v)
+	text, err := value.Text(v)
 	if err != nil {
 		// Only values that did not come from JSON fail to encode.
 		return "<not JSON: " + err.Error() + ">"
 	}
-	return string(b)
+	return text
 }
 
 // describe is how a value appears in a message: as JSON, cut short.

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // ErrMoreThanOne is Decode's error for text holding more than one value.
@@ -13,61 +16,78 @@ var ErrMoreThanOne = errors.New("the text holds more than one JSON value")
 
 // Decode reads one JSON document into the engine's values: numbers as
 // json.Number (digits kept as written), objects as *Object in document
-// order.
+// order, strings as strings.go describes (a lone surrogate escape is kept).
+// encoding/json checks the text, so Decode accepts what it accepts and
+// reports its errors; parse then reads the checked text.
 func Decode(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decode(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, ErrMoreThanOne
-	}
-	return v, nil
-}
-
-func decode(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		if err == io.EOF {
 			return nil, io.ErrUnexpectedEOF
 		}
 		return nil, err
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := NewObject(4)
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := decode(dec)
-				if err != nil {
-					return nil, err
-				}
-				o.Set(k.(string), v)
-			}
-			_, err := dec.Token() // '}'
-			return o, err
-		case '[':
-			a := []any{}
-			for dec.More() {
-				v, err := decode(dec)
-				if err != nil {
-					return nil, err
-				}
-				a = append(a, v)
-			}
-			_, err := dec.Token() // ']'
-			return a, err
-		}
-		return nil, fmt.Errorf("invalid JSON: unexpected %v", t)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, ErrMoreThanOne
 	}
-	return tok, nil // nil, bool, json.Number, string
+	v, _ := parse(raw)
+	return v, nil
+}
+
+// parse reads the value at the start of text, which encoding/json has
+// checked, and returns it with the text after it.
+func parse(text []byte) (any, []byte) {
+	text = skipSpace(text)
+	switch text[0] {
+	case '{':
+		o := NewObject(4)
+		text = skipSpace(text[1:])
+		for text[0] != '}' {
+			var k string
+			k, text = parseString(text)
+			text = skipSpace(text)[1:] // ':'
+			var v any
+			v, text = parse(text)
+			o.Set(k, v)
+			if text = skipSpace(text); text[0] == ',' {
+				text = skipSpace(text[1:])
+			}
+		}
+		return o, text[1:]
+	case '[':
+		a := []any{}
+		text = skipSpace(text[1:])
+		for text[0] != ']' {
+			var v any
+			v, text = parse(text)
+			a = append(a, v)
+			if text = skipSpace(text); text[0] == ',' {
+				text = skipSpace(text[1:])
+			}
+		}
+		return a, text[1:]
+	case '"':
+		return parseString(text)
+	case 't':
+		return true, text[len("true"):]
+	case 'f':
+		return false, text[len("false"):]
+	case 'n':
+		return nil, text[len("null"):]
+	}
+	end := 0
+	for end < len(text) && strings.IndexByte("+-.0123456789eE", text[end]) >= 0 {
+		end++
+	}
+	return json.Number(text[:end]), text[end:]
+}
+
+func skipSpace(text []byte) []byte {
+	for len(text) > 0 && (text[0] == ' ' || text[0] == '\t' || text[0] == '\n' || text[0] == '\r') {
+		text = text[1:]
+	}
+	return text
 }
 
 // UnmarshalJSON reads a JSON object, keeping its order.
@@ -96,9 +116,26 @@ func Marshal(v any) ([]byte, error) {
 	return Append(nil, v)
 }
 
-// Append appends v as compact JSON to buf. Values that are not the
-// engine's (a Go struct, a map) are written by encoding/json.
+// Text is v as JSON text that the engine holds as a string (what
+// States.JsonToString returns, a history event's input and output), as
+// Java's writeValueAsString makes it: a lone surrogate stays as it is in
+// the string, and Marshal escapes it when the string is written out.
+func Text(v any) (string, error) {
+	b, err := appendJSON(nil, v, true)
+	return string(b), err
+}
+
+// Append appends v as compact JSON to buf. A map[string]any (an API
+// response, a history event) is written with its names sorted, as
+// encoding/json writes a map, and its strings as the engine's are; other
+// values that are not the engine's (a Go struct) are written by
+// encoding/json, which calls an Object's MarshalJSON.
 func Append(buf []byte, v any) ([]byte, error) {
+	return appendJSON(buf, v, false)
+}
+
+// appendJSON is Append, or Text's writer when keepSurrogates is set.
+func appendJSON(buf []byte, v any, keepSurrogates bool) ([]byte, error) {
 	switch x := v.(type) {
 	case *Object:
 		if x == nil {
@@ -109,12 +146,9 @@ func Append(buf []byte, v any) ([]byte, error) {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
+			buf = append(appendString(buf, k, keepSurrogates), ':')
 			var err error
-			if buf, err = appendPlain(buf, k); err != nil {
-				return nil, err
-			}
-			buf = append(buf, ':')
-			if buf, err = Append(buf, x.values[k]); err != nil {
+			if buf, err = appendJSON(buf, x.values[k], keepSurrogates); err != nil {
 				return nil, err
 			}
 		}
@@ -126,17 +160,34 @@ func Append(buf []byte, v any) ([]byte, error) {
 				buf = append(buf, ',')
 			}
 			var err error
-			if buf, err = Append(buf, e); err != nil {
+			if buf, err = appendJSON(buf, e, keepSurrogates); err != nil {
 				return nil, err
 			}
 		}
 		return append(buf, ']'), nil
+	case map[string]any:
+		if x == nil {
+			return append(buf, "null"...), nil // as encoding/json writes it
+		}
+		buf = append(buf, '{')
+		for i, k := range slices.Sorted(maps.Keys(x)) {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(appendString(buf, k, keepSurrogates), ':')
+			var err error
+			if buf, err = appendJSON(buf, x[k], keepSurrogates); err != nil {
+				return nil, err
+			}
+		}
+		return append(buf, '}'), nil
 	}
-	return appendPlain(buf, v)
+	return appendPlain(buf, v, keepSurrogates)
 }
 
-// appendPlain writes a value encoding/json knows, without HTML escaping.
-func appendPlain(buf []byte, v any) ([]byte, error) {
+// appendPlain writes a value that is not a container: strings as
+// appendString does, the rest by encoding/json, without HTML escaping.
+func appendPlain(buf []byte, v any, keepSurrogates bool) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(buf, "null"...), nil
@@ -146,11 +197,7 @@ func appendPlain(buf []byte, v any) ([]byte, error) {
 		}
 		return append(buf, "false"...), nil
 	case string:
-		if plainASCII(x) {
-			buf = append(buf, '"')
-			buf = append(buf, x...)
-			return append(buf, '"'), nil
-		}
+		return appendString(buf, x, keepSurrogates), nil
 	}
 	w := bytes.NewBuffer(buf)
 	enc := json.NewEncoder(w)
@@ -160,16 +207,6 @@ func appendPlain(buf []byte, v any) ([]byte, error) {
 	}
 	out := w.Bytes()
 	return out[:len(out)-1], nil // Encode ends with a newline
-}
-
-// plainASCII says whether s needs no escaping in JSON.
-func plainASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // From is v as the engine's values: a json.RawMessage is decoded (its
