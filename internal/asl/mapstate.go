@@ -3,7 +3,6 @@ package asl
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -95,15 +94,7 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 	if err != nil {
 		return step{}, err
 	}
-	t.inspect("result", result)
-	if err := checkSize(fmt.Sprintf("The result of Map state '%s'", st.Name), result); err != nil {
-		return step{}, err
-	}
-	if st.QueryLanguage == JSONata {
-		states.Set("result", result)
-		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
-	}
-	return t.finishJSONPath(st, input, result, p)
+	return t.finishFanOut(ctx, st, result, states, vars, input, p)
 }
 
 // iterations runs the item processor on each input, at most concurrency

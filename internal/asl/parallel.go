@@ -50,15 +50,7 @@ func (t *thread) parallel(ctx context.Context, st *State, input any, entered tim
 	if err != nil {
 		return step{}, err
 	}
-	t.inspect("result", result)
-	if err := checkSize(fmt.Sprintf("The result of Parallel state '%s'", st.Name), result); err != nil {
-		return step{}, err
-	}
-	if st.QueryLanguage == JSONata {
-		states.Set("result", result)
-		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
-	}
-	return t.finishJSONPath(st, input, result, p)
+	return t.finishFanOut(ctx, st, result, states, vars, input, p)
 }
 
 // branches runs every branch on input; the result is their outputs in
@@ -84,4 +76,19 @@ func (t *thread) branches(ctx context.Context, st *State, branchInput any) (any,
 	t.exec.history.add(last, "ParallelStateSucceeded", nil)
 	t.cursor = last
 	return results, nil
+}
+
+// finishFanOut ends a Map or Parallel state with the result its iterations
+// or branches gave: the size check, then the state's output and
+// assignments in its query language.
+func (t *thread) finishFanOut(ctx context.Context, st *State, result any, states *value.Object, vars map[string]any, input any, p pathScope) (step, *stateserror.Error) {
+	t.inspect("result", result)
+	if err := checkSize(fmt.Sprintf("The result of %s state '%s'", st.Type, st.Name), result); err != nil {
+		return step{}, err
+	}
+	if st.QueryLanguage == JSONata {
+		states.Set("result", result)
+		return t.finishJSONata(ctx, st, states, vars, result, st.Assign)
+	}
+	return t.finishJSONPath(st, input, result, p)
 }
