@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"stepfunctions-go/internal/asl/value"
+	"stepfunctions-go/internal/asl/value/valuetest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,7 +46,7 @@ func FuzzValuesCrossAsJSON(f *testing.F) {
 		got, err := w.Evaluate(t.Context(), "$v", map[string]any{"v": v})
 		require.NoError(t, err)
 		assert.True(t, equalAsDoubles(v, got), "%s came back as %#v", text, got)
-		assert.Equal(t, javaScriptOrder(v), fieldOrder(got), "%s came back with its fields in another order than JavaScript's", text)
+		assert.Equal(t, javaScriptOrder(v), valuetest.FieldOrder(got), "%s came back with its fields in another order than JavaScript's", text)
 	})
 }
 
@@ -99,24 +100,6 @@ func equalAsDoubles(want, got any) bool {
 	default:
 		return want == got
 	}
-}
-
-// fieldOrder lists the field names of v's objects, depth first, in the
-// order v holds them.
-func fieldOrder(v any) []string {
-	var names []string
-	switch x := v.(type) {
-	case *value.Object:
-		for k, e := range x.All() {
-			names = append(names, k)
-			names = append(names, fieldOrder(e)...)
-		}
-	case []any:
-		for _, e := range x {
-			names = append(names, fieldOrder(e)...)
-		}
-	}
-	return names
 }
 
 // javaScriptOrder is fieldOrder as a JavaScript object built from v lists

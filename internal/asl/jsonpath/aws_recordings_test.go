@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"stepfunctions-go/internal/asl/value"
+	"stepfunctions-go/internal/asl/value/valuetest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,7 +101,7 @@ func TestIntrinsicsAsAWSRecorded(t *testing.T) {
 				want := decode(t, io[1])
 				result := member(t, got, "FunctionResult")
 				assert.True(t, equalJSON(want, result), "AWS returned %s, this package %s", io[1], toJSON(result))
-				assert.Equal(t, fieldOrder(want), fieldOrder(result), "AWS returned %s, this package %s: the fields' order differs", io[1], toJSON(result))
+				assert.Equal(t, valuetest.FieldOrder(want), valuetest.FieldOrder(result), "AWS returned %s, this package %s: the fields' order differs", io[1], toJSON(result))
 			})
 		}
 	}
@@ -114,22 +114,4 @@ func TestPathsAsAWSRecorded(t *testing.T) {
 	got, err := Template(field("FromInput.$", "$.users[?(@.status == 0)]"), Scope{Input: input})
 	require.NoError(t, err)
 	assert.Equal(t, decode(t, `{"FromInput":[{"year":1997,"status":0}]}`), got)
-}
-
-// fieldOrder lists the field names of v's objects, depth first, in the
-// order v holds them.
-func fieldOrder(v any) []string {
-	var names []string
-	switch x := v.(type) {
-	case *value.Object:
-		for k, e := range x.All() {
-			names = append(names, k)
-			names = append(names, fieldOrder(e)...)
-		}
-	case []any:
-		for _, e := range x {
-			names = append(names, fieldOrder(e)...)
-		}
-	}
-	return names
 }
