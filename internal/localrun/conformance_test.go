@@ -178,7 +178,7 @@ func acceptedValue(shape modelShape) any {
 func TestEndpointValidatesTheModelsConstraints(t *testing.T) {
 	model := serviceModelOf(t)
 	endpoint := startBareEndpoint(t)
-	endpoint.serve()
+	endpoint.serve(nil)
 	cases := constraintCases(t, model)
 	refused := 0
 	for _, test := range cases {
@@ -273,7 +273,7 @@ func TestEndpointIsUnavailableUntilItServesItsStateMachines(t *testing.T) {
 		assert.Equal(t, "ServiceUnavailable", answer.errorType, operation)
 	}
 	endpoint.register(nil, "ready", "STANDARD", "{}")
-	endpoint.serve()
+	endpoint.serve(nil)
 	answer := callAPI(t, endpoint.url, "ListStateMachines", request)
 	assert.Equal(t, http.StatusOK, answer.status)
 	assert.Len(t, answer.body["stateMachines"], 1)
@@ -286,7 +286,7 @@ func TestEndpointPagesStateMachines(t *testing.T) {
 	for i := range 7 {
 		endpoint.register(nil, fmt.Sprintf("machine-%d", i), "STANDARD", "{}")
 	}
-	endpoint.serve()
+	endpoint.serve(nil)
 	client := sdkClient(t, endpoint)
 	whole, err := client.ListStateMachines(t.Context(), &sfn.ListStateMachinesInput{MaxResults: 1000})
 	require.NoError(t, err)
@@ -330,7 +330,7 @@ func TestEndpointPagesStateMachines(t *testing.T) {
 // execution up: AWS records EXPRESS executions in CloudWatch Logs only.
 func TestEndpointRefusesExpressExecutionArns(t *testing.T) {
 	endpoint := startBareEndpoint(t)
-	endpoint.serve()
+	endpoint.serve(nil)
 	express := "arn:aws:states:" + localRegion + ":" + localAccount + ":express:machine:name:" + uuid()
 	for _, operation := range []string{"DescribeExecution", "GetExecutionHistory", "StopExecution"} {
 		t.Run(operation, func(t *testing.T) {

@@ -94,6 +94,9 @@ type Session struct {
 	workflow    string
 	definition  string // as rendered with the local resources
 	machine     *asl.Machine
+	// integrations serve the workflow's Tasks; the endpoint also serves
+	// them to machines the stack does not deploy (stackintegrations.go).
+	integrations localIntegrations
 	jsonata     *jsonata.Worker // nil unless the definition uses JSONata
 	pools       []*emulatorPool
 	// deliveries is the context of the queues' deliveries, which may
@@ -196,21 +199,21 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 		s.ownsEndpoint = true
 	}
 	invoke := newLambdaInvoke(config.Faults)
-	integrations := localIntegrations{
+	s.integrations = localIntegrations{
 		lambda:       invoke,
 		functionARNs: map[string]bool{},
 		sqs:          &sendMessageAndWait{queues: map[string]*localQueue{}, stepFunctions: s.stepFunctions, deliveries: s.deliveries},
 	}
 	for _, fn := range resources.functions {
-		integrations.functionARNs[localFunctionARN(fn)] = true
+		s.integrations.functionARNs[localFunctionARN(fn)] = true
 	}
 	for _, spec := range resources.queues {
 		queue := &localQueue{Queue: spec, lambda: invoke, progress: out}
 		s.queues = append(s.queues, queue)
-		integrations.sqs.queues[localQueueURL(spec.Name)] = queue
+		s.integrations.sqs.queues[localQueueURL(spec.Name)] = queue
 	}
 	// A definition the engine refuses should not wait for the builds.
-	if s.machine, s.jsonata, err = loadDefinition(ctx, definition, integrations, config.overrides(), out); err != nil {
+	if s.machine, s.jsonata, err = loadDefinition(ctx, definition, s.integrations, config.overrides(), out); err != nil {
 		return nil, err
 	}
 	if s.pools, err = startEmulatorPools(ctx, config, resources.functions, tools, tempDir, localAWSEnvironment(s.stepFunctions.url)); err != nil {

@@ -111,7 +111,7 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 			server.Workflows = append(server.Workflows, workflow)
 		}
 	}
-	endpoint.serve()
+	endpoint.serve(server.sessions)
 	fmt.Fprintf(progress, "local: Step Functions endpoint %s (any credentials; loopback only)\n", endpoint.url)
 	for _, arn := range server.StateMachineARNs {
 		fmt.Fprintf(progress, "local: state machine %s\n", arn)

@@ -38,6 +38,10 @@ type stepFunctionsEndpoint struct {
 	// InvalidToken.
 	closed   map[string]bool
 	machines map[string]*stateMachine // by ARN
+	// stack serves the stack's functions and queues to definitions the
+	// stack does not deploy; jsonata evaluates theirs.
+	stack   stackIntegrations
+	jsonata sharedJSONata
 	// serving is set once every state machine is registered; until then
 	// the execution API answers ServiceUnavailable rather than list none.
 	serving bool
@@ -104,6 +108,7 @@ func (s *stepFunctionsEndpoint) stop() {
 	s.mu.Unlock()
 	s.endExecution()
 	s.running.Wait()
+	s.jsonata.close()
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	if s.server.Shutdown(ctx) != nil {
@@ -133,9 +138,11 @@ func (s *stepFunctionsEndpoint) forget(tokens []string) {
 }
 
 // serve starts answering the execution API, once every state machine is
-// registered.
-func (s *stepFunctionsEndpoint) serve() {
+// registered, with sessions' functions and queues for the definitions the
+// stack does not deploy.
+func (s *stepFunctionsEndpoint) serve(sessions []*Session) {
 	s.mu.Lock()
+	s.stack = stackIntegrations{sessions: sessions}
 	s.serving = true
 	s.mu.Unlock()
 }
