@@ -97,8 +97,8 @@ type Session struct {
 	// integrations serve the workflow's Tasks; the endpoint also serves
 	// them to machines the stack does not deploy (stackintegrations.go).
 	integrations localIntegrations
-	jsonata     *jsonata.Worker // nil unless the definition uses JSONata
-	pools       []*emulatorPool
+	jsonata      *jsonata.Worker // nil unless the definition uses JSONata
+	pools        []*emulatorPool
 	// deliveries is the context of the queues' deliveries, which may
 	// outlast the executions that sent their messages; Close ends it.
 	deliveries    context.Context
