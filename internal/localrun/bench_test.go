@@ -127,7 +127,7 @@ func benchInvoke(fn lambdas.Function, stepFunctions *stepFunctionsEndpoint) func
 			token := uuid()
 			waitCtx, stopWaiting := context.WithCancel(ctx)
 			defer stopWaiting()
-			waiting, err := startWaiting(waitCtx, stepFunctions, token, 600)
+			waiting, err := startWaiting(waitCtx, stepFunctions, token, 300) // a heartbeat no invoke comes near, under the wait's TimeoutSeconds
 			if err != nil {
 				return err
 			}

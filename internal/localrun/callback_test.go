@@ -292,13 +292,16 @@ func waitOnToken(t *testing.T, endpoint *stepFunctionsEndpoint, token string, he
 	return r
 }
 
-// startWaiting starts waitOnToken's execution until ctx ends.
+// startWaiting starts waitOnToken's execution until ctx ends, and returns
+// once its Task waits on token.
 func startWaiting(ctx context.Context, endpoint *stepFunctionsEndpoint, token string, heartbeatSeconds int) (*run, error) {
 	definition := fmt.Sprintf(`{"StartAt":"Waiting","States":{"Waiting":{"Type":"Task","Resource":%q,
 		"Parameters":{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token"}},"HeartbeatSeconds":%d,"TimeoutSeconds":600,"End":true}}}`,
 		sqsSendMessageWaitResource, heartbeatSeconds)
+	expected := make(chan struct{})
 	sent := func(ctx context.Context, task asl.TaskCall) (any, error) {
 		endpoint.expect(task.TaskToken, task.StateName, ctx.Value(runKey{}).(*run))
+		close(expected)
 		return "sent", nil
 	}
 	machine, err := asl.Load([]byte(definition), asl.Options{
@@ -309,7 +312,19 @@ func startWaiting(ctx context.Context, endpoint *stepFunctionsEndpoint, token st
 		return nil, err
 	}
 	session := &Session{machine: machine, workflow: "waiting", stepFunctions: endpoint}
-	return session.start(ctx, json.RawMessage(`{}`), session.executionInfo("waiting"), io.Discard, nil)
+	r, err := session.start(ctx, json.RawMessage(`{}`), session.executionInfo("waiting"), io.Discard, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The Task runs on the execution's goroutine: a report sent before it
+	// has registered the token would be InvalidToken.
+	select {
+	case <-expected:
+		return r, nil
+	case <-r.execution.Done():
+		result := r.wait()
+		return nil, fmt.Errorf("the waiting execution ended before its Task waited: %s %v", result.Status, result.Error)
+	}
 }
 
 // isA is errors.As for the type T, as the worker tests its errors.
