@@ -81,7 +81,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		wantWorkerCalls: 1,
 		wantProgress:    []string{"sfn: SendTaskFailure for " + waiting.Name + ": InvalidInputError"},
 	}, {
-		// The Task's TimeoutSeconds stays the definition's 600 s.
+		// The Task's TimeoutSeconds stays the definition's (minutes).
 		name:            "a worker that never answers misses the heartbeat",
 		input:           input,
 		config:          Config{TaskHeartbeat: time.Second},
@@ -90,7 +90,7 @@ func TestCallbackWorkflowFailures(t *testing.T) {
 		wantCaught:      caughtBy(waiting.Name),
 		wantWorkerCalls: 1,
 	}, {
-		// The Task's HeartbeatSeconds stay the definition's 180 s. The
+		// The Task's HeartbeatSeconds stay the definition's (minutes). The
 		// override shortens the first step's TimeoutSeconds as well, and its
 		// cold start must end well within it, however loaded the machine.
 		name:            "a worker that never answers, within the heartbeat, reaches the timeout",
