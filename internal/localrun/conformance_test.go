@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -165,6 +166,8 @@ func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 					}
 					if shape.Max != nil {
 						bounds = append(bounds, int(*shape.Max), int(*shape.Max)+1)
+					} else {
+						bounds = append(bounds, math.MaxInt32) // the largest a Java int holds
 					}
 					for _, n := range bounds {
 						add(fmt.Sprintf("%s %d", member, n), with(at, n))

@@ -190,6 +190,23 @@ func TestStateThroughTheSDK(t *testing.T) {
 		}
 	})
 
+	// The context object names the test's execution and state machine as
+	// this endpoint names executions, and the request's role.
+	t.Run("the context object", func(t *testing.T) {
+		got, err := testState(t, sfn.TestStateInput{
+			Definition: aws.String(`{"Type":"Pass","Parameters":{"execution.$":"$$.Execution.Id","machine.$":"$$.StateMachine.Id","role.$":"$$.Execution.RoleArn"},"End":true}`),
+			RoleArn:    aws.String(testStateRole),
+		})
+		require.NoError(t, err)
+		var context struct{ Execution, Machine, Role string }
+		require.NoError(t, json.Unmarshal([]byte(aws.ToString(got.Output)), &context))
+		execution := arnPattern.FindStringSubmatch(context.Execution)
+		require.NotNil(t, execution, "an execution ARN: %s", context.Execution)
+		assert.Equal(t, "execution", execution[1])
+		assert.Equal(t, "arn:aws:states:"+localRegion+":"+localAccount+":stateMachine:"+execution[2], context.Machine)
+		assert.Equal(t, testStateRole, context.Role)
+	})
+
 	// Every state on each workflow's path, tested alone in the deployed
 	// definition with the input it had in a real execution, gives the
 	// output and next state it gave there: mocked with the result its Task
