@@ -493,3 +493,16 @@ func testStateCases() []testStateCase {
 	}
 	return cases
 }
+
+// Until the stack's functions are served, TestState answers
+// ServiceUnavailable (which SDKs retry), as the execution API does: a Task
+// naming one of them would otherwise be refused as unknown.
+func TestStateWaitsForTheStack(t *testing.T) {
+	endpoint := startBareEndpoint(t)
+	request := map[string]any{"definition": `{"Type":"Pass","End":true}`, "roleArn": testStateRole}
+	answer := callAPI(t, endpoint.url, "TestState", request)
+	assert.Equal(t, "ServiceUnavailable", answer.errorType, answer.message)
+	endpoint.serve(nil)
+	answer = callAPI(t, endpoint.url, "TestState", request)
+	assert.Equal(t, string(types.TestExecutionStatusSucceeded), answer.body["status"], answer.message)
+}
