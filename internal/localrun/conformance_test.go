@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -87,9 +88,10 @@ type requestCase struct {
 }
 
 // constraintCases are, for every operation the endpoint serves, requests
-// at and across each bound the model sets on a member: every required
-// member left out, every length, range and enum, at its limit and one past
-// it. The other members hold values the model accepts.
+// at and across each bound the model sets on a member, nested structures'
+// members included: every required member left out, every length, range
+// and enum, at its limit and one past it. The other members hold values
+// the model accepts.
 func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 	var cases []requestCase
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
@@ -100,15 +102,20 @@ func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 		for _, member := range input.Required {
 			base[member] = acceptedValue(model.Shapes[input.Members[member].Shape])
 		}
-		with := func(member string, value any) map[string]any {
-			request := map[string]any{}
-			for k, v := range base {
-				request[k] = v
+		// with is base with the member at path set to value, or left out
+		// when value is nil; the structures on its way are made afresh.
+		with := func(path []string, value any) map[string]any {
+			request := maps.Clone(base)
+			object := request
+			for _, member := range path[:len(path)-1] {
+				inner := map[string]any{}
+				object[member] = inner
+				object = inner
 			}
-			if value == nil {
-				delete(request, member)
+			if leaf := path[len(path)-1]; value == nil {
+				delete(object, leaf)
 			} else {
-				request[member] = value
+				object[leaf] = value
 			}
 			return request
 		}
@@ -119,38 +126,56 @@ func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 			require.NoError(t, json.Unmarshal(encoded, &decoded))
 			cases = append(cases, requestCase{name: operation + "/" + name, operation: operation, request: request, refused: model.check(op.Input.Shape, decoded, "", false)})
 		}
-		for _, member := range slices.Sorted(maps.Keys(input.Members)) {
-			shape := model.Shapes[input.Members[member].Shape]
-			if slices.Contains(input.Required, member) {
-				add(member+" left out", with(member, nil))
-			}
-			switch shape.Type {
-			case "string":
-				if shape.Max != nil {
-					limit := int(*shape.Max)
-					add(fmt.Sprintf("%s of %d characters", member, limit), with(member, strings.Repeat("a", limit)))
-					add(fmt.Sprintf("%s of %d characters", member, limit+1), with(member, strings.Repeat("a", limit+1)))
+		// addMembers adds the cases of structure's members, at path, and of
+		// the members of the structures among them.
+		var addMembers func(path []string, structure modelShape)
+		addMembers = func(path []string, structure modelShape) {
+			for _, name := range slices.Sorted(maps.Keys(structure.Members)) {
+				at := append(slices.Clone(path), name)
+				member := strings.Join(at, ".")
+				shape := model.Shapes[structure.Members[name].Shape]
+				if slices.Contains(structure.Required, name) {
+					add(member+" left out", with(at, nil))
 				}
-				if shape.Min != nil && *shape.Min > 0 {
-					limit := int(*shape.Min)
-					add(fmt.Sprintf("%s of %d characters", member, limit-1), with(member, strings.Repeat("a", limit-1)))
-				}
-				for _, value := range shape.Enum {
-					add(member+" "+value, with(member, value))
-				}
-				if shape.Enum != nil {
-					add(member+" outside its enum", with(member, "NOT_"+shape.Enum[0]))
-				}
-				if shape.Pattern != "" {
-					add(member+" outside its pattern", with(member, "é"))
-				}
-			case "integer", "long":
-				low, high := int(*shape.Min), int(*shape.Max)
-				for _, n := range []int{low - 1, low, high, high + 1} {
-					add(fmt.Sprintf("%s %d", member, n), with(member, n))
+				switch shape.Type {
+				case "structure":
+					addMembers(at, shape)
+				case "string":
+					if shape.Max != nil {
+						limit := int(*shape.Max)
+						add(fmt.Sprintf("%s of %d characters", member, limit), with(at, strings.Repeat("a", limit)))
+						add(fmt.Sprintf("%s of %d characters", member, limit+1), with(at, strings.Repeat("a", limit+1)))
+					}
+					if shape.Min != nil && *shape.Min > 0 {
+						limit := int(*shape.Min)
+						add(fmt.Sprintf("%s of %d characters", member, limit-1), with(at, strings.Repeat("a", limit-1)))
+					}
+					for _, value := range shape.Enum {
+						add(member+" "+value, with(at, value))
+					}
+					if shape.Enum != nil {
+						add(member+" outside its enum", with(at, "NOT_"+shape.Enum[0]))
+					}
+					if shape.Pattern != "" {
+						add(member+" outside its pattern", with(at, "é"))
+					}
+				case "integer", "long":
+					var bounds []int
+					if shape.Min != nil {
+						bounds = append(bounds, int(*shape.Min)-1, int(*shape.Min))
+					}
+					if shape.Max != nil {
+						bounds = append(bounds, int(*shape.Max), int(*shape.Max)+1)
+					} else {
+						bounds = append(bounds, math.MaxInt32) // the largest a Java int holds
+					}
+					for _, n := range bounds {
+						add(fmt.Sprintf("%s %d", member, n), with(at, n))
+					}
 				}
 			}
 		}
+		addMembers(nil, input)
 	}
 	return cases
 }
@@ -261,7 +286,7 @@ func TestEndpointTellsUnknownTokensFromEndedTasks(t *testing.T) {
 func TestEndpointIsUnavailableUntilItServesItsStateMachines(t *testing.T) {
 	endpoint := startBareEndpoint(t)
 	// Every operation's required members; each ignores the others'.
-	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}"}
+	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}", "definition": "a"}
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
 		answer := callAPI(t, endpoint.url, operation, request)
 		assert.NotEmpty(t, answer.requestID, operation)

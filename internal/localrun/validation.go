@@ -27,16 +27,19 @@ import (
 type memberRule struct {
 	member    string
 	required  bool
-	kind      string // string, integer or boolean
+	kind      string // string, integer, boolean or structure
 	sensitive bool
 	// minLength and maxLength bound a string's length in characters;
 	// maxLength 0 sets no limit.
 	minLength, maxLength int
-	// minValue and maxValue bound an integer.
+	// minValue and maxValue bound an integer; maxValue 0 sets no limit.
 	minValue, maxValue int
 	enum               []string
 	// ascii is the pattern \p{ASCII}*.
 	ascii bool
+	// members are a structure's own rules; its violations are named by
+	// their path, e.g. 'mock.errorOutput.error'.
+	members []memberRule
 }
 
 var (
@@ -48,6 +51,7 @@ var (
 	errorMember     = memberRule{member: "error", kind: "string", sensitive: true, maxLength: 256}
 	causeMember     = memberRule{member: "cause", kind: "string", sensitive: true, maxLength: 32768}
 	includedData    = memberRule{member: "includedData", kind: "string", enum: []string{"ALL_DATA", "METADATA_ONLY"}}
+	stateNameMember = memberRule{kind: "string", sensitive: true, minLength: 1, maxLength: 80}
 	executionStatus = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
 )
 
@@ -83,6 +87,27 @@ var requestRules = map[string][]memberRule{
 	},
 	"StopExecution":       {named(arnMember, "executionArn", true), errorMember, causeMember},
 	"GetExecutionHistory": {named(arnMember, "executionArn", true), pageSizeMember, {member: "reverseOrder", kind: "boolean"}, pageTokenMember, {member: "includeExecutionData", kind: "boolean"}},
+	"TestState": {
+		{member: "definition", required: true, kind: "string", sensitive: true, minLength: 1, maxLength: 1 << 20},
+		named(arnMember, "roleArn", false),
+		named(payloadMember, "input", false),
+		{member: "inspectionLevel", kind: "string", enum: []string{"INFO", "DEBUG", "TRACE"}},
+		{member: "revealSecrets", kind: "boolean"},
+		named(payloadMember, "variables", false),
+		named(stateNameMember, "stateName", false),
+		{member: "mock", kind: "structure", members: []memberRule{
+			named(payloadMember, "result", false),
+			{member: "errorOutput", kind: "structure", members: []memberRule{errorMember, causeMember}},
+			{member: "fieldValidationMode", kind: "string", enum: []string{"STRICT", "PRESENT", "NONE"}},
+		}},
+		named(payloadMember, "context", false),
+		{member: "stateConfiguration", kind: "structure", members: []memberRule{
+			{member: "retrierRetryCount", kind: "integer"},
+			named(stateNameMember, "errorCausedByState", false),
+			{member: "mapIterationFailureCount", kind: "integer"},
+			named(payloadMember, "mapItemReaderData", false),
+		}},
+	},
 }
 
 // validate checks body, a JSON object, against operation's rules: a member
@@ -93,22 +118,9 @@ func validate(operation string, body []byte) error {
 	if err := json.Unmarshal(body, &members); err != nil {
 		return apiErrorf("SerializationException", "the request body is not a JSON object: %v", err)
 	}
-	var violations []string
-	for _, rule := range requestRules[operation] {
-		raw, present := members[rule.member]
-		if !present || string(raw) == "null" {
-			if rule.required {
-				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", rule.member))
-			}
-			continue
-		}
-		violation, err := rule.check(raw)
-		if err != nil {
-			return err
-		}
-		if violation != "" {
-			violations = append(violations, violation)
-		}
+	violations, err := violationsOf(requestRules[operation], members, "")
+	if err != nil {
+		return err
 	}
 	switch len(violations) {
 	case 0:
@@ -120,8 +132,47 @@ func validate(operation string, body []byte) error {
 	}
 }
 
-// check returns the violation of rule by raw, a JSON value, if any.
-func (rule memberRule) check(raw json.RawMessage) (violation string, err error) {
+// violationsOf lists how members, a JSON object at path ("" for the
+// request itself), break rules, nested structures' members included.
+func violationsOf(rules []memberRule, members map[string]json.RawMessage, path string) ([]string, error) {
+	var violations []string
+	for _, rule := range rules {
+		at := rule.member
+		if path != "" {
+			at = path + "." + rule.member
+		}
+		raw, present := members[rule.member]
+		if !present || string(raw) == "null" {
+			if rule.required {
+				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", at))
+			}
+			continue
+		}
+		if rule.kind == "structure" {
+			var nested map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &nested); err != nil {
+				return nil, apiErrorf("SerializationException", "'%s' must be a JSON object: %v", at, err)
+			}
+			found, err := violationsOf(rule.members, nested, at)
+			if err != nil {
+				return nil, err
+			}
+			violations = append(violations, found...)
+			continue
+		}
+		violation, err := rule.check(at, raw)
+		if err != nil {
+			return nil, err
+		}
+		if violation != "" {
+			violations = append(violations, violation)
+		}
+	}
+	return violations, nil
+}
+
+// check returns the violation of rule by raw, a JSON value at path, if any.
+func (rule memberRule) check(path string, raw json.RawMessage) (violation string, err error) {
 	var value any
 	switch rule.kind {
 	case "string":
@@ -132,7 +183,7 @@ func (rule memberRule) check(raw json.RawMessage) (violation string, err error) 
 		value = new(bool)
 	}
 	if err := json.Unmarshal(raw, value); err != nil {
-		return "", apiErrorf("SerializationException", "'%s' must be a JSON %s: %v", rule.member, rule.kind, err)
+		return "", apiErrorf("SerializationException", "'%s' must be a JSON %s: %v", path, rule.kind, err)
 	}
 	var constraint, text string
 	switch v := value.(type) {
@@ -154,7 +205,7 @@ func (rule memberRule) check(raw json.RawMessage) (violation string, err error) 
 		switch {
 		case *v < rule.minValue:
 			constraint = fmt.Sprintf("Member must have value greater than or equal to %d", rule.minValue)
-		case *v > rule.maxValue:
+		case rule.maxValue != 0 && *v > rule.maxValue:
 			constraint = fmt.Sprintf("Member must have value less than or equal to %d", rule.maxValue)
 		}
 	}
@@ -162,7 +213,7 @@ func (rule memberRule) check(raw json.RawMessage) (violation string, err error) 
 		return "", nil
 	}
 	if rule.sensitive {
-		return fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", rule.member, constraint), nil
+		return fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", path, constraint), nil
 	}
-	return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", text, rule.member, constraint), nil
+	return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", text, path, constraint), nil
 }
