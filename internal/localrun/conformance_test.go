@@ -168,6 +168,10 @@ func acceptedValue(shape modelShape) any {
 		return strings.Repeat("a", n)
 	case shape.Type == "boolean":
 		return false
+	case shape.Type == "list":
+		return []any{}
+	case shape.Type == "structure":
+		return map[string]any{}
 	}
 	return 1
 }
@@ -261,7 +265,8 @@ func TestEndpointTellsUnknownTokensFromEndedTasks(t *testing.T) {
 func TestEndpointIsUnavailableUntilItServesItsStateMachines(t *testing.T) {
 	endpoint := startBareEndpoint(t)
 	// Every operation's required members; each ignores the others'.
-	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}"}
+	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}",
+		"name": "a", "definition": "{}", "roleArn": "a", "resourceArn": "a", "tags": []any{}, "tagKeys": []any{}}
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
 		answer := callAPI(t, endpoint.url, operation, request)
 		assert.NotEmpty(t, answer.requestID, operation)

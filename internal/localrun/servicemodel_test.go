@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -200,9 +201,9 @@ func (m *serviceModel) check(shapeName string, value any, path string, strict bo
 func bounds(shape modelShape, n float64, path, value, of string) []violation {
 	switch {
 	case shape.Min != nil && n < *shape.Min:
-		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s greater than or equal to %v", of, *shape.Min)}}
+		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s greater than or equal to %s", of, strconv.FormatFloat(*shape.Min, 'f', -1, 64))}}
 	case shape.Max != nil && n > *shape.Max:
-		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s less than or equal to %v", of, *shape.Max)}}
+		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s less than or equal to %s", of, strconv.FormatFloat(*shape.Max, 'f', -1, 64))}}
 	}
 	return nil
 }

@@ -38,6 +38,10 @@ type stepFunctionsEndpoint struct {
 	// InvalidToken.
 	closed   map[string]bool
 	machines map[string]*stateMachine // by ARN
+	// positions counts the machines ever served: each one's position.
+	positions int
+	// mocks is the mock config file's test cases, or nil.
+	mocks *mockConfig
 	// stack serves the stack's functions and queues to definitions the
 	// stack does not deploy; jsonata evaluates theirs.
 	stack   stackIntegrations
@@ -176,8 +180,9 @@ func apiErrorf(errorType, format string, args ...any) *apiError {
 }
 
 // maxRequestBytes bounds a request body: Step Functions allows inputs and
-// outputs of 256 KiB; JSON escaping may add to that.
-const maxRequestBytes = 1 << 20
+// outputs of 256 KiB and definitions of 1,048,576 characters, which UTF-8
+// and JSON escaping (up to 6 bytes a character) make longer.
+const maxRequestBytes = 8 << 20
 
 // operation answers one API call: it decodes the request body and returns
 // the response, which is marshalled as JSON, or an error.
@@ -195,6 +200,15 @@ var operations = map[string]operation{
 	"ListExecutions":       (*stepFunctionsEndpoint).listExecutions,
 	"StopExecution":        (*stepFunctionsEndpoint).stopExecution,
 	"GetExecutionHistory":  (*stepFunctionsEndpoint).getExecutionHistory,
+	// State machines a client creates (machines.go).
+	"CreateStateMachine":               (*stepFunctionsEndpoint).createStateMachine,
+	"UpdateStateMachine":               (*stepFunctionsEndpoint).updateStateMachine,
+	"DeleteStateMachine":               (*stepFunctionsEndpoint).deleteStateMachine,
+	"ValidateStateMachineDefinition":   (*stepFunctionsEndpoint).validateStateMachineDefinition,
+	"DescribeStateMachineForExecution": (*stepFunctionsEndpoint).describeStateMachineForExecution,
+	"TagResource":                      (*stepFunctionsEndpoint).tagResource,
+	"UntagResource":                    (*stepFunctionsEndpoint).untagResource,
+	"ListTagsForResource":              (*stepFunctionsEndpoint).listTagsForResource,
 }
 
 // ServeHTTP answers one call in the AWS JSON 1.0 protocol: POST / with the
@@ -206,7 +220,7 @@ func (s *stepFunctionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request
 	op, known := operations[name]
 	switch {
 	case err != nil:
-		err = apiErrorf("SerializationException", "the request body could not be read (at most 1 MiB): %v", err)
+		err = apiErrorf("SerializationException", "the request body could not be read (at most 8 MiB): %v", err)
 	case !known:
 		err = apiErrorf("UnknownOperationException", "the local Step Functions endpoint does not serve %q; it serves %s", name, strings.Join(slices.Sorted(maps.Keys(operations)), ", "))
 	case !json.Valid(body):

@@ -27,8 +27,11 @@ import (
 type memberRule struct {
 	member    string
 	required  bool
-	kind      string // string, integer or boolean
+	kind      string // string, integer, boolean, list or structure
 	sensitive bool
+	// item is the rule of a list's items; members are a structure's.
+	item    *memberRule
+	members []memberRule
 	// minLength and maxLength bound a string's length in characters;
 	// maxLength 0 sets no limit.
 	minLength, maxLength int
@@ -83,7 +86,63 @@ var requestRules = map[string][]memberRule{
 	},
 	"StopExecution":       {named(arnMember, "executionArn", true), errorMember, causeMember},
 	"GetExecutionHistory": {named(arnMember, "executionArn", true), pageSizeMember, {member: "reverseOrder", kind: "boolean"}, pageTokenMember, {member: "includeExecutionData", kind: "boolean"}},
+
+	"CreateStateMachine": {
+		{member: "name", required: true, kind: "string", minLength: 1, maxLength: 80},
+		named(definitionMember, "definition", true),
+		named(arnMember, "roleArn", true),
+		machineType,
+		loggingConfiguration,
+		named(tagList, "tags", false),
+		tracingConfiguration,
+		{member: "publish", kind: "boolean"},
+		versionDescription,
+		encryptionConfiguration,
+	},
+	"UpdateStateMachine": {
+		named(arnMember, "stateMachineArn", true),
+		named(definitionMember, "definition", false),
+		named(arnMember, "roleArn", false),
+		loggingConfiguration,
+		tracingConfiguration,
+		{member: "publish", kind: "boolean"},
+		versionDescription,
+		encryptionConfiguration,
+	},
+	"DeleteStateMachine": {named(arnMember, "stateMachineArn", true)},
+	"ValidateStateMachineDefinition": {
+		named(definitionMember, "definition", true),
+		machineType,
+		{member: "severity", kind: "string", enum: []string{"ERROR", "WARNING"}},
+		{member: "maxResults", kind: "integer", minValue: 0, maxValue: 100},
+	},
+	"DescribeStateMachineForExecution": {named(arnMember, "executionArn", true), includedData},
+	"TagResource":                      {named(arnMember, "resourceArn", true), named(tagList, "tags", true)},
+	"UntagResource":                    {named(arnMember, "resourceArn", true), {member: "tagKeys", required: true, kind: "list", item: &tagKey}},
+	"ListTagsForResource":              {named(arnMember, "resourceArn", true)},
 }
+
+// The members of the operations on state machines themselves.
+var (
+	definitionMember     = memberRule{kind: "string", sensitive: true, minLength: 1, maxLength: 1 << 20}
+	machineType          = memberRule{member: "type", kind: "string", enum: []string{"STANDARD", "EXPRESS"}}
+	versionDescription   = memberRule{member: "versionDescription", kind: "string", sensitive: true, maxLength: 256}
+	tagKey               = memberRule{member: "key", kind: "string", minLength: 1, maxLength: 128}
+	tagList              = memberRule{kind: "list", item: &memberRule{kind: "structure", members: []memberRule{tagKey, {member: "value", kind: "string", maxLength: 256}}}}
+	tracingConfiguration = memberRule{member: "tracingConfiguration", kind: "structure", members: []memberRule{{member: "enabled", kind: "boolean"}}}
+	loggingConfiguration = memberRule{member: "loggingConfiguration", kind: "structure", members: []memberRule{
+		{member: "level", kind: "string", enum: []string{"ALL", "ERROR", "FATAL", "OFF"}},
+		{member: "includeExecutionData", kind: "boolean"},
+		{member: "destinations", kind: "list", item: &memberRule{kind: "structure", members: []memberRule{
+			{member: "cloudWatchLogsLogGroup", kind: "structure", members: []memberRule{named(arnMember, "logGroupArn", false)}},
+		}}},
+	}}
+	encryptionConfiguration = memberRule{member: "encryptionConfiguration", kind: "structure", members: []memberRule{
+		{member: "kmsKeyId", kind: "string", minLength: 1, maxLength: 2048},
+		{member: "kmsDataKeyReusePeriodSeconds", kind: "integer", minValue: 60, maxValue: 900},
+		{member: "type", required: true, kind: "string", enum: []string{"AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"}},
+	}}
+)
 
 // validate checks body, a JSON object, against operation's rules: a member
 // of the wrong JSON type is a SerializationException, as AWS answers, and
@@ -93,22 +152,9 @@ func validate(operation string, body []byte) error {
 	if err := json.Unmarshal(body, &members); err != nil {
 		return apiErrorf("SerializationException", "the request body is not a JSON object: %v", err)
 	}
-	var violations []string
-	for _, rule := range requestRules[operation] {
-		raw, present := members[rule.member]
-		if !present || string(raw) == "null" {
-			if rule.required {
-				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", rule.member))
-			}
-			continue
-		}
-		violation, err := rule.check(raw)
-		if err != nil {
-			return err
-		}
-		if violation != "" {
-			violations = append(violations, violation)
-		}
+	violations, err := checkMembers(requestRules[operation], members, "")
+	if err != nil {
+		return err
 	}
 	switch len(violations) {
 	case 0:
@@ -120,8 +166,30 @@ func validate(operation string, body []byte) error {
 	}
 }
 
-// check returns the violation of rule by raw, a JSON value, if any.
-func (rule memberRule) check(raw json.RawMessage) (violation string, err error) {
+// checkMembers lists the violations of rules by members, a structure's
+// members, whose path (AWS's: "tags.1.member.key") begins with prefix.
+func checkMembers(rules []memberRule, members map[string]json.RawMessage, prefix string) ([]string, error) {
+	var violations []string
+	for _, rule := range rules {
+		path := prefix + rule.member
+		raw, present := members[rule.member]
+		if !present || string(raw) == "null" {
+			if rule.required {
+				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", path))
+			}
+			continue
+		}
+		found, err := rule.check(path, raw)
+		if err != nil {
+			return nil, err
+		}
+		violations = append(violations, found...)
+	}
+	return violations, nil
+}
+
+// check lists the violations of rule by raw, the JSON value at path.
+func (rule memberRule) check(path string, raw json.RawMessage) ([]string, error) {
 	var value any
 	switch rule.kind {
 	case "string":
@@ -130,9 +198,27 @@ func (rule memberRule) check(raw json.RawMessage) (violation string, err error) 
 		value = new(int)
 	case "boolean":
 		value = new(bool)
+	case "list":
+		value = new([]json.RawMessage)
+	case "structure":
+		value = new(map[string]json.RawMessage)
 	}
 	if err := json.Unmarshal(raw, value); err != nil {
-		return "", apiErrorf("SerializationException", "'%s' must be a JSON %s: %v", rule.member, rule.kind, err)
+		return nil, apiErrorf("SerializationException", "'%s' must be a JSON %s: %v", path, rule.kind, err)
+	}
+	switch v := value.(type) {
+	case *[]json.RawMessage:
+		var violations []string
+		for i, item := range *v {
+			found, err := rule.item.check(fmt.Sprintf("%s.%d.member", path, i+1), item)
+			if err != nil {
+				return nil, err
+			}
+			violations = append(violations, found...)
+		}
+		return violations, nil
+	case *map[string]json.RawMessage:
+		return checkMembers(rule.members, *v, path+".")
 	}
 	var constraint, text string
 	switch v := value.(type) {
@@ -159,10 +245,10 @@ func (rule memberRule) check(raw json.RawMessage) (violation string, err error) 
 		}
 	}
 	if constraint == "" {
-		return "", nil
+		return nil, nil
 	}
 	if rule.sensitive {
-		return fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", rule.member, constraint), nil
+		return []string{fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", path, constraint)}, nil
 	}
-	return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", text, rule.member, constraint), nil
+	return []string{fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", text, path, constraint)}, nil
 }
