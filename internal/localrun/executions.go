@@ -52,7 +52,7 @@ type execution struct {
 	run     *run
 	// revision is the machine's definition and settings it runs with.
 	revision *revision
-	ended   chan struct{} // closed when status leaves RUNNING
+	ended    chan struct{} // closed when status leaves RUNNING
 
 	mu      sync.Mutex
 	status  string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED
@@ -246,11 +246,11 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	s.running.Add(1)
 	s.mu.Unlock()
 	e := &execution{
-		machine: machine,
-		name:    name,
-		arn:     arn,
-		input:   input,
-		started: time.Now(),
+		machine:  machine,
+		name:     name,
+		arn:      arn,
+		input:    input,
+		started:  time.Now(),
 		ended:    make(chan struct{}),
 		status:   "RUNNING",
 		revision: machine.current,

@@ -247,6 +247,9 @@ func (s *stepFunctionsEndpoint) createStateMachine(body []byte) (any, error) {
 	if err := request.checkSettings(); err != nil {
 		return nil, err
 	}
+	if err := checkTags(request.Tags); err != nil {
+		return nil, err
+	}
 	if len(request.Tags) > maxTags {
 		return nil, apiErrorf("TooManyTags", "Too many tags: %d, at most %d per resource", len(request.Tags), maxTags)
 	}
@@ -506,6 +509,14 @@ func (s *stepFunctionsEndpoint) taggable(resourceArn string) (*stateMachine, err
 	return machine, err
 }
 
+// checkTags refuses a tag without a key, which the model leaves optional.
+func checkTags(tags []tag) error {
+	if slices.ContainsFunc(tags, func(t tag) bool { return t.Key == "" }) {
+		return apiErrorf("ValidationException", "every tag needs a key of 1 to 128 characters")
+	}
+	return nil
+}
+
 // mergeTags is tags with added, a key's new value replacing its old.
 func mergeTags(tags, added []tag) []tag {
 	merged := slices.Clone(tags)
@@ -529,6 +540,9 @@ func (s *stepFunctionsEndpoint) tagResource(body []byte) (any, error) {
 	}
 	machine, err := s.taggable(request.ResourceArn)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTags(request.Tags); err != nil {
 		return nil, err
 	}
 	machine.mu.Lock()
