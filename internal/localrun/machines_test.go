@@ -201,7 +201,9 @@ func TestCreateStateMachineIsIdempotentAsOnAWS(t *testing.T) {
 		"logging": func(r *sfn.CreateStateMachineInput) {
 			r.LoggingConfiguration = &types.LoggingConfiguration{Level: types.LogLevelAll, Destinations: []types.LogDestination{{CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{LogGroupArn: aws.String("arn:aws:logs:us-east-1:000000000000:log-group:/aws/vendedlogs/states/same:*")}}}}
 		},
-		"tracing": func(r *sfn.CreateStateMachineInput) { r.TracingConfiguration = &types.TracingConfiguration{Enabled: true} },
+		"tracing": func(r *sfn.CreateStateMachineInput) {
+			r.TracingConfiguration = &types.TracingConfiguration{Enabled: true}
+		},
 	} {
 		t.Run("another "+name, func(t *testing.T) {
 			other := request()
