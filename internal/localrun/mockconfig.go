@@ -177,7 +177,7 @@ func parseMockAnswer(raw json.RawMessage) (mockAnswer, error) {
 	}
 	if hasReturn {
 		if _, err := value.Decode(returned); err != nil {
-			return mockAnswer{}, fmt.Errorf("Return is not JSON: %v", err)
+			return mockAnswer{}, fmt.Errorf("has a Return that is not JSON: %v", err)
 		}
 		return mockAnswer{result: returned}, nil
 	}
@@ -188,7 +188,7 @@ func parseMockAnswer(raw json.RawMessage) (mockAnswer, error) {
 	decoder := json.NewDecoder(bytes.NewReader(thrown))
 	decoder.DisallowUnknownFields()
 	if err := decoder.Decode(&failure); err != nil || failure.Error == nil || *failure.Error == "" {
-		return mockAnswer{}, fmt.Errorf("Throw must be an object with a non-empty Error string and an optional Cause string")
+		return mockAnswer{}, fmt.Errorf("has a Throw that is not an object with a non-empty Error string and an optional Cause string")
 	}
 	return mockAnswer{err: &Failure{Error: *failure.Error, Cause: failure.Cause}}, nil
 }
