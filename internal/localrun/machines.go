@@ -372,10 +372,17 @@ func (s *stepFunctionsEndpoint) deleteStateMachine(body []byte) (any, error) {
 		return struct{}{}, nil
 	}
 	machine.deleting = true
-	executions := slices.Clone(machine.executions)
+	var running []*execution
+	for _, e := range machine.executions {
+		e.mu.Lock()
+		if e.status == "RUNNING" {
+			running = append(running, e)
+		}
+		e.mu.Unlock()
+	}
 	machine.mu.Unlock()
 	remove := func() {
-		for _, e := range executions {
+		for _, e := range running {
 			e.stop("", "the state machine was deleted")
 			<-e.ended
 		}
@@ -387,11 +394,13 @@ func (s *stepFunctionsEndpoint) deleteStateMachine(body []byte) (any, error) {
 	}
 	s.mu.Lock()
 	stopping := s.stopping
-	if !stopping {
+	if !stopping && len(running) > 0 {
 		s.running.Add(1)
 	}
 	s.mu.Unlock()
-	if stopping { // the endpoint stops every execution itself
+	// With nothing to stop, or the endpoint stopping every execution
+	// itself, the machine goes at once.
+	if stopping || len(running) == 0 {
 		remove()
 		return struct{}{}, nil
 	}
