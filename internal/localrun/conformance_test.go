@@ -87,76 +87,88 @@ type requestCase struct {
 }
 
 // constraintCases are, for every operation the endpoint serves, requests
-// at and across each bound the model sets on a member: every required
-// member left out, every length, range and enum, at its limit and one past
-// it. The other members hold values the model accepts.
+// at and across each bound the model sets on a member, nested members of
+// structures and lists included: every required member left out, every
+// length, range and enum, at its limit and one past it. The other members
+// hold values the model accepts.
 func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 	var cases []requestCase
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
 		op, ok := model.Operations[operation]
 		require.True(t, ok, "the endpoint serves %s, which the model does not define", operation)
-		input := model.Shapes[op.Input.Shape]
-		base := map[string]any{}
-		for _, member := range input.Required {
-			base[member] = acceptedValue(model.Shapes[input.Members[member].Shape])
-		}
-		with := func(member string, value any) map[string]any {
-			request := map[string]any{}
-			for k, v := range base {
-				request[k] = v
-			}
-			if value == nil {
-				delete(request, member)
-			} else {
-				request[member] = value
-			}
-			return request
-		}
-		add := func(name string, request map[string]any) {
+		add := func(name string, request any) {
 			var decoded any // as the judge sees it: decoded JSON
 			encoded, err := json.Marshal(request)
 			require.NoError(t, err)
 			require.NoError(t, json.Unmarshal(encoded, &decoded))
-			cases = append(cases, requestCase{name: operation + "/" + name, operation: operation, request: request, refused: model.check(op.Input.Shape, decoded, "", false)})
+			cases = append(cases, requestCase{name: operation + "/" + name, operation: operation, request: decoded.(map[string]any), refused: model.check(op.Input.Shape, decoded, "", false)})
 		}
-		for _, member := range slices.Sorted(maps.Keys(input.Members)) {
-			shape := model.Shapes[input.Members[member].Shape]
-			if slices.Contains(input.Required, member) {
-				add(member+" left out", with(member, nil))
-			}
-			switch shape.Type {
-			case "string":
-				if shape.Max != nil {
-					limit := int(*shape.Max)
-					add(fmt.Sprintf("%s of %d characters", member, limit), with(member, strings.Repeat("a", limit)))
-					add(fmt.Sprintf("%s of %d characters", member, limit+1), with(member, strings.Repeat("a", limit+1)))
-				}
-				if shape.Min != nil && *shape.Min > 0 {
-					limit := int(*shape.Min)
-					add(fmt.Sprintf("%s of %d characters", member, limit-1), with(member, strings.Repeat("a", limit-1)))
-				}
-				for _, value := range shape.Enum {
-					add(member+" "+value, with(member, value))
-				}
-				if shape.Enum != nil {
-					add(member+" outside its enum", with(member, "NOT_"+shape.Enum[0]))
-				}
-				if shape.Pattern != "" {
-					add(member+" outside its pattern", with(member, "é"))
-				}
-			case "integer", "long":
-				low, high := int(*shape.Min), int(*shape.Max)
-				for _, n := range []int{low - 1, low, high, high + 1} {
-					add(fmt.Sprintf("%s %d", member, n), with(member, n))
-				}
-			}
-		}
+		model.probe(op.Input.Shape, "", func(v any) any { return v }, add)
 	}
 	return cases
 }
 
-// acceptedValue is a value the model accepts for shape.
-func acceptedValue(shape modelShape) any {
+// probe adds, for the shape at path, values at and across each of its
+// bounds and its members', each wrapped by wrap into a whole request.
+func (m *serviceModel) probe(shapeName, path string, wrap func(any) any, add func(name string, request any)) {
+	shape := m.Shapes[shapeName]
+	switch shape.Type {
+	case "structure":
+		base := m.acceptedValue(shapeName).(map[string]any)
+		for _, member := range slices.Sorted(maps.Keys(shape.Members)) {
+			with := func(value any) any {
+				object := maps.Clone(base)
+				if value == nil {
+					delete(object, member)
+				} else {
+					object[member] = value
+				}
+				return wrap(object)
+			}
+			if slices.Contains(shape.Required, member) {
+				add(join(path, member)+" left out", with(nil))
+			}
+			m.probe(shape.Members[member].Shape, join(path, member), with, add)
+		}
+	case "list":
+		m.probe(shape.Member.Shape, path+".1.member", func(v any) any { return wrap([]any{v}) }, add)
+	case "string":
+		if shape.Max != nil {
+			limit := int(*shape.Max)
+			add(fmt.Sprintf("%s of %d characters", path, limit), wrap(strings.Repeat("a", limit)))
+			add(fmt.Sprintf("%s of %d characters", path, limit+1), wrap(strings.Repeat("a", limit+1)))
+		}
+		if shape.Min != nil && *shape.Min > 0 {
+			limit := int(*shape.Min)
+			add(fmt.Sprintf("%s of %d characters", path, limit-1), wrap(strings.Repeat("a", limit-1)))
+		}
+		for _, value := range shape.Enum {
+			add(path+" "+value, wrap(value))
+		}
+		if shape.Enum != nil {
+			add(path+" outside its enum", wrap("NOT_"+shape.Enum[0]))
+		}
+		if shape.Pattern != "" {
+			add(path+" outside its pattern", wrap("é"))
+		}
+	case "integer", "long":
+		if shape.Min != nil {
+			low := int(*shape.Min)
+			add(fmt.Sprintf("%s %d", path, low-1), wrap(low-1))
+			add(fmt.Sprintf("%s %d", path, low), wrap(low))
+		}
+		if shape.Max != nil {
+			high := int(*shape.Max)
+			add(fmt.Sprintf("%s %d", path, high), wrap(high))
+			add(fmt.Sprintf("%s %d", path, high+1), wrap(high+1))
+		}
+	}
+}
+
+// acceptedValue is a value the model accepts for the shape: a structure
+// holds its required members.
+func (m *serviceModel) acceptedValue(shapeName string) any {
+	shape := m.Shapes[shapeName]
 	switch {
 	case shape.Enum != nil:
 		return shape.Enum[0]
@@ -171,7 +183,14 @@ func acceptedValue(shape modelShape) any {
 	case shape.Type == "list":
 		return []any{}
 	case shape.Type == "structure":
-		return map[string]any{}
+		object := map[string]any{}
+		for _, member := range shape.Required {
+			object[member] = m.acceptedValue(shape.Members[member].Shape)
+		}
+		return object
+	}
+	if shape.Min != nil {
+		return int(*shape.Min)
 	}
 	return 1
 }
