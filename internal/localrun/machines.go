@@ -270,7 +270,7 @@ func (s *stepFunctionsEndpoint) createStateMachine(body []byte) (any, error) {
 			roleArn:    *request.RoleArn,
 			updated:    now,
 			logging:    request.LoggingConfiguration.withDefaults(),
-			tracing:    derefOr(request.TracingConfiguration),
+			tracing:    orZero(request.TracingConfiguration),
 			loaded:     loaded,
 		},
 	}
@@ -296,7 +296,8 @@ func (s *stepFunctionsEndpoint) createStateMachine(body []byte) (any, error) {
 	return map[string]any{"stateMachineArn": existing.arn, "creationDate": epochSeconds(existing.created)}, nil
 }
 
-func derefOr[T any](p *T) T {
+// orZero is *p, or T's zero value when p is nil.
+func orZero[T any](p *T) T {
 	var zero T
 	if p == nil {
 		return zero

@@ -390,7 +390,8 @@ const ordersMockConfig = `{
         "NoTable": {"Save": "Saved", "Load": "NoSuchTable"},
         "Ghost": {"Haunt": "Saved"}
       }
-    }
+    },
+    "orders-express": {"TestCases": {"HappyPath": {"Save": "Saved", "Load": "Alice"}}}
   },
   "MockedResponses": {
     "Saved": {"0-2": {"Return": {"SdkHttpMetadata": {"HttpStatusCode": 200}}}},
@@ -489,6 +490,14 @@ func TestCreatedMachineWithMapParallelAndMockedDynamoDB(t *testing.T) {
 			assert.Contains(t, answer.message, test.want)
 		})
 	}
+
+	// StartSyncExecution runs a test case on an EXPRESS machine.
+	express, err := client.CreateStateMachine(t.Context(), &sfn.CreateStateMachineInput{Name: aws.String("orders-express"), Definition: aws.String(ordersDefinition), RoleArn: aws.String(testRole), Type: types.StateMachineTypeExpress})
+	require.NoError(t, err)
+	synced, err := client.StartSyncExecution(t.Context(), &sfn.StartSyncExecutionInput{StateMachineArn: aws.String(*express.StateMachineArn + "#HappyPath"), Input: aws.String(input)}, withoutHostPrefix)
+	require.NoError(t, err)
+	assert.Equal(t, types.SyncExecutionStatusSucceeded, synced.Status)
+	assert.JSONEq(t, *happy.Output, aws.ToString(synced.Output))
 
 	// A machine the mock config does not name is refused at creation.
 	other := callAPI(t, endpoint.url, "CreateStateMachine", map[string]any{"name": "other", "definition": ordersDefinition, "roleArn": testRole})

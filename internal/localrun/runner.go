@@ -12,8 +12,10 @@
 // (lambda:invoke and function ARNs) and sqs.go (the queue, its mapping and
 // sqs:sendMessage.waitForTaskToken); stepfunctions.go, the Step Functions
 // API endpoint (protocol, task tokens), with executions.go and history.go
-// for the execution API; serve.go, every workflow behind one endpoint
-// (cmd/local -serve).
+// for the execution API; machines.go, state machines a client creates,
+// updates, validates, tags and deletes; mockconfig.go and mockedtasks.go,
+// Step Functions Local's mock config files and the Tasks they mock;
+// serve.go, every workflow behind one endpoint (cmd/local -serve).
 package localrun
 
 import (
