@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -87,88 +88,119 @@ type requestCase struct {
 }
 
 // constraintCases are, for every operation the endpoint serves, requests
-// at and across each bound the model sets on a member, nested members of
-// structures and lists included: every required member left out, every
-// length, range and enum, at its limit and one past it. The other members
-// hold values the model accepts.
+// at and across each bound the model sets on a member, the members of
+// nested structures and of a list's one item included: every required
+// member left out, every length, range and enum, at its limit and one past
+// it. The other members hold values the model accepts.
 func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 	var cases []requestCase
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
 		op, ok := model.Operations[operation]
 		require.True(t, ok, "the endpoint serves %s, which the model does not define", operation)
-		add := func(name string, request any) {
+		input := model.Shapes[op.Input.Shape]
+		base := map[string]any{}
+		for _, member := range input.Required {
+			base[member] = acceptedValue(model.Shapes[input.Members[member].Shape])
+		}
+		// with is base with the member at path set to value, or left out
+		// when value is nil; the structures on its way are made afresh, and
+		// a listItem step is a list of that one item.
+		with := func(path []string, value any) map[string]any {
+			request := maps.Clone(base)
+			var object any = request
+			set := func(step string, inner any) {
+				if step == listItem {
+					object.([]any)[0] = inner
+				} else {
+					object.(map[string]any)[step] = inner
+				}
+			}
+			for i, step := range path[:len(path)-1] {
+				inner := any(map[string]any{})
+				if path[i+1] == listItem {
+					inner = []any{nil}
+				}
+				set(step, inner)
+				object = inner
+			}
+			if leaf := path[len(path)-1]; value == nil {
+				delete(object.(map[string]any), leaf)
+			} else {
+				set(leaf, value)
+			}
+			return request
+		}
+		add := func(name string, request map[string]any) {
 			var decoded any // as the judge sees it: decoded JSON
 			encoded, err := json.Marshal(request)
 			require.NoError(t, err)
 			require.NoError(t, json.Unmarshal(encoded, &decoded))
-			cases = append(cases, requestCase{name: operation + "/" + name, operation: operation, request: decoded.(map[string]any), refused: model.check(op.Input.Shape, decoded, "", false)})
+			cases = append(cases, requestCase{name: operation + "/" + name, operation: operation, request: request, refused: model.check(op.Input.Shape, decoded, "", false)})
 		}
-		model.probe(op.Input.Shape, "", func(v any) any { return v }, add)
+		// addMembers adds the cases of structure's members, at path, and of
+		// the members of the structures and lists among them.
+		var addMembers func(path []string, structure modelShape)
+		var addValue func(at []string, shape modelShape)
+		addMembers = func(path []string, structure modelShape) {
+			for _, name := range slices.Sorted(maps.Keys(structure.Members)) {
+				at := append(slices.Clone(path), name)
+				if slices.Contains(structure.Required, name) {
+					add(strings.ReplaceAll(strings.Join(at, "."), listItem, "1.member")+" left out", with(at, nil))
+				}
+				addValue(at, model.Shapes[structure.Members[name].Shape])
+			}
+		}
+		addValue = func(at []string, shape modelShape) {
+			member := strings.ReplaceAll(strings.Join(at, "."), listItem, "1.member")
+			switch shape.Type {
+			case "list":
+				addValue(append(slices.Clone(at), listItem), model.Shapes[shape.Member.Shape])
+			case "structure":
+				addMembers(at, shape)
+			case "string":
+				if shape.Max != nil {
+					limit := int(*shape.Max)
+					add(fmt.Sprintf("%s of %d characters", member, limit), with(at, strings.Repeat("a", limit)))
+					add(fmt.Sprintf("%s of %d characters", member, limit+1), with(at, strings.Repeat("a", limit+1)))
+				}
+				if shape.Min != nil && *shape.Min > 0 {
+					limit := int(*shape.Min)
+					add(fmt.Sprintf("%s of %d characters", member, limit-1), with(at, strings.Repeat("a", limit-1)))
+				}
+				for _, value := range shape.Enum {
+					add(member+" "+value, with(at, value))
+				}
+				if shape.Enum != nil {
+					add(member+" outside its enum", with(at, "NOT_"+shape.Enum[0]))
+				}
+				if shape.Pattern != "" {
+					add(member+" outside its pattern", with(at, "é"))
+				}
+			case "integer", "long":
+				var bounds []int
+				if shape.Min != nil {
+					bounds = append(bounds, int(*shape.Min)-1, int(*shape.Min))
+				}
+				if shape.Max != nil {
+					bounds = append(bounds, int(*shape.Max), int(*shape.Max)+1)
+				} else {
+					bounds = append(bounds, math.MaxInt32) // the largest a Java int holds
+				}
+				for _, n := range bounds {
+					add(fmt.Sprintf("%s %d", member, n), with(at, n))
+				}
+			}
+		}
+		addMembers(nil, input)
 	}
 	return cases
 }
 
-// probe adds, for the shape at path, values at and across each of its
-// bounds and its members', each wrapped by wrap into a whole request.
-func (m *serviceModel) probe(shapeName, path string, wrap func(any) any, add func(name string, request any)) {
-	shape := m.Shapes[shapeName]
-	switch shape.Type {
-	case "structure":
-		base := m.acceptedValue(shapeName).(map[string]any)
-		for _, member := range slices.Sorted(maps.Keys(shape.Members)) {
-			with := func(value any) any {
-				object := maps.Clone(base)
-				if value == nil {
-					delete(object, member)
-				} else {
-					object[member] = value
-				}
-				return wrap(object)
-			}
-			if slices.Contains(shape.Required, member) {
-				add(join(path, member)+" left out", with(nil))
-			}
-			m.probe(shape.Members[member].Shape, join(path, member), with, add)
-		}
-	case "list":
-		m.probe(shape.Member.Shape, path+".1.member", func(v any) any { return wrap([]any{v}) }, add)
-	case "string":
-		if shape.Max != nil {
-			limit := int(*shape.Max)
-			add(fmt.Sprintf("%s of %d characters", path, limit), wrap(strings.Repeat("a", limit)))
-			add(fmt.Sprintf("%s of %d characters", path, limit+1), wrap(strings.Repeat("a", limit+1)))
-		}
-		if shape.Min != nil && *shape.Min > 0 {
-			limit := int(*shape.Min)
-			add(fmt.Sprintf("%s of %d characters", path, limit-1), wrap(strings.Repeat("a", limit-1)))
-		}
-		for _, value := range shape.Enum {
-			add(path+" "+value, wrap(value))
-		}
-		if shape.Enum != nil {
-			add(path+" outside its enum", wrap("NOT_"+shape.Enum[0]))
-		}
-		if shape.Pattern != "" {
-			add(path+" outside its pattern", wrap("é"))
-		}
-	case "integer", "long":
-		if shape.Min != nil {
-			low := int(*shape.Min)
-			add(fmt.Sprintf("%s %d", path, low-1), wrap(low-1))
-			add(fmt.Sprintf("%s %d", path, low), wrap(low))
-		}
-		if shape.Max != nil {
-			high := int(*shape.Max)
-			add(fmt.Sprintf("%s %d", path, high), wrap(high))
-			add(fmt.Sprintf("%s %d", path, high+1), wrap(high+1))
-		}
-	}
-}
+// listItem is a step of a member's path into a list's one item.
+const listItem = "[]"
 
-// acceptedValue is a value the model accepts for the shape: a structure
-// holds its required members.
-func (m *serviceModel) acceptedValue(shapeName string) any {
-	shape := m.Shapes[shapeName]
+// acceptedValue is a value the model accepts for shape.
+func acceptedValue(shape modelShape) any {
 	switch {
 	case shape.Enum != nil:
 		return shape.Enum[0]
@@ -183,14 +215,7 @@ func (m *serviceModel) acceptedValue(shapeName string) any {
 	case shape.Type == "list":
 		return []any{}
 	case shape.Type == "structure":
-		object := map[string]any{}
-		for _, member := range shape.Required {
-			object[member] = m.acceptedValue(shape.Members[member].Shape)
-		}
-		return object
-	}
-	if shape.Min != nil {
-		return int(*shape.Min)
+		return map[string]any{}
 	}
 	return 1
 }
@@ -284,8 +309,8 @@ func TestEndpointTellsUnknownTokensFromEndedTasks(t *testing.T) {
 func TestEndpointIsUnavailableUntilItServesItsStateMachines(t *testing.T) {
 	endpoint := startBareEndpoint(t)
 	// Every operation's required members; each ignores the others'.
-	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}",
-		"name": "a", "definition": "{}", "roleArn": "a", "resourceArn": "a", "tags": []any{}, "tagKeys": []any{}}
+	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}", "definition": "a",
+		"name": "a", "roleArn": "a", "resourceArn": "a", "tags": []any{}, "tagKeys": []any{}}
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
 		answer := callAPI(t, endpoint.url, operation, request)
 		assert.NotEmpty(t, answer.requestID, operation)

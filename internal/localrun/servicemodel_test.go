@@ -197,13 +197,15 @@ func (m *serviceModel) check(shapeName string, value any, path string, strict bo
 	return found
 }
 
-// bounds checks n, a length or a value, against shape's min and max.
+// bounds checks n, a length or a value, against shape's min and max,
+// written as AWS writes them: 1048576, never 1.048576e+06.
 func bounds(shape modelShape, n float64, path, value, of string) []violation {
+	limit := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 	switch {
 	case shape.Min != nil && n < *shape.Min:
-		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s greater than or equal to %s", of, strconv.FormatFloat(*shape.Min, 'f', -1, 64))}}
+		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s greater than or equal to %s", of, limit(*shape.Min))}}
 	case shape.Max != nil && n > *shape.Max:
-		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s less than or equal to %s", of, strconv.FormatFloat(*shape.Max, 'f', -1, 64))}}
+		return []violation{{path: path, value: value, constraint: fmt.Sprintf("Member must have %s less than or equal to %s", of, limit(*shape.Max))}}
 	}
 	return nil
 }

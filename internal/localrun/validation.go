@@ -27,19 +27,22 @@ import (
 type memberRule struct {
 	member    string
 	required  bool
-	kind      string // string, integer, boolean, list or structure
+	kind      string // string, integer, boolean, structure or list
 	sensitive bool
-	// item is the rule of a list's items; members are a structure's.
-	item    *memberRule
-	members []memberRule
 	// minLength and maxLength bound a string's length in characters;
 	// maxLength 0 sets no limit.
 	minLength, maxLength int
-	// minValue and maxValue bound an integer.
+	// minValue and maxValue bound an integer; maxValue 0 sets no limit.
 	minValue, maxValue int
 	enum               []string
 	// ascii is the pattern \p{ASCII}*.
 	ascii bool
+	// members are a structure's own rules; its violations are named by
+	// their path, e.g. 'mock.errorOutput.error'.
+	members []memberRule
+	// item is the rule of a list's items, which AWS names by position:
+	// 'tags.1.member.key'.
+	item *memberRule
 }
 
 var (
@@ -51,6 +54,7 @@ var (
 	errorMember     = memberRule{member: "error", kind: "string", sensitive: true, maxLength: 256}
 	causeMember     = memberRule{member: "cause", kind: "string", sensitive: true, maxLength: 32768}
 	includedData    = memberRule{member: "includedData", kind: "string", enum: []string{"ALL_DATA", "METADATA_ONLY"}}
+	stateNameMember = memberRule{kind: "string", sensitive: true, minLength: 1, maxLength: 80}
 	executionStatus = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
 )
 
@@ -86,7 +90,27 @@ var requestRules = map[string][]memberRule{
 	},
 	"StopExecution":       {named(arnMember, "executionArn", true), errorMember, causeMember},
 	"GetExecutionHistory": {named(arnMember, "executionArn", true), pageSizeMember, {member: "reverseOrder", kind: "boolean"}, pageTokenMember, {member: "includeExecutionData", kind: "boolean"}},
-
+	"TestState": {
+		{member: "definition", required: true, kind: "string", sensitive: true, minLength: 1, maxLength: 1 << 20},
+		named(arnMember, "roleArn", false),
+		named(payloadMember, "input", false),
+		{member: "inspectionLevel", kind: "string", enum: []string{"INFO", "DEBUG", "TRACE"}},
+		{member: "revealSecrets", kind: "boolean"},
+		named(payloadMember, "variables", false),
+		named(stateNameMember, "stateName", false),
+		{member: "mock", kind: "structure", members: []memberRule{
+			named(payloadMember, "result", false),
+			{member: "errorOutput", kind: "structure", members: []memberRule{errorMember, causeMember}},
+			{member: "fieldValidationMode", kind: "string", enum: []string{"STRICT", "PRESENT", "NONE"}},
+		}},
+		named(payloadMember, "context", false),
+		{member: "stateConfiguration", kind: "structure", members: []memberRule{
+			{member: "retrierRetryCount", kind: "integer"},
+			named(stateNameMember, "errorCausedByState", false),
+			{member: "mapIterationFailureCount", kind: "integer"},
+			named(payloadMember, "mapItemReaderData", false),
+		}},
+	},
 	"CreateStateMachine": {
 		{member: "name", required: true, kind: "string", minLength: 1, maxLength: 80},
 		named(definitionMember, "definition", true),
@@ -152,7 +176,7 @@ func validate(operation string, body []byte) error {
 	if err := json.Unmarshal(body, &members); err != nil {
 		return apiErrorf("SerializationException", "the request body is not a JSON object: %v", err)
 	}
-	violations, err := checkMembers(requestRules[operation], members, "")
+	violations, err := violationsOf(requestRules[operation], members, "")
 	if err != nil {
 		return err
 	}
@@ -166,30 +190,63 @@ func validate(operation string, body []byte) error {
 	}
 }
 
-// checkMembers lists the violations of rules by members, a structure's
-// members, whose path (AWS's: "tags.1.member.key") begins with prefix.
-func checkMembers(rules []memberRule, members map[string]json.RawMessage, prefix string) ([]string, error) {
+// violationsOf lists how members, a JSON object at path ("" for the
+// request itself), break rules, nested structures' members included.
+func violationsOf(rules []memberRule, members map[string]json.RawMessage, path string) ([]string, error) {
 	var violations []string
 	for _, rule := range rules {
-		path := prefix + rule.member
+		at := rule.member
+		if path != "" {
+			at = path + "." + rule.member
+		}
 		raw, present := members[rule.member]
 		if !present || string(raw) == "null" {
 			if rule.required {
-				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", path))
+				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", at))
 			}
 			continue
 		}
-		found, err := rule.check(path, raw)
+		if rule.kind == "list" {
+			var items []json.RawMessage
+			if err := json.Unmarshal(raw, &items); err != nil {
+				return nil, apiErrorf("SerializationException", "'%s' must be a JSON array: %v", at, err)
+			}
+			for i, item := range items {
+				itemRule := *rule.item
+				itemRule.member = fmt.Sprintf("%d.member", i+1)
+				found, err := violationsOf([]memberRule{itemRule}, map[string]json.RawMessage{itemRule.member: item}, at)
+				if err != nil {
+					return nil, err
+				}
+				violations = append(violations, found...)
+			}
+			continue
+		}
+		if rule.kind == "structure" {
+			var nested map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &nested); err != nil {
+				return nil, apiErrorf("SerializationException", "'%s' must be a JSON object: %v", at, err)
+			}
+			found, err := violationsOf(rule.members, nested, at)
+			if err != nil {
+				return nil, err
+			}
+			violations = append(violations, found...)
+			continue
+		}
+		violation, err := rule.check(at, raw)
 		if err != nil {
 			return nil, err
 		}
-		violations = append(violations, found...)
+		if violation != "" {
+			violations = append(violations, violation)
+		}
 	}
 	return violations, nil
 }
 
-// check lists the violations of rule by raw, the JSON value at path.
-func (rule memberRule) check(path string, raw json.RawMessage) ([]string, error) {
+// check returns the violation of rule by raw, a JSON value at path, if any.
+func (rule memberRule) check(path string, raw json.RawMessage) (violation string, err error) {
 	var value any
 	switch rule.kind {
 	case "string":
@@ -198,27 +255,9 @@ func (rule memberRule) check(path string, raw json.RawMessage) ([]string, error)
 		value = new(int)
 	case "boolean":
 		value = new(bool)
-	case "list":
-		value = new([]json.RawMessage)
-	case "structure":
-		value = new(map[string]json.RawMessage)
 	}
 	if err := json.Unmarshal(raw, value); err != nil {
-		return nil, apiErrorf("SerializationException", "'%s' must be a JSON %s: %v", path, rule.kind, err)
-	}
-	switch v := value.(type) {
-	case *[]json.RawMessage:
-		var violations []string
-		for i, item := range *v {
-			found, err := rule.item.check(fmt.Sprintf("%s.%d.member", path, i+1), item)
-			if err != nil {
-				return nil, err
-			}
-			violations = append(violations, found...)
-		}
-		return violations, nil
-	case *map[string]json.RawMessage:
-		return checkMembers(rule.members, *v, path+".")
+		return "", apiErrorf("SerializationException", "'%s' must be a JSON %s: %v", path, rule.kind, err)
 	}
 	var constraint, text string
 	switch v := value.(type) {
@@ -240,15 +279,15 @@ func (rule memberRule) check(path string, raw json.RawMessage) ([]string, error)
 		switch {
 		case *v < rule.minValue:
 			constraint = fmt.Sprintf("Member must have value greater than or equal to %d", rule.minValue)
-		case *v > rule.maxValue:
+		case rule.maxValue != 0 && *v > rule.maxValue:
 			constraint = fmt.Sprintf("Member must have value less than or equal to %d", rule.maxValue)
 		}
 	}
 	if constraint == "" {
-		return nil, nil
+		return "", nil
 	}
 	if rule.sensitive {
-		return []string{fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", path, constraint)}, nil
+		return fmt.Sprintf("Value at '%s' failed to satisfy constraint: %s", path, constraint), nil
 	}
-	return []string{fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", text, path, constraint)}, nil
+	return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: %s", text, path, constraint), nil
 }
