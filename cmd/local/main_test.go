@@ -578,14 +578,21 @@ func project(t *testing.T) string {
 	return name
 }
 
-// codeBlockAfter is the body of the first fenced code block after heading,
-// its project-name placeholder rendered as `pulumi new` renders it.
+// codeBlockAfter is the body of the first shell block after heading, its
+// project-name placeholder rendered as `pulumi new` renders it.
 func codeBlockAfter(t *testing.T, markdown, heading string) string {
+	t.Helper()
+	return fencedBlockAfter(t, markdown, heading, "sh")
+}
+
+// fencedBlockAfter is codeBlockAfter for the first block of language lang,
+// e.g. the "text" block that states what a shell block prints.
+func fencedBlockAfter(t *testing.T, markdown, heading, lang string) string {
 	t.Helper()
 	_, after, found := strings.Cut(markdown, "\n"+heading+"\n")
 	require.True(t, found, "the document has no %q", heading)
-	_, after, found = strings.Cut(after, "```sh\n")
-	require.True(t, found, "no code block after %q", heading)
+	_, after, found = strings.Cut(after, "```"+lang+"\n")
+	require.True(t, found, "no %s block after %q", lang, heading)
 	block, _, found := strings.Cut(after, "```")
 	require.True(t, found, "the code block after %q does not end", heading)
 	return projectname.Render(block, project(t))

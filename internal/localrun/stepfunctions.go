@@ -179,10 +179,11 @@ func apiErrorf(errorType, format string, args ...any) *apiError {
 	return &apiError{Type: errorType, Message: fmt.Sprintf(format, args...)}
 }
 
-// maxRequestBytes bounds a request body: Step Functions allows inputs and
-// outputs of 256 KiB and definitions of 1,048,576 characters, which UTF-8
-// and JSON escaping (up to 6 bytes a character) make longer.
-const maxRequestBytes = 8 << 20
+// maxRequestBytes bounds a request body. The largest the model allows is
+// TestState's: a definition of 1,048,576 characters and five members of
+// 262,144 (input, variables, context, mock.result, mapItemReaderData),
+// each character up to 6 bytes once JSON-escaped (\uXXXX).
+const maxRequestBytes = 16 << 20
 
 // operation answers one API call: it decodes the request body and returns
 // the response, which is marshalled as JSON, or an error.
@@ -220,7 +221,7 @@ func (s *stepFunctionsEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request
 	op, known := operations[name]
 	switch {
 	case err != nil:
-		err = apiErrorf("SerializationException", "the request body could not be read (at most 8 MiB): %v", err)
+		err = apiErrorf("SerializationException", "the request body could not be read (at most %d MiB): %v", maxRequestBytes>>20, err)
 	case !known:
 		err = apiErrorf("UnknownOperationException", "the local Step Functions endpoint does not serve %q; it serves %s", name, strings.Join(slices.Sorted(maps.Keys(operations)), ", "))
 	case !json.Valid(body):
