@@ -190,6 +190,16 @@ const maxRequestBytes = 16 << 20
 type operation func(s *stepFunctionsEndpoint, body []byte) (any, error)
 
 var operations = map[string]operation{
+	// State machines a client creates (machines.go).
+	"CreateStateMachine":               (*stepFunctionsEndpoint).createStateMachine,
+	"UpdateStateMachine":               (*stepFunctionsEndpoint).updateStateMachine,
+	"DeleteStateMachine":               (*stepFunctionsEndpoint).deleteStateMachine,
+	"ValidateStateMachineDefinition":   (*stepFunctionsEndpoint).validateStateMachineDefinition,
+	"DescribeStateMachineForExecution": (*stepFunctionsEndpoint).describeStateMachineForExecution,
+	"TagResource":                      (*stepFunctionsEndpoint).tagResource,
+	"UntagResource":                    (*stepFunctionsEndpoint).untagResource,
+	"ListTagsForResource":              (*stepFunctionsEndpoint).listTagsForResource,
+
 	"SendTaskSuccess":      sendTaskReport("SendTaskSuccess"),
 	"SendTaskFailure":      sendTaskReport("SendTaskFailure"),
 	"SendTaskHeartbeat":    sendTaskReport("SendTaskHeartbeat"),
@@ -201,15 +211,6 @@ var operations = map[string]operation{
 	"ListExecutions":       (*stepFunctionsEndpoint).listExecutions,
 	"StopExecution":        (*stepFunctionsEndpoint).stopExecution,
 	"GetExecutionHistory":  (*stepFunctionsEndpoint).getExecutionHistory,
-	// State machines a client creates (machines.go).
-	"CreateStateMachine":               (*stepFunctionsEndpoint).createStateMachine,
-	"UpdateStateMachine":               (*stepFunctionsEndpoint).updateStateMachine,
-	"DeleteStateMachine":               (*stepFunctionsEndpoint).deleteStateMachine,
-	"ValidateStateMachineDefinition":   (*stepFunctionsEndpoint).validateStateMachineDefinition,
-	"DescribeStateMachineForExecution": (*stepFunctionsEndpoint).describeStateMachineForExecution,
-	"TagResource":                      (*stepFunctionsEndpoint).tagResource,
-	"UntagResource":                    (*stepFunctionsEndpoint).untagResource,
-	"ListTagsForResource":              (*stepFunctionsEndpoint).listTagsForResource,
 }
 
 // ServeHTTP answers one call in the AWS JSON 1.0 protocol: POST / with the
