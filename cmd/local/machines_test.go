@@ -11,28 +11,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"stepfunctions-go/internal/projectname"
 )
 
-// fencedBlocks are the bodies of the code blocks in language lang between
-// heading and the next heading of its level, rendered as codeBlockAfter
-// renders them.
-func fencedBlocks(t *testing.T, heading, lang string) []string {
+// endpointPage is docs/endpoint.md's text.
+func endpointPage(t *testing.T) string {
 	t.Helper()
 	doc, err := os.ReadFile(endpointDoc)
 	require.NoError(t, err)
-	_, section, found := strings.Cut(string(doc), "\n"+heading+"\n")
-	require.True(t, found, "the document has no %q", heading)
-	section, _, _ = strings.Cut(section, "\n### ")
-	var blocks []string
-	for _, part := range strings.Split(section, "```"+lang+"\n")[1:] {
-		block, _, found := strings.Cut(part, "```")
-		require.True(t, found, "a code block after %q does not end", heading)
-		blocks = append(blocks, projectname.Render(block, project(t)))
-	}
-	require.NotEmpty(t, blocks, "no %s code block after %q", lang, heading)
-	return blocks
+	return string(doc)
 }
 
 // The page's "Create your own state machines" block, with each AWS CLI on
@@ -40,9 +26,9 @@ func fencedBlocks(t *testing.T, heading, lang string) []string {
 // as the main workflow does, so it prints the main workflow's example
 // output, then its tag; its delete frees the name for the next CLI.
 func TestReadmeCreateYourOwnStateMachines(t *testing.T) {
-	blocks := fencedBlocks(t, "### Create your own state machines", "sh")
-	require.Len(t, blocks, 2, "the create block, then the validate block")
-	create, validate := blocks[0], blocks[1]
+	page := endpointPage(t)
+	create := codeBlockAfter(t, page, "### Create your own state machines")
+	validate := codeBlockAfter(t, page, "### Validate a definition with the AWS CLI v1")
 	for _, want := range []string{"127.0.0.1:8083", "create-state-machine", "delete-state-machine"} {
 		require.Contains(t, create, want)
 	}
@@ -79,9 +65,9 @@ func TestReadmeCreateYourOwnStateMachines(t *testing.T) {
 // response says, a Return as the execution's output and a Throw as its
 // error.
 func TestReadmeMockServiceIntegrations(t *testing.T) {
-	heading := "### Mock service integrations"
-	file := fencedBlocks(t, heading, "json")[0]
-	block := fencedBlocks(t, heading, "sh")[0]
+	page, heading := endpointPage(t), "### Mock service integrations"
+	file := fencedBlockAfter(t, page, heading, "json")
+	block := codeBlockAfter(t, page, heading)
 	var config struct {
 		StateMachines map[string]struct {
 			TestCases map[string]map[string]string
