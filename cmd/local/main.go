@@ -11,7 +11,9 @@
 //
 // With -serve it runs no execution itself: it serves the Step Functions API
 // for every workflow on that loopback address until SIGINT or SIGTERM, then
-// stops everything it started and exits 0.
+// stops everything it started and exits 0. With -mock-config FILE, a mock
+// config file in Step Functions Local's format, an execution started on
+// <stateMachineArn>#<test case> gets that test case's mocked responses.
 package main
 
 import (
