@@ -11,7 +11,9 @@
 //
 // With -serve it runs no execution itself: it serves the Step Functions API
 // for every workflow on that loopback address until SIGINT or SIGTERM, then
-// stops everything it started and exits 0.
+// stops everything it started and exits 0. With -mock-config FILE, a mock
+// config file in Step Functions Local's format, an execution started on
+// <stateMachineArn>#<test case> gets that test case's mocked responses.
 package main
 
 import (
@@ -46,6 +48,7 @@ func run() int {
 	workflow := flag.String("workflow", "main", "the state machine in statemachine/ to run")
 	serve := flag.String("serve", "", "serve the Step Functions API for every workflow on this loopback host:port instead")
 	workflowType := flag.String("workflow-type", "STANDARD", "with -serve: the main workflow's type, STANDARD or EXPRESS")
+	mockConfig := flag.String("mock-config", "", "with -serve: a mock config file in Step Functions Local's format; start an execution on <stateMachineArn>#<test case> to use its mocked responses")
 	concurrency := flag.Int("concurrency", localrun.DefaultConcurrency, "invocations of one function at once, each in its own emulator; more are throttled")
 	flag.Parse()
 
@@ -60,7 +63,10 @@ func run() int {
 		if *input != "" || *inputFile != "" {
 			return notRun(context.Background(), errors.New("-serve runs no execution itself: leave out -input and -input-file and start executions through the endpoint"))
 		}
-		return serveAPI(localrun.ServeConfig{Address: *serve, MainType: *workflowType, Sessions: localrun.Config{Arch: arch, Progress: os.Stderr, Concurrency: *concurrency}})
+		return serveAPI(localrun.ServeConfig{Address: *serve, MainType: *workflowType, MockConfig: *mockConfig, Sessions: localrun.Config{Arch: arch, Progress: os.Stderr, Concurrency: *concurrency}})
+	}
+	if *mockConfig != "" {
+		return notRun(context.Background(), errors.New("-mock-config works with -serve only: its test cases are started through the endpoint, on <stateMachineArn>#<test case>"))
 	}
 	executionInput, err := readInput(*input, *inputFile)
 	if err != nil {

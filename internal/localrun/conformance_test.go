@@ -88,10 +88,10 @@ type requestCase struct {
 }
 
 // constraintCases are, for every operation the endpoint serves, requests
-// at and across each bound the model sets on a member, nested structures'
-// members included: every required member left out, every length, range
-// and enum, at its limit and one past it. The other members hold values
-// the model accepts.
+// at and across each bound the model sets on a member, the members of
+// nested structures and of a list's one item included: every required
+// member left out, every length, range and enum, at its limit and one past
+// it. The other members hold values the model accepts.
 func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 	var cases []requestCase
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
@@ -103,19 +103,30 @@ func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 			base[member] = acceptedValue(model.Shapes[input.Members[member].Shape])
 		}
 		// with is base with the member at path set to value, or left out
-		// when value is nil; the structures on its way are made afresh.
+		// when value is nil; the structures on its way are made afresh, and
+		// a listItem step is a list of that one item.
 		with := func(path []string, value any) map[string]any {
 			request := maps.Clone(base)
-			object := request
-			for _, member := range path[:len(path)-1] {
-				inner := map[string]any{}
-				object[member] = inner
+			var object any = request
+			set := func(step string, inner any) {
+				if step == listItem {
+					object.([]any)[0] = inner
+				} else {
+					object.(map[string]any)[step] = inner
+				}
+			}
+			for i, step := range path[:len(path)-1] {
+				inner := any(map[string]any{})
+				if path[i+1] == listItem {
+					inner = []any{nil}
+				}
+				set(step, inner)
 				object = inner
 			}
 			if leaf := path[len(path)-1]; value == nil {
-				delete(object, leaf)
+				delete(object.(map[string]any), leaf)
 			} else {
-				object[leaf] = value
+				set(leaf, value)
 			}
 			return request
 		}
@@ -127,51 +138,56 @@ func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 			cases = append(cases, requestCase{name: operation + "/" + name, operation: operation, request: request, refused: model.check(op.Input.Shape, decoded, "", false)})
 		}
 		// addMembers adds the cases of structure's members, at path, and of
-		// the members of the structures among them.
+		// the members of the structures and lists among them.
 		var addMembers func(path []string, structure modelShape)
+		var addValue func(at []string, shape modelShape)
 		addMembers = func(path []string, structure modelShape) {
 			for _, name := range slices.Sorted(maps.Keys(structure.Members)) {
 				at := append(slices.Clone(path), name)
-				member := strings.Join(at, ".")
-				shape := model.Shapes[structure.Members[name].Shape]
 				if slices.Contains(structure.Required, name) {
-					add(member+" left out", with(at, nil))
+					add(strings.ReplaceAll(strings.Join(at, "."), listItem, "1.member")+" left out", with(at, nil))
 				}
-				switch shape.Type {
-				case "structure":
-					addMembers(at, shape)
-				case "string":
-					if shape.Max != nil {
-						limit := int(*shape.Max)
-						add(fmt.Sprintf("%s of %d characters", member, limit), with(at, strings.Repeat("a", limit)))
-						add(fmt.Sprintf("%s of %d characters", member, limit+1), with(at, strings.Repeat("a", limit+1)))
-					}
-					if shape.Min != nil && *shape.Min > 0 {
-						limit := int(*shape.Min)
-						add(fmt.Sprintf("%s of %d characters", member, limit-1), with(at, strings.Repeat("a", limit-1)))
-					}
-					for _, value := range shape.Enum {
-						add(member+" "+value, with(at, value))
-					}
-					if shape.Enum != nil {
-						add(member+" outside its enum", with(at, "NOT_"+shape.Enum[0]))
-					}
-					if shape.Pattern != "" {
-						add(member+" outside its pattern", with(at, "é"))
-					}
-				case "integer", "long":
-					var bounds []int
-					if shape.Min != nil {
-						bounds = append(bounds, int(*shape.Min)-1, int(*shape.Min))
-					}
-					if shape.Max != nil {
-						bounds = append(bounds, int(*shape.Max), int(*shape.Max)+1)
-					} else {
-						bounds = append(bounds, math.MaxInt32) // the largest a Java int holds
-					}
-					for _, n := range bounds {
-						add(fmt.Sprintf("%s %d", member, n), with(at, n))
-					}
+				addValue(at, model.Shapes[structure.Members[name].Shape])
+			}
+		}
+		addValue = func(at []string, shape modelShape) {
+			member := strings.ReplaceAll(strings.Join(at, "."), listItem, "1.member")
+			switch shape.Type {
+			case "list":
+				addValue(append(slices.Clone(at), listItem), model.Shapes[shape.Member.Shape])
+			case "structure":
+				addMembers(at, shape)
+			case "string":
+				if shape.Max != nil {
+					limit := int(*shape.Max)
+					add(fmt.Sprintf("%s of %d characters", member, limit), with(at, strings.Repeat("a", limit)))
+					add(fmt.Sprintf("%s of %d characters", member, limit+1), with(at, strings.Repeat("a", limit+1)))
+				}
+				if shape.Min != nil && *shape.Min > 0 {
+					limit := int(*shape.Min)
+					add(fmt.Sprintf("%s of %d characters", member, limit-1), with(at, strings.Repeat("a", limit-1)))
+				}
+				for _, value := range shape.Enum {
+					add(member+" "+value, with(at, value))
+				}
+				if shape.Enum != nil {
+					add(member+" outside its enum", with(at, "NOT_"+shape.Enum[0]))
+				}
+				if shape.Pattern != "" {
+					add(member+" outside its pattern", with(at, "é"))
+				}
+			case "integer", "long":
+				var bounds []int
+				if shape.Min != nil {
+					bounds = append(bounds, int(*shape.Min)-1, int(*shape.Min))
+				}
+				if shape.Max != nil {
+					bounds = append(bounds, int(*shape.Max), int(*shape.Max)+1)
+				} else {
+					bounds = append(bounds, math.MaxInt32) // the largest a Java int holds
+				}
+				for _, n := range bounds {
+					add(fmt.Sprintf("%s %d", member, n), with(at, n))
 				}
 			}
 		}
@@ -179,6 +195,9 @@ func constraintCases(t *testing.T, model *serviceModel) []requestCase {
 	}
 	return cases
 }
+
+// listItem is a step of a member's path into a list's one item.
+const listItem = "[]"
 
 // acceptedValue is a value the model accepts for shape.
 func acceptedValue(shape modelShape) any {
@@ -193,6 +212,10 @@ func acceptedValue(shape modelShape) any {
 		return strings.Repeat("a", n)
 	case shape.Type == "boolean":
 		return false
+	case shape.Type == "list":
+		return []any{}
+	case shape.Type == "structure":
+		return map[string]any{}
 	}
 	return 1
 }
@@ -286,7 +309,8 @@ func TestEndpointTellsUnknownTokensFromEndedTasks(t *testing.T) {
 func TestEndpointIsUnavailableUntilItServesItsStateMachines(t *testing.T) {
 	endpoint := startBareEndpoint(t)
 	// Every operation's required members; each ignores the others'.
-	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}", "definition": "a"}
+	request := map[string]any{"stateMachineArn": "a", "executionArn": "a", "taskToken": "a", "output": "{}", "definition": "a",
+		"name": "a", "roleArn": "a", "resourceArn": "a", "tags": []any{}, "tagKeys": []any{}}
 	for _, operation := range slices.Sorted(maps.Keys(operations)) {
 		answer := callAPI(t, endpoint.url, operation, request)
 		assert.NotEmpty(t, answer.requestID, operation)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -20,19 +19,27 @@ import (
 // each a Session, and their executions, with the names, ARNs, request and
 // response shapes and error codes of Step Functions.
 
-// stateMachine is a workflow served by the endpoint.
+// stateMachine is a workflow served by the endpoint: one of the stack's,
+// or one a client created (machines.go).
 type stateMachine struct {
-	name, arn, roleArn, logGroupArn string
-	kind                            string // STANDARD or EXPRESS
-	definition                      string
-	created                         time.Time
-	session                         *Session
+	name, arn string
+	kind      string // STANDARD or EXPRESS
+	created   time.Time
+	// session runs the stack's workflow; a created machine has none.
+	session *Session
 	// position is the machine's place in registration order, the order
 	// ListStateMachines gives, which a new machine does not change.
 	position int
 
 	mu         sync.Mutex
 	executions []*execution // in start order
+	// current is what new executions run; UpdateStateMachine replaces it.
+	current  *revision
+	tags     []tag
+	deleting bool
+	// mockable is the session's definition loaded for mock config test
+	// cases, on the first one started.
+	mockable *asl.Machine
 }
 
 // execution is one execution of a state machine, running or ended.
@@ -43,7 +50,9 @@ type execution struct {
 	input   json.RawMessage
 	started time.Time
 	run     *run
-	ended   chan struct{} // closed when status leaves RUNNING
+	// revision is the machine's definition and settings it runs with.
+	revision *revision
+	ended    chan struct{} // closed when status leaves RUNNING
 
 	mu      sync.Mutex
 	status  string // RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED
@@ -52,23 +61,41 @@ type execution struct {
 	failure *Failure
 }
 
-// register serves session's workflow as a state machine named name.
+// register serves session's workflow as a state machine named name, with
+// the stack's default settings: logging at ERROR without execution data,
+// no tracing.
 func (s *stepFunctionsEndpoint) register(session *Session, name, kind, definition string) *stateMachine {
+	created := time.Now()
+	logGroupArn := "arn:aws:logs:" + localRegion + ":" + localAccount + ":log-group:/aws/vendedlogs/states/" + name + ":*"
 	machine := &stateMachine{
-		name:        name,
-		arn:         "arn:aws:states:" + localRegion + ":" + localAccount + ":stateMachine:" + name,
-		roleArn:     "arn:aws:iam::" + localAccount + ":role/" + name,
-		logGroupArn: "arn:aws:logs:" + localRegion + ":" + localAccount + ":log-group:/aws/vendedlogs/states/" + name + ":*",
-		kind:        kind,
-		definition:  definition,
-		created:     time.Now(),
-		session:     session,
+		name:    name,
+		arn:     stateMachineARN(name),
+		kind:    kind,
+		created: created,
+		session: session,
+		current: &revision{
+			definition: definition,
+			roleArn:    "arn:aws:iam::" + localAccount + ":role/" + name,
+			updated:    created,
+			logging:    loggingConfig{Level: "ERROR", IncludeExecutionData: false, Destinations: []logDestination{{CloudWatchLogsLogGroup: &logGroup{LogGroupArn: logGroupArn}}}},
+			tracing:    tracingConfig{},
+		},
 	}
+	s.add(machine)
+	return machine
+}
+
+// add serves machine after every machine served so far.
+func (s *stepFunctionsEndpoint) add(machine *stateMachine) {
 	s.mu.Lock()
-	machine.position = len(s.machines)
+	machine.position = s.positions
+	s.positions++
 	s.machines[machine.arn] = machine
 	s.mu.Unlock()
-	return machine
+}
+
+func stateMachineARN(name string) string {
+	return "arn:aws:states:" + localRegion + ":" + localAccount + ":stateMachine:" + name
 }
 
 // epochSeconds is a timestamp as the AWS JSON protocols write it.
@@ -172,7 +199,9 @@ func (s *engineString) UnmarshalJSON(text []byte) error {
 // start checks request and starts the execution it asks for, or returns the
 // open one of the same name and input, as StartExecution does.
 func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) {
-	machine, err := s.machine(request.StateMachineArn)
+	// <stateMachineArn>#<test case> runs a mock config test case.
+	machineArn, testCase, mocked := strings.Cut(request.StateMachineArn, "#")
+	machine, err := s.machine(machineArn)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +226,9 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	}
 	machine.mu.Lock()
 	defer machine.mu.Unlock()
+	if machine.deleting {
+		return nil, apiErrorf("StateMachineDeleting", "State Machine is being deleted: '%s'", machine.arn)
+	}
 	if i := slices.IndexFunc(machine.executions, func(e *execution) bool { return e.name == name }); !express && i >= 0 {
 		existing := machine.executions[i]
 		existing.mu.Lock()
@@ -214,16 +246,17 @@ func (s *stepFunctionsEndpoint) start(request startRequest) (*execution, error) 
 	s.running.Add(1)
 	s.mu.Unlock()
 	e := &execution{
-		machine: machine,
-		name:    name,
-		arn:     arn,
-		input:   input,
-		started: time.Now(),
-		ended:   make(chan struct{}),
-		status:  "RUNNING",
+		machine:  machine,
+		name:     name,
+		arn:      arn,
+		input:    input,
+		started:  time.Now(),
+		ended:    make(chan struct{}),
+		status:   "RUNNING",
+		revision: machine.current,
 	}
-	info := asl.ExecutionInfo{ID: arn, Name: name, RoleArn: machine.roleArn, StateMachineID: machine.arn, StateMachineName: machine.name}
-	if e.run, err = machine.session.start(s.executions, input, info, io.Discard, nil); err != nil {
+	info := asl.ExecutionInfo{ID: arn, Name: name, RoleArn: e.revision.roleArn, StateMachineID: machine.arn, StateMachineName: machine.name}
+	if e.run, err = s.startOn(machine, e.revision, testCase, mocked, input, info); err != nil {
 		s.running.Done()
 		return nil, err
 	}
@@ -282,7 +315,8 @@ func (s *stepFunctionsEndpoint) startSyncExecution(body []byte) (any, error) {
 	if err := decode(body, &request); err != nil {
 		return nil, err
 	}
-	machine, err := s.machine(request.StateMachineArn)
+	machineArn, _, _ := strings.Cut(request.StateMachineArn, "#") // a test case's
+	machine, err := s.machine(machineArn)
 	if err != nil {
 		return nil, err
 	}
@@ -355,19 +389,24 @@ func (s *stepFunctionsEndpoint) stopExecution(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return map[string]any{"stopDate": epochSeconds(e.stop(request.Error, request.Cause))}, nil
+}
+
+// stop aborts the execution if it runs, and returns when it stopped.
+func (e *execution) stop(errorName, cause string) time.Time {
 	e.mu.Lock()
 	if e.status == "RUNNING" {
 		e.status = "ABORTED"
 		e.stopped = time.Now()
-		e.failure = &Failure{Error: request.Error, Cause: request.Cause}
+		e.failure = &Failure{Error: errorName, Cause: cause}
 	}
 	stopped := e.stopped
 	e.mu.Unlock()
-	e.run.execution.Stop(request.Error, request.Cause)
+	e.run.execution.Stop(errorName, cause)
 	// The history then ends with ExecutionAborted, as on AWS once
 	// StopExecution has answered.
 	<-e.run.execution.Done()
-	return map[string]any{"stopDate": epochSeconds(stopped)}, nil
+	return stopped
 }
 
 func (s *stepFunctionsEndpoint) listExecutions(body []byte) (any, error) {
@@ -449,8 +488,8 @@ func (s *stepFunctionsEndpoint) listStateMachines(body []byte) (any, error) {
 	return withNextToken(map[string]any{"stateMachines": list}, next), nil
 }
 
-// describeStateMachine answers with the rendered definition and the stack's
-// default settings: logging at ERROR without execution data, no tracing.
+// describeStateMachine answers with the machine's current definition and
+// settings.
 func (s *stepFunctionsEndpoint) describeStateMachine(body []byte) (any, error) {
 	var request struct {
 		StateMachineArn string `json:"stateMachineArn"`
@@ -462,19 +501,16 @@ func (s *stepFunctionsEndpoint) describeStateMachine(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{
-		"stateMachineArn": m.arn,
-		"name":            m.name,
-		"status":          "ACTIVE",
-		"definition":      m.definition,
-		"roleArn":         m.roleArn,
-		"type":            m.kind,
-		"creationDate":    epochSeconds(m.created),
-		"loggingConfiguration": map[string]any{
-			"level":                "ERROR",
-			"includeExecutionData": false,
-			"destinations":         []any{map[string]any{"cloudWatchLogsLogGroup": map[string]string{"logGroupArn": m.logGroupArn}}},
-		},
-		"tracingConfiguration": map[string]bool{"enabled": false},
-	}, nil
+	m.mu.Lock()
+	rev, status := m.current, "ACTIVE"
+	if m.deleting {
+		status = "DELETING"
+	}
+	m.mu.Unlock()
+	d := rev.describe(m)
+	d["status"] = status
+	d["type"] = m.kind
+	d["creationDate"] = epochSeconds(m.created)
+	delete(d, "updateDate")
+	return d, nil
 }

@@ -12,8 +12,10 @@
 // (lambda:invoke and function ARNs) and sqs.go (the queue, its mapping and
 // sqs:sendMessage.waitForTaskToken); stepfunctions.go, the Step Functions
 // API endpoint (protocol, task tokens), with executions.go and history.go
-// for the execution API; serve.go, every workflow behind one endpoint
-// (cmd/local -serve).
+// for the execution API; machines.go, state machines a client creates,
+// updates, validates, tags and deletes; mockconfig.go and mockedtasks.go,
+// Step Functions Local's mock config files and the Tasks they mock;
+// serve.go, every workflow behind one endpoint (cmd/local -serve).
 package localrun
 
 import (
@@ -94,6 +96,9 @@ type Session struct {
 	workflow    string
 	definition  string // as rendered with the local resources
 	machine     *asl.Machine
+	// overrides are applied to the definition again when the endpoint
+	// loads it with a mock config's test case (mockedtasks.go).
+	overrides overrides
 	// integrations serve the workflow's Tasks; the endpoint also serves
 	// them to machines the stack does not deploy (stackintegrations.go).
 	integrations localIntegrations
@@ -183,7 +188,7 @@ func Start(ctx context.Context, config Config) (session *Session, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}
-	s := &Session{progress: out, machineName: projectName + "-" + localStack + "-" + config.Workflow, workflow: config.Workflow, definition: definition, tempDir: tempDir}
+	s := &Session{progress: out, machineName: projectName + "-" + localStack + "-" + config.Workflow, workflow: config.Workflow, definition: definition, overrides: config.overrides(), tempDir: tempDir}
 	s.deliveries, s.endDeliveries = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -374,7 +379,8 @@ type run struct {
 	started   chan struct{} // closed once execution is set
 	report    *progressReport
 	startedAt time.Time
-	session   *Session
+	// stepFunctions routes the task tokens its Tasks issue.
+	stepFunctions *stepFunctionsEndpoint
 
 	mu     sync.Mutex
 	tokens []string // the task tokens its Tasks issued
@@ -386,6 +392,13 @@ type runKey struct{}
 
 // start starts an execution of the workflow on input, named by info.
 func (s *Session) start(ctx context.Context, input json.RawMessage, info asl.ExecutionInfo, progress io.Writer, record func(asl.Event)) (*run, error) {
+	return startRun(ctx, s.machine, s.stepFunctions, input, info, progress, record)
+}
+
+// startRun starts an execution of machine on input, named by info, whose
+// task tokens stepFunctions routes: a session's workflow, or a state
+// machine the endpoint serves that no session runs.
+func startRun(ctx context.Context, machine *asl.Machine, stepFunctions *stepFunctionsEndpoint, input json.RawMessage, info asl.ExecutionInfo, progress io.Writer, record func(asl.Event)) (*run, error) {
 	if err := checkPayloadSize("the execution input", input); err != nil {
 		return nil, &SetupError{msg: err.Cause}
 	}
@@ -393,7 +406,7 @@ func (s *Session) start(ctx context.Context, input json.RawMessage, info asl.Exe
 	if err != nil {
 		return nil, setupErrorf("the input is not JSON: %.200s", input)
 	}
-	r := &run{started: make(chan struct{}), report: newProgressReport(progress), startedAt: time.Now(), session: s}
+	r := &run{started: make(chan struct{}), report: newProgressReport(progress), startedAt: time.Now(), stepFunctions: stepFunctions}
 	info.Region = localRegion
 	info.OnEvent = r.report.event
 	if record != nil {
@@ -402,7 +415,7 @@ func (s *Session) start(ctx context.Context, input json.RawMessage, info asl.Exe
 			record(e)
 		}
 	}
-	r.execution = s.machine.Start(context.WithValue(ctx, runKey{}, r), decoded, info)
+	r.execution = machine.Start(context.WithValue(ctx, runKey{}, r), decoded, info)
 	close(r.started)
 	return r, nil
 }
@@ -426,7 +439,7 @@ func (r *run) wait() asl.Result {
 	r.mu.Lock()
 	tokens := r.tokens
 	r.mu.Unlock()
-	r.session.stepFunctions.forget(tokens)
+	r.stepFunctions.forget(tokens)
 	return result
 }
 

@@ -23,6 +23,10 @@ type ServeConfig struct {
 	// Sessions configures every workflow's Session; its Workflow is set
 	// for each.
 	Sessions Config
+	// MockConfig, when set, is a mock config file in Step Functions
+	// Local's format: an execution started on <stateMachineArn>#<test case>
+	// answers the states its test case mocks with their mocked responses.
+	MockConfig string
 }
 
 // Server is the local Step Functions endpoint: every workflow of
@@ -67,6 +71,12 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 	if err != nil {
 		return nil, err
 	}
+	var mocks *mockConfig
+	if config.MockConfig != "" {
+		if mocks, err = readMockConfig(config.MockConfig); err != nil {
+			return nil, err
+		}
+	}
 	progress := config.Sessions.Progress
 	if progress == nil {
 		progress = io.Discard
@@ -75,6 +85,7 @@ func StartServer(ctx context.Context, config ServeConfig) (server *Server, err e
 	if err != nil {
 		return nil, err
 	}
+	endpoint.mocks = mocks
 	server = &Server{endpoint: endpoint}
 	defer func() {
 		if err != nil {

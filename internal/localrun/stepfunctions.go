@@ -38,6 +38,10 @@ type stepFunctionsEndpoint struct {
 	// InvalidToken.
 	closed   map[string]bool
 	machines map[string]*stateMachine // by ARN
+	// positions counts the machines ever served: each one's position.
+	positions int
+	// mocks is the mock config file's test cases, or nil.
+	mocks *mockConfig
 	// stack serves the stack's functions and queues to definitions the
 	// stack does not deploy; jsonata evaluates theirs.
 	stack   stackIntegrations
@@ -186,6 +190,16 @@ const maxRequestBytes = 16 << 20
 type operation func(s *stepFunctionsEndpoint, body []byte) (any, error)
 
 var operations = map[string]operation{
+	// State machines a client creates (machines.go).
+	"CreateStateMachine":               (*stepFunctionsEndpoint).createStateMachine,
+	"UpdateStateMachine":               (*stepFunctionsEndpoint).updateStateMachine,
+	"DeleteStateMachine":               (*stepFunctionsEndpoint).deleteStateMachine,
+	"ValidateStateMachineDefinition":   (*stepFunctionsEndpoint).validateStateMachineDefinition,
+	"DescribeStateMachineForExecution": (*stepFunctionsEndpoint).describeStateMachineForExecution,
+	"TagResource":                      (*stepFunctionsEndpoint).tagResource,
+	"UntagResource":                    (*stepFunctionsEndpoint).untagResource,
+	"ListTagsForResource":              (*stepFunctionsEndpoint).listTagsForResource,
+
 	"SendTaskSuccess":      sendTaskReport("SendTaskSuccess"),
 	"SendTaskFailure":      sendTaskReport("SendTaskFailure"),
 	"SendTaskHeartbeat":    sendTaskReport("SendTaskHeartbeat"),

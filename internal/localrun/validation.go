@@ -27,7 +27,7 @@ import (
 type memberRule struct {
 	member    string
 	required  bool
-	kind      string // string, integer, boolean or structure
+	kind      string // string, integer, boolean, structure or list
 	sensitive bool
 	// minLength and maxLength bound a string's length in characters;
 	// maxLength 0 sets no limit.
@@ -40,6 +40,9 @@ type memberRule struct {
 	// members are a structure's own rules; its violations are named by
 	// their path, e.g. 'mock.errorOutput.error'.
 	members []memberRule
+	// item is the rule of a list's items, which AWS names by position:
+	// 'tags.1.member.key'.
+	item *memberRule
 }
 
 var (
@@ -108,7 +111,62 @@ var requestRules = map[string][]memberRule{
 			named(payloadMember, "mapItemReaderData", false),
 		}},
 	},
+	"CreateStateMachine": {
+		{member: "name", required: true, kind: "string", minLength: 1, maxLength: 80},
+		named(definitionMember, "definition", true),
+		named(arnMember, "roleArn", true),
+		machineType,
+		loggingConfiguration,
+		named(tagList, "tags", false),
+		tracingConfiguration,
+		{member: "publish", kind: "boolean"},
+		versionDescription,
+		encryptionConfiguration,
+	},
+	"UpdateStateMachine": {
+		named(arnMember, "stateMachineArn", true),
+		named(definitionMember, "definition", false),
+		named(arnMember, "roleArn", false),
+		loggingConfiguration,
+		tracingConfiguration,
+		{member: "publish", kind: "boolean"},
+		versionDescription,
+		encryptionConfiguration,
+	},
+	"DeleteStateMachine": {named(arnMember, "stateMachineArn", true)},
+	"ValidateStateMachineDefinition": {
+		named(definitionMember, "definition", true),
+		machineType,
+		{member: "severity", kind: "string", enum: []string{"ERROR", "WARNING"}},
+		{member: "maxResults", kind: "integer", minValue: 0, maxValue: 100},
+	},
+	"DescribeStateMachineForExecution": {named(arnMember, "executionArn", true), includedData},
+	"TagResource":                      {named(arnMember, "resourceArn", true), named(tagList, "tags", true)},
+	"UntagResource":                    {named(arnMember, "resourceArn", true), {member: "tagKeys", required: true, kind: "list", item: &tagKey}},
+	"ListTagsForResource":              {named(arnMember, "resourceArn", true)},
 }
+
+// The members of the operations on state machines themselves.
+var (
+	definitionMember     = memberRule{kind: "string", sensitive: true, minLength: 1, maxLength: 1 << 20}
+	machineType          = memberRule{member: "type", kind: "string", enum: []string{"STANDARD", "EXPRESS"}}
+	versionDescription   = memberRule{member: "versionDescription", kind: "string", sensitive: true, maxLength: 256}
+	tagKey               = memberRule{member: "key", kind: "string", minLength: 1, maxLength: 128}
+	tagList              = memberRule{kind: "list", item: &memberRule{kind: "structure", members: []memberRule{tagKey, {member: "value", kind: "string", maxLength: 256}}}}
+	tracingConfiguration = memberRule{member: "tracingConfiguration", kind: "structure", members: []memberRule{{member: "enabled", kind: "boolean"}}}
+	loggingConfiguration = memberRule{member: "loggingConfiguration", kind: "structure", members: []memberRule{
+		{member: "level", kind: "string", enum: []string{"ALL", "ERROR", "FATAL", "OFF"}},
+		{member: "includeExecutionData", kind: "boolean"},
+		{member: "destinations", kind: "list", item: &memberRule{kind: "structure", members: []memberRule{
+			{member: "cloudWatchLogsLogGroup", kind: "structure", members: []memberRule{named(arnMember, "logGroupArn", false)}},
+		}}},
+	}}
+	encryptionConfiguration = memberRule{member: "encryptionConfiguration", kind: "structure", members: []memberRule{
+		{member: "kmsKeyId", kind: "string", minLength: 1, maxLength: 2048},
+		{member: "kmsDataKeyReusePeriodSeconds", kind: "integer", minValue: 60, maxValue: 900},
+		{member: "type", required: true, kind: "string", enum: []string{"AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"}},
+	}}
+)
 
 // validate checks body, a JSON object, against operation's rules: a member
 // of the wrong JSON type is a SerializationException, as AWS answers, and
@@ -145,6 +203,22 @@ func violationsOf(rules []memberRule, members map[string]json.RawMessage, path s
 		if !present || string(raw) == "null" {
 			if rule.required {
 				violations = append(violations, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", at))
+			}
+			continue
+		}
+		if rule.kind == "list" {
+			var items []json.RawMessage
+			if err := json.Unmarshal(raw, &items); err != nil {
+				return nil, apiErrorf("SerializationException", "'%s' must be a JSON array: %v", at, err)
+			}
+			for i, item := range items {
+				itemRule := *rule.item
+				itemRule.member = fmt.Sprintf("%d.member", i+1)
+				found, err := violationsOf([]memberRule{itemRule}, map[string]json.RawMessage{itemRule.member: item}, at)
+				if err != nil {
+					return nil, err
+				}
+				violations = append(violations, found...)
 			}
 			continue
 		}
