@@ -47,7 +47,8 @@ func TestServerRunsCreatedWorkflows(t *testing.T) {
 			input, output := compactExample(t, name)
 			var histories [2][]string
 			for i, arn := range []string{stack, twin} {
-				ended, history := runToEnd(t, client, arn, input)
+				ended := runToEnd(t, client, arn, input)
+				history := fullHistory(t, client, ended)
 				assert.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s: %s %s", arn, aws.ToString(ended.Error), aws.ToString(ended.Cause))
 				assert.Equal(t, output, aws.ToString(ended.Output), "%s ends with the example's output, byte for byte", arn)
 				for _, event := range history {
@@ -83,7 +84,8 @@ func TestServerRunsCreatedWorkflows(t *testing.T) {
 		input, err := json.Marshal(map[string]any{"payloads": payloads})
 		require.NoError(t, err)
 
-		ended, history := runToEnd(t, client, arn, string(input))
+		ended := runToEnd(t, client, arn, string(input))
+		history := fullHistory(t, client, ended)
 		require.Equal(t, types.ExecutionStatusSucceeded, ended.Status, "%s %s", aws.ToString(ended.Error), aws.ToString(ended.Cause))
 		var each []string
 		for _, payload := range payloads {
@@ -143,27 +145,12 @@ func renderLocally(t *testing.T, workflow *statemachine.Workflow, definition str
 	return definition
 }
 
-// createMachine creates a STANDARD state machine and returns its ARN.
-func createMachine(t *testing.T, client *sfn.Client, name, definition string) string {
+// fullHistory is an ended execution's whole history.
+func fullHistory(t *testing.T, client *sfn.Client, ended *sfn.DescribeExecutionOutput) []types.HistoryEvent {
 	t.Helper()
-	created, err := client.CreateStateMachine(t.Context(), &sfn.CreateStateMachineInput{
-		Name: aws.String(name), Definition: aws.String(definition),
-		RoleArn: aws.String("arn:aws:iam::" + localAccount + ":role/" + name),
-	})
+	history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: ended.ExecutionArn, MaxResults: 1000})
 	require.NoError(t, err)
-	return aws.ToString(created.StateMachineArn)
-}
-
-// runToEnd starts an execution of arn, waits for its end and returns it
-// with its history.
-func runToEnd(t *testing.T, client *sfn.Client, arn, input string) (*sfn.DescribeExecutionOutput, []types.HistoryEvent) {
-	t.Helper()
-	started, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(input)})
-	require.NoError(t, err)
-	ended := awaitEnd(t, client, started.ExecutionArn)
-	history, err := client.GetExecutionHistory(t.Context(), &sfn.GetExecutionHistoryInput{ExecutionArn: started.ExecutionArn, MaxResults: 1000})
-	require.NoError(t, err)
-	return ended, history.Events
+	return history.Events
 }
 
 // graphJSON is definition's StartAt and States, each state renamed with
