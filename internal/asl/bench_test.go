@@ -26,3 +26,34 @@ func BenchmarkInlineMap1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTwoLambdaTasks is the engine's own cost of an execution shaped
+// like the main workflow: two lambda:invoke Tasks with Parameters,
+// ResultSelector, OutputPath, Retry and Catch, whose integration answers at
+// once, on the wall clock. Set against the local runner's BenchmarkWorkflow
+// and BenchmarkFunction (warm), it shows how much of an execution's latency
+// is the engine and how much the functions' invocations.
+func BenchmarkTwoLambdaTasks(b *testing.B) {
+	task := func(next string) string {
+		return `{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+			"Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload.$": "$"},
+			"ResultSelector": {"payload.$": "$.Payload.body.payload"}, "TimeoutSeconds": 30,
+			"Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2, "JitterStrategy": "FULL"}],
+			"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}], ` + next + `}`
+	}
+	def := `{"StartAt": "First", "TimeoutSeconds": 900, "States": {"First": ` + task(`"Next": "Second"`) + `, "Second": ` + task(`"End": true`) + `,
+		"Failed": {"Type": "Fail", "Error": "Failed"}}}`
+	answer := func(context.Context, TaskCall) (any, error) {
+		return decodeJSON(b, `{"StatusCode": 200, "Payload": {"statusCode": 200, "body": {"payload": "MOM IH"}}}`), nil
+	}
+	m, err := Load([]byte(def), Options{Integrations: IntegrationMap{"arn:aws:states:::lambda:invoke": answer}, Clock: WallClock{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	input := decodeJSON(b, `{"payload": "hi mom"}`)
+	for b.Loop() {
+		if r := m.Start(context.Background(), input, testInfo).Wait(); r.Status != Succeeded {
+			b.Fatal(r.Error)
+		}
+	}
+}

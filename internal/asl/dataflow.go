@@ -255,7 +255,12 @@ func checkAssigned(values map[string]any) *stateserror.Error {
 const payloadLimit = 256 * 1024
 
 func checkSize(what string, v any) *stateserror.Error {
-	if n := len(jsonText(v)); n > payloadLimit {
+	return checkTextSize(what, jsonText(v))
+}
+
+// checkTextSize is checkSize for a value already written as JSON text.
+func checkTextSize(what, text string) *stateserror.Error {
+	if n := len(text); n > payloadLimit {
 		return stateserror.New(stateserror.DataLimitExceeded, "%s has %d bytes, over the maximum number of bytes service limit (%d)", what, n, payloadLimit)
 	}
 	return nil

@@ -147,7 +147,8 @@ func (e taskEvents) kind(event string) string {
 // invoke calls the state's integration with its timeouts, records the
 // Task events, and for .waitForTaskToken waits for the token's outcome.
 func (t *thread) invoke(ctx context.Context, st *State, args any, token string, timeout, heartbeat time.Duration) (any, *stateserror.Error) {
-	if err := checkSize(fmt.Sprintf("The input of the task of state '%s'", st.Name), args); err != nil {
+	argsText := jsonText(args)
+	if err := checkTextSize(fmt.Sprintf("The input of the task of state '%s'", st.Name), argsText); err != nil {
 		return nil, err
 	}
 	if tr := t.mocked(); tr != nil {
@@ -158,11 +159,11 @@ func (t *thread) invoke(ctx context.Context, st *State, args any, token string, 
 	scheduled := map[string]any{}
 	if ev.lambda {
 		scheduled["resource"] = st.Resource
-		scheduled["input"] = jsonText(args)
+		scheduled["input"] = argsText
 		scheduled["inputDetails"] = notTruncated
 	} else {
 		scheduled["region"] = t.exec.info.Region
-		scheduled["parameters"] = jsonText(args)
+		scheduled["parameters"] = argsText
 	}
 	if timeout > 0 {
 		scheduled["timeoutInSeconds"] = int64(timeout / time.Second)
@@ -218,10 +219,11 @@ func (t *thread) invoke(ctx context.Context, st *State, args any, token string, 
 		return failed(stateserror.New(stateserror.TaskFailed, "The integration of state '%s' answered a value that is not JSON: %v", st.Name, notJSON))
 	}
 	if token == "" {
-		if err := checkSize(fmt.Sprintf("The result of the task of state '%s'", st.Name), result); err != nil {
+		resultText := jsonText(result)
+		if err := checkTextSize(fmt.Sprintf("The result of the task of state '%s'", st.Name), resultText); err != nil {
 			return failed(err)
 		}
-		t.emit(ev.kind("Succeeded"), ev.details(map[string]any{"output": jsonText(result), "outputDetails": notTruncated}))
+		t.emit(ev.kind("Succeeded"), ev.details(map[string]any{"output": resultText, "outputDetails": notTruncated}))
 		return result, nil
 	}
 	t.emit("TaskSubmitted", ev.details(map[string]any{"output": jsonText(result), "outputDetails": notTruncated}))

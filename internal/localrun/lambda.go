@@ -1,6 +1,7 @@
 package localrun
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -181,6 +182,9 @@ func functionName(nameOrARN string) string {
 // failed invocation. As on AWS, errorType becomes the error name and the
 // whole document the Cause.
 func functionError(answer []byte) *stateserror.Error {
+	if !bytes.Contains(answer, []byte(`"errorType"`)) { // most answers: no need to decode
+		return nil
+	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(answer, &fields) != nil {
 		return nil
@@ -199,22 +203,19 @@ func functionError(answer []byte) *stateserror.Error {
 
 // invokeResult is what lambda:invoke returns to the state machine: the
 // function's result as Payload inside the Invoke API's response.
-func invokeResult(answer []byte) map[string]any {
+func invokeResult(answer []byte) *value.Object {
 	requestID := rand.Text()
-	return map[string]any{
-		"ExecutedVersion": "$LATEST",
-		"Payload":         resultValue(answer),
-		"SdkHttpMetadata": map[string]any{
-			"HttpHeaders": map[string]any{
-				"Content-Type":           "application/json",
-				"X-Amz-Executed-Version": "$LATEST",
-				"x-amzn-RequestId":       requestID,
-			},
-			"HttpStatusCode": json.Number("200"),
-		},
-		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
-		"StatusCode":          json.Number("200"),
-	}
+	return value.NewObject(5).
+		With("ExecutedVersion", "$LATEST").
+		With("Payload", resultValue(answer)).
+		With("SdkHttpMetadata", value.NewObject(2).
+			With("HttpHeaders", value.NewObject(3).
+				With("Content-Type", "application/json").
+				With("X-Amz-Executed-Version", "$LATEST").
+				With("x-amzn-RequestId", requestID)).
+			With("HttpStatusCode", json.Number("200"))).
+		With("SdkResponseMetadata", value.NewObject(1).With("RequestId", requestID)).
+		With("StatusCode", json.Number("200"))
 }
 
 // resultValue is a function's answer as a value of the engine: Step

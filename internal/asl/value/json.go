@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrMoreThanOne is Decode's error for text holding more than one value.
@@ -20,6 +21,10 @@ var ErrMoreThanOne = errors.New("the text holds more than one JSON value")
 // encoding/json checks the text, so Decode accepts what it accepts and
 // reports its errors; parse then reads the checked text.
 func Decode(data []byte) (any, error) {
+	if json.Valid(data) { // one value, checked; the decoder below says what is wrong otherwise
+		v, _ := parse(skipSpace(data))
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
@@ -210,17 +215,62 @@ func appendPlain(buf []byte, v any, keepSurrogates bool) ([]byte, error) {
 }
 
 // From is v as the engine's values: a json.RawMessage is decoded (its
-// objects keep their order); anything else is written by encoding/json and
-// read back, so a Go map comes in with its keys sorted (it has no order),
-// a struct in its fields' order, and values already the engine's are
-// copied as they are.
+// objects keep their order); values already the engine's are copied as
+// they are; anything else is written by encoding/json and read back, so a
+// Go map comes in with its keys sorted (it has no order) and a struct in
+// its fields' order.
 func From(v any) (any, error) {
 	if raw, ok := v.(json.RawMessage); ok {
 		return Decode(raw)
+	}
+	if copied, ok := copyOf(v); ok {
+		return copied, nil
 	}
 	text, err := Marshal(v)
 	if err != nil {
 		return nil, err
 	}
 	return Decode(text)
+}
+
+// copyOf deep-copies v if it is made of the engine's values only, as
+// Decode makes them: nil, bool, valid UTF-8 strings, valid json.Numbers,
+// *Object and []any. Anything else (a Go map, an int, a string a JSON round
+// trip would change) is not copied: From writes and reads it back.
+func copyOf(v any) (any, bool) {
+	switch v := v.(type) {
+	case nil, bool:
+		return v, true
+	case string:
+		return v, utf8.ValidString(v)
+	case json.Number:
+		return v, isNumber(v)
+	case *Object:
+		c := NewObject(v.Len())
+		for key, field := range v.All() {
+			copied, ok := copyOf(field)
+			if !ok || !utf8.ValidString(key) {
+				return nil, false
+			}
+			c.Set(key, copied)
+		}
+		return c, true
+	case []any:
+		c := make([]any, len(v))
+		for i, item := range v {
+			copied, ok := copyOf(item)
+			if !ok {
+				return nil, false
+			}
+			c[i] = copied
+		}
+		return c, true
+	}
+	return nil, false
+}
+
+// isNumber tells whether n is a JSON number, with nothing around it.
+func isNumber(n json.Number) bool {
+	isDigit := func(b byte) bool { return '0' <= b && b <= '9' }
+	return n != "" && (n[0] == '-' || isDigit(n[0])) && isDigit(n[len(n)-1]) && json.Valid([]byte(n))
 }

@@ -81,6 +81,9 @@ func TestFrom(t *testing.T) {
 		}{1, 2}, `{"z":1,"a":2}`},
 		{"the engine's values as they are", NewObject(2).With("z", json.Number("1")).With("a", []any{"x"}), `{"z":1,"a":["x"]}`},
 		{"nil is null", nil, `null`},
+		{"an Object holding a Go int is written and read back", NewObject(1).With("n", 7), `{"n":7}`},
+		{"a string that is not UTF-8 is written and read back", []any{"a\xffb"}, "[\"a\ufffdb\"]"},
+		{"a lone surrogate (its WTF-8 bytes) is kept", []any{"a\xed\xa0\x80b"}, `["a\ud800b"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,4 +96,20 @@ func TestFrom(t *testing.T) {
 	}
 	_, err := From(func() {})
 	assert.Error(t, err, "a function is not JSON")
+	_, err = From(NewObject(1).With("n", json.Number("1 ")))
+	assert.Error(t, err, "a json.Number with a space is not a JSON number")
+
+	// The engine's values are copied, not shared: changing the copy leaves
+	// the original as it was.
+	inner := NewObject(1).With("k", "v")
+	original := NewObject(1).With("inner", inner).With("list", []any{inner})
+	copied, err := From(original)
+	require.NoError(t, err)
+	copiedInner, _ := copied.(*Object).Get("inner")
+	copiedInner.(*Object).Set("k", "changed")
+	list, _ := copied.(*Object).Get("list")
+	list.([]any)[0] = "changed"
+	text, err := Marshal(original)
+	require.NoError(t, err)
+	assert.Equal(t, `{"inner":{"k":"v"},"list":[{"k":"v"}]}`, string(text))
 }
