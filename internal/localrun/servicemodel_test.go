@@ -3,6 +3,7 @@ package localrun
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -245,6 +246,31 @@ type modelJudge struct {
 	next  http.RoundTripper
 }
 
+// judgedSuccesses are the operations the judge has seen succeed in this
+// test binary.
+var judgedSuccesses sync.Map
+
+// TestMain fails a run of the whole package in which some operation the
+// endpoint serves never succeeded under the model's judge: every operation
+// is held to the model, its success response included.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	wholePackage := flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == ""
+	if _, err := loadModel(); code == 0 && wholePackage && err == nil {
+		var unjudged []string
+		for _, operation := range slices.Sorted(maps.Keys(operations)) {
+			if _, ok := judgedSuccesses.Load(operation); !ok {
+				unjudged = append(unjudged, operation)
+			}
+		}
+		if len(unjudged) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: the service model judged no successful exchange of %s: a test must call each operation the endpoint serves through judgedHTTPClient\n", strings.Join(unjudged, ", "))
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
 // judgedHTTPClient is an HTTP client whose exchanges the model judges; with
 // no model it says so once and judges nothing (serviceModelOf's tests fail
 // in CI then).
@@ -278,6 +304,9 @@ func (j modelJudge) RoundTrip(request *http.Request) (*http.Response, error) {
 	}
 	response.Body = io.NopCloser(bytes.NewReader(responseBody))
 	operation, _ := strings.CutPrefix(request.Header.Get("X-Amz-Target"), j.model.Metadata.TargetPrefix+".")
+	if response.StatusCode == http.StatusOK {
+		judgedSuccesses.Store(operation, true)
+	}
 	for _, problem := range j.judge(operation, requestBody, response.StatusCode, response.Header, responseBody) {
 		j.t.Errorf("the service model judges %s (request %.300s, HTTP %d, response %.300s): %s", operation, requestBody, response.StatusCode, responseBody, problem)
 	}
