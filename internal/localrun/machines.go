@@ -8,17 +8,16 @@ import (
 	"io"
 	"reflect"
 	"regexp"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"stepfunctions-go/internal/asl"
 )
 
-// State machines a client creates, updates, deletes and tags, and the
-// definitions it validates. A created machine has no emulators of its own:
+// State machines a client creates, updates and deletes (their tags are in
+// tags.go, ValidateStateMachineDefinition in validatedefinition.go). A
+// created machine has no emulators of its own:
 // its Tasks reach the stack's functions and queues (stackintegrations.go),
 // or a mock config's mocked responses (mockedtasks.go). Anything else fails
 // at creation, naming the state and the resource.
@@ -54,14 +53,6 @@ type logGroup struct {
 type tracingConfig struct {
 	Enabled bool `json:"enabled"`
 }
-
-type tag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
-// maxTags is how many tags AWS lets a resource have (TooManyTags).
-const maxTags = 50
 
 // describe is what DescribeStateMachineForExecution answers for r, and
 // DescribeStateMachine's common part.
@@ -424,177 +415,4 @@ func (s *stepFunctionsEndpoint) describeStateMachineForExecution(body []byte) (a
 		return nil, err
 	}
 	return e.revision.describe(e.machine), nil
-}
-
-// validateStateMachineDefinition reports what the engine finds wrong with
-// a definition as AWS's diagnostics. Like AWS, it does not ask whether a
-// Task's Resource exists.
-func (s *stepFunctionsEndpoint) validateStateMachineDefinition(body []byte) (any, error) {
-	var request struct {
-		Definition string `json:"definition"`
-		Type       string `json:"type"`
-		MaxResults int    `json:"maxResults"`
-	}
-	if err := decode(body, &request); err != nil {
-		return nil, err
-	}
-	_, problems := s.definitionProblems(request.Definition, cmp.Or(request.Type, "STANDARD"), mockableIntegrations{base: asl.IntegrationMap{}})
-	diagnostics := []map[string]string{}
-	for _, problem := range problems {
-		diagnostic := map[string]string{"severity": "ERROR", "code": diagnosticCode(problem), "message": problem}
-		if location := diagnosticLocation(problem); location != "" {
-			diagnostic["location"] = location
-		}
-		diagnostics = append(diagnostics, diagnostic)
-	}
-	limit := request.MaxResults
-	if limit == 0 {
-		limit = 100 // the model's documented default
-	}
-	response := map[string]any{"result": "OK", "diagnostics": diagnostics, "truncated": len(diagnostics) > limit}
-	if len(diagnostics) > 0 {
-		response["result"] = "FAIL"
-		response["diagnostics"] = diagnostics[:min(limit, len(diagnostics))]
-	}
-	return response, nil
-}
-
-// diagnosticCode is AWS's code for the kind of problem the engine found.
-func diagnosticCode(problem string) string {
-	switch {
-	case strings.HasPrefix(problem, "not JSON"):
-		return "INVALID_JSON_DESCRIPTION"
-	case strings.Contains(problem, "which is not a state here"):
-		return "MISSING_TRANSITION_TARGET"
-	}
-	return "SCHEMA_VALIDATION_FAILED"
-}
-
-// A problem begins with where it is: the states leading to it (through
-// Parallel branches and Map item processors), then the field.
-var (
-	problemState = regexp.MustCompile(`^state ("(?:[^"\\]|\\.)*")( branch (\d+)| item processor)?: `)
-	problemField = regexp.MustCompile(`^field ("(?:[^"\\]|\\.)*")`)
-	pointerToken = strings.NewReplacer("~", "~0", "/", "~1")
-)
-
-// diagnosticLocation is the JSON pointer to where problem is, as AWS's
-// diagnostics locate it (/States/A/Branches/0/States/B/Next), or "".
-func diagnosticLocation(problem string) string {
-	var location strings.Builder
-	rest := problem
-	for {
-		match := problemState.FindStringSubmatch(rest)
-		if match == nil {
-			break
-		}
-		name, err := strconv.Unquote(match[1])
-		if err != nil {
-			return ""
-		}
-		location.WriteString("/States/" + pointerToken.Replace(name))
-		switch {
-		case match[3] != "":
-			location.WriteString("/Branches/" + match[3] + "/")
-		case match[2] != "":
-			location.WriteString("/ItemProcessor/")
-		}
-		rest = rest[len(match[0]):]
-	}
-	if match := problemField.FindStringSubmatch(rest); match != nil && location.Len() > 0 {
-		if field, err := strconv.Unquote(match[1]); err == nil {
-			location.WriteString("/" + pointerToken.Replace(field))
-		}
-	}
-	return strings.ReplaceAll(strings.TrimSuffix(location.String(), "/"), "//", "/")
-}
-
-// taggable is the state machine resourceArn names, for the tag operations.
-func (s *stepFunctionsEndpoint) taggable(resourceArn string) (*stateMachine, error) {
-	machine, err := s.machine(resourceArn)
-	var apiErr *apiError
-	if errors.As(err, &apiErr) && apiErr.Type == "StateMachineDoesNotExist" {
-		return nil, apiErrorf("ResourceNotFound", "Resource not found: '%s'", resourceArn)
-	}
-	return machine, err
-}
-
-// checkTags refuses a tag without a key, which the model leaves optional.
-func checkTags(tags []tag) error {
-	if slices.ContainsFunc(tags, func(t tag) bool { return t.Key == "" }) {
-		return apiErrorf("ValidationException", "every tag needs a key of 1 to 128 characters")
-	}
-	return nil
-}
-
-// mergeTags is tags with added, a key's new value replacing its old.
-func mergeTags(tags, added []tag) []tag {
-	merged := slices.Clone(tags)
-	for _, t := range added {
-		if i := slices.IndexFunc(merged, func(old tag) bool { return old.Key == t.Key }); i >= 0 {
-			merged[i] = t
-		} else {
-			merged = append(merged, t)
-		}
-	}
-	return merged
-}
-
-func (s *stepFunctionsEndpoint) tagResource(body []byte) (any, error) {
-	var request struct {
-		ResourceArn string `json:"resourceArn"`
-		Tags        []tag  `json:"tags"`
-	}
-	if err := decode(body, &request); err != nil {
-		return nil, err
-	}
-	machine, err := s.taggable(request.ResourceArn)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkTags(request.Tags); err != nil {
-		return nil, err
-	}
-	machine.mu.Lock()
-	defer machine.mu.Unlock()
-	merged := mergeTags(machine.tags, request.Tags)
-	if len(merged) > maxTags {
-		return nil, apiErrorf("TooManyTags", "Too many tags: %s would have %d, at most %d per resource", machine.arn, len(merged), maxTags)
-	}
-	machine.tags = merged
-	return struct{}{}, nil
-}
-
-func (s *stepFunctionsEndpoint) untagResource(body []byte) (any, error) {
-	var request struct {
-		ResourceArn string   `json:"resourceArn"`
-		TagKeys     []string `json:"tagKeys"`
-	}
-	if err := decode(body, &request); err != nil {
-		return nil, err
-	}
-	machine, err := s.taggable(request.ResourceArn)
-	if err != nil {
-		return nil, err
-	}
-	machine.mu.Lock()
-	defer machine.mu.Unlock()
-	machine.tags = slices.DeleteFunc(machine.tags, func(t tag) bool { return slices.Contains(request.TagKeys, t.Key) })
-	return struct{}{}, nil
-}
-
-func (s *stepFunctionsEndpoint) listTagsForResource(body []byte) (any, error) {
-	var request struct {
-		ResourceArn string `json:"resourceArn"`
-	}
-	if err := decode(body, &request); err != nil {
-		return nil, err
-	}
-	machine, err := s.taggable(request.ResourceArn)
-	if err != nil {
-		return nil, err
-	}
-	machine.mu.Lock()
-	defer machine.mu.Unlock()
-	return map[string]any{"tags": append([]tag{}, machine.tags...)}, nil
 }

@@ -12,10 +12,13 @@
 // (lambda:invoke and function ARNs) and sqs.go (the queue, its mapping and
 // sqs:sendMessage.waitForTaskToken); stepfunctions.go, the Step Functions
 // API endpoint (protocol, task tokens), with executions.go and history.go
-// for the execution API; machines.go, state machines a client creates,
-// updates, validates, tags and deletes; mockconfig.go and mockedtasks.go,
-// Step Functions Local's mock config files and the Tasks they mock;
-// serve.go, every workflow behind one endpoint (cmd/local -serve).
+// for the execution API, paging.go and validation.go for paging and the
+// model's constraints; machines.go, state machines a client creates,
+// updates and deletes, with validatedefinition.go and tags.go;
+// stackintegrations.go, the stack's functions and queues for them;
+// teststate.go, the TestState API; mockconfig.go and mockedtasks.go, Step
+// Functions Local's mock config files and the Tasks they mock; serve.go,
+// every workflow behind one endpoint (cmd/local -serve).
 package localrun
 
 import (
