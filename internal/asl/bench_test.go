@@ -39,10 +39,10 @@ func BenchmarkTwoLambdaTasks(b *testing.B) {
 			"Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload.$": "$"},
 			"ResultSelector": {"payload.$": "$.Payload.body.payload"}, "TimeoutSeconds": 30,
 			"Retry": [{"ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2, "JitterStrategy": "FULL"}],
-			"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}], ` + next + `}`
+			"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], ` + next + `}`
 	}
-	def := `{"StartAt": "First", "TimeoutSeconds": 900, "States": {"First": ` + task(`"Next": "Second"`) + `, "Second": ` + task(`"End": true`) + `,
-		"Failed": {"Type": "Fail", "Error": "Failed"}}}`
+	def := `{"StartAt": "CallOne", "TimeoutSeconds": 900, "States": {"CallOne": ` + task(`"Next": "CallTwo"`) + `, "CallTwo": ` + task(`"End": true`) + `,
+		"Caught": {"Type": "Fail", "Error": "Caught"}}}`
 	answer := func(context.Context, TaskCall) (any, error) {
 		return decodeJSON(b, `{"StatusCode": 200, "Payload": {"statusCode": 200, "body": {"payload": "MOM IH"}}}`), nil
 	}
