@@ -5,6 +5,7 @@ package addstep
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -351,9 +353,14 @@ const startTag = "start"
 // other: each starts from the copy's first commit, and the go command's
 // cache keeps what an earlier test compiled there and this one did not
 // change, where a copy of its own would compile the whole module again.
+// The copy's directory is the same on every run from this checkout (the
+// go command's cache keys a package by its directory as well as its
+// files), so a later run recompiles only what changed since; a lock on
+// the checkout keeps two runs from sharing it at once.
 var theCopy struct {
 	once sync.Once
 	dir  string
+	lock *os.File
 	err  error
 }
 
@@ -362,6 +369,9 @@ func TestMain(m *testing.M) {
 	if theCopy.dir != "" {
 		os.RemoveAll(theCopy.dir)
 	}
+	if theCopy.lock != nil {
+		theCopy.lock.Close() // releases the lock
+	}
 	os.Exit(code)
 }
 
@@ -369,35 +379,45 @@ func TestMain(m *testing.M) {
 // (tracked and untracked files, not ignored ones), with no test's edits.
 func copyRepo(t *testing.T) string {
 	t.Helper()
-	theCopy.once.Do(func() { theCopy.dir, theCopy.err = copyWorkTree() })
+	theCopy.once.Do(func() { theCopy.dir, theCopy.lock, theCopy.err = copyWorkTree() })
 	require.NoError(t, theCopy.err)
 	run(t, theCopy.dir, "git", "reset", "-q", "--hard", startTag)
 	run(t, theCopy.dir, "git", "clean", "-qfdx")
 	return theCopy.dir
 }
 
-// copyWorkTree copies the repo's files into a new temporary directory and
-// commits them there.
-func copyWorkTree() (string, error) {
+// copyWorkTree copies the repo's files into this checkout's copy
+// directory, afresh, and commits them there. It holds the lock on the
+// checkout, which the caller releases by closing it.
+func copyWorkTree() (string, *os.File, error) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	copyDir, err := os.MkdirTemp("", "addstep-")
+	lock, err := os.Open(root)
 	if err != nil {
-		return "", err
+		return "", nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return "", nil, fmt.Errorf("locking %s for the copy: %w", root, err)
+	}
+	copyDir := filepath.Join(os.TempDir(), fmt.Sprintf("addstep-%x", sha256.Sum256([]byte(root)))[:len("addstep-")+12])
+	// A run that was killed may have left its copy.
+	if err := os.RemoveAll(copyDir); err != nil {
+		return "", lock, err
 	}
 	if err := worktree.Copy(root, copyDir); err != nil {
-		return copyDir, err
+		return copyDir, lock, err
 	}
 	for _, args := range [][]string{
 		{"init", "-q"}, {"add", "-A"}, append(commitArgs, "before the step"), {"tag", startTag},
 	} {
 		if output, err := exec.Command("git", append([]string{"-C", copyDir}, args...)...).CombinedOutput(); err != nil {
-			return copyDir, fmt.Errorf("git %s in the copy: %w\n%s", strings.Join(args, " "), err, output)
+			return copyDir, lock, fmt.Errorf("git %s in the copy: %w\n%s", strings.Join(args, " "), err, output)
 		}
 	}
-	return copyDir, nil
+	return copyDir, lock, nil
 }
 
 // commitArgs commit in a copy, whoever runs the test.
