@@ -1,6 +1,10 @@
 package asl
 
-import "stepfunctions-go/internal/asl/value"
+import (
+	"iter"
+
+	"stepfunctions-go/internal/asl/value"
+)
 
 // The loaded, validated model of a definition. Fields keep the definition's
 // names; a value that may hold a JSONata expression or a payload template
@@ -17,6 +21,31 @@ const (
 type Graph struct {
 	StartAt string
 	States  map[string]*State
+}
+
+// AllStates yields every state of g, and of its Parallel branches and Map
+// item processors at any depth.
+func (g *Graph) AllStates() iter.Seq[*State] {
+	return func(yield func(*State) bool) {
+		g.all(yield)
+	}
+}
+
+func (g *Graph) all(yield func(*State) bool) bool {
+	for _, st := range g.States {
+		if !yield(st) {
+			return false
+		}
+		for _, branch := range st.Branches {
+			if !branch.all(yield) {
+				return false
+			}
+		}
+		if st.Processor != nil && !st.Processor.all(yield) {
+			return false
+		}
+	}
+	return true
 }
 
 // State is one state of any type; only the fields its type allows are set.

@@ -99,7 +99,7 @@ func usesJSONata(definition string) bool {
 // apply rewrites the loaded states of graph, in Parallel branches and Map
 // item processors too.
 func (o overrides) apply(graph *asl.Graph) {
-	for _, st := range graph.States {
+	for st := range graph.AllStates() {
 		for i := range st.Retry {
 			r := &st.Retry[i]
 			if o.RetryInterval > 0 {
@@ -116,12 +116,6 @@ func (o overrides) apply(graph *asl.Graph) {
 			if o.TaskHeartbeat > 0 && (st.HeartbeatSeconds != nil || st.HeartbeatSecondsPath != "") {
 				st.HeartbeatSeconds, st.HeartbeatSecondsPath = wholeSeconds(o.TaskHeartbeat), ""
 			}
-		}
-		for _, branch := range st.Branches {
-			o.apply(branch)
-		}
-		if st.Processor != nil {
-			o.apply(st.Processor)
 		}
 	}
 }

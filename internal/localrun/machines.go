@@ -124,11 +124,11 @@ func (s *stepFunctionsEndpoint) loadCreated(definition, name, kind string) (*asl
 	loaded, problems := s.definitionProblems(definition, kind, mockableIntegrations{base: s.stack})
 	if loaded != nil {
 		mocked := s.mocks.mockedStates(name)
-		eachState(&loaded.Graph, func(st *asl.State) {
+		for st := range loaded.Graph.AllStates() {
 			if _, served := s.stack.Lookup(st.Resource); st.Type == "Task" && !served && !mocked[st.Name] {
 				problems = append(problems, fmt.Sprintf("state %q: field \"Resource\" is %q, which the local endpoint neither serves nor mocks for %s (it serves %s; a mock config test case for %s may mock the state)", st.Name, st.Resource, name, s.stack.served(), name))
 			}
-		})
+		}
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -158,11 +158,11 @@ func (s *stepFunctionsEndpoint) definitionProblems(definition, kind string, inte
 	}
 	var problems []string
 	if kind == "EXPRESS" {
-		eachState(&loaded.Graph, func(st *asl.State) {
+		for st := range loaded.Graph.AllStates() {
 			if strings.HasSuffix(st.Resource, ".waitForTaskToken") || strings.Contains(st.Resource, ".sync") {
 				problems = append(problems, fmt.Sprintf("state %q: field \"Resource\" is %q: an EXPRESS state machine supports neither .waitForTaskToken nor .sync", st.Name, st.Resource))
 			}
-		})
+		}
 	}
 	return loaded, problems
 }

@@ -94,25 +94,13 @@ func (m *mockedRun) answer(ctx context.Context, call asl.TaskCall, response *moc
 // have, at any depth: it would mock nothing.
 func checkMockedStates(testCase *mockTestCase, graph *asl.Graph) error {
 	names := map[string]bool{}
-	eachState(graph, func(st *asl.State) { names[st.Name] = true })
+	for st := range graph.AllStates() {
+		names[st.Name] = true
+	}
 	for state := range testCase.states {
 		if !names[state] {
 			return apiErrorf("ValidationException", "the mock config's test case %s of %s mocks the state %q, which the state machine's definition does not have", testCase.name, testCase.machine, state)
 		}
 	}
 	return nil
-}
-
-// eachState calls fn with every state of graph, in Parallel branches and
-// Map item processors too.
-func eachState(graph *asl.Graph, fn func(*asl.State)) {
-	for _, st := range graph.States {
-		fn(st)
-		for _, branch := range st.Branches {
-			eachState(branch, fn)
-		}
-		if st.Processor != nil {
-			eachState(st.Processor, fn)
-		}
-	}
 }
