@@ -41,12 +41,9 @@ func loadDefinition(ctx context.Context, definition string, integrations localIn
 	opts := asl.Options{Integrations: integrations}
 	var worker *jsonata.Worker
 	if usesJSONata(definition) {
-		step := progress.Start(out, "local", "starting the JSONata worker (the reference jsonata on Node 22)")
 		var err error
-		worker, err = jsonata.New(ctx, jsonata.Options{Progress: out})
-		step.End(err)
-		if err != nil {
-			return nil, nil, &SetupError{msg: err.Error()}
+		if worker, err = startJSONata(ctx, out); err != nil {
+			return nil, nil, err
 		}
 		opts.JSONata = worker
 	}
@@ -63,6 +60,17 @@ func loadDefinition(ctx context.Context, definition string, integrations localIn
 	}
 	o.apply(&machine.Graph)
 	return machine, worker, nil
+}
+
+// startJSONata starts a JSONata worker, saying so on out.
+func startJSONata(ctx context.Context, out io.Writer) (*jsonata.Worker, error) {
+	step := progress.Start(out, "local", "starting the JSONata worker (the reference jsonata on Node 22)")
+	worker, err := jsonata.New(ctx, jsonata.Options{Progress: out})
+	step.End(err)
+	if err != nil {
+		return nil, &SetupError{msg: err.Error()}
+	}
+	return worker, nil
 }
 
 // usesJSONata tells whether any QueryLanguage in definition, at the top or

@@ -11,7 +11,6 @@ import (
 
 	"stepfunctions-go/internal/asl"
 	"stepfunctions-go/internal/asl/jsonata"
-	"stepfunctions-go/internal/progress"
 )
 
 // stackIntegrations are the Task Resources of every workflow the endpoint
@@ -98,11 +97,9 @@ func (j *sharedJSONata) get(ctx context.Context, out io.Writer) (*jsonata.Worker
 		return nil, fmt.Errorf("the local endpoint is shutting down")
 	}
 	if j.worker == nil {
-		step := progress.Start(out, "local", "starting the JSONata worker (the reference jsonata on Node 22)")
-		worker, err := jsonata.New(ctx, jsonata.Options{Progress: out})
-		step.End(err)
+		worker, err := startJSONata(ctx, out)
 		if err != nil {
-			return nil, &SetupError{msg: err.Error()}
+			return nil, err
 		}
 		j.worker = worker
 	}
