@@ -91,7 +91,7 @@ var requestRules = map[string][]memberRule{
 	"StopExecution":       {named(arnMember, "executionArn", true), errorMember, causeMember},
 	"GetExecutionHistory": {named(arnMember, "executionArn", true), pageSizeMember, {member: "reverseOrder", kind: "boolean"}, pageTokenMember, {member: "includeExecutionData", kind: "boolean"}},
 	"TestState": {
-		{member: "definition", required: true, kind: "string", sensitive: true, minLength: 1, maxLength: 1 << 20},
+		named(definitionMember, "definition", true),
 		named(arnMember, "roleArn", false),
 		named(payloadMember, "input", false),
 		{member: "inspectionLevel", kind: "string", enum: []string{"INFO", "DEBUG", "TRACE"}},
