@@ -41,7 +41,7 @@ func TestServerRunsCreatedWorkflows(t *testing.T) {
 			require.NoError(t, err, "%s is the twin of no workflow", path)
 			source, err := os.ReadFile(path)
 			require.NoError(t, err)
-			twin := createMachine(t, client, "twin-"+name, renderLocally(t, workflow, string(source)))
+			twin := createMachine(t, client, "twin-"+name, renderLocally(t, project, workflow, string(source)))
 			stack := server.StateMachineARNs[slices.Index(server.Workflows, name)]
 
 			input, output := compactExample(t, name)
@@ -134,10 +134,8 @@ func TestServerRunsCreatedWorkflows(t *testing.T) {
 
 // renderLocally fills a definition's placeholders as the endpoint fills
 // workflow's: the local functions' ARNs, queues' URLs and partition.
-func renderLocally(t *testing.T, workflow *statemachine.Workflow, definition string) string {
+func renderLocally(t *testing.T, project *statemachine.Project, workflow *statemachine.Workflow, definition string) string {
 	t.Helper()
-	project, err := statemachine.LoadProject()
-	require.NoError(t, err)
 	for placeholder, local := range localResourcesOf(workflow, project.Deployed(workflow)).values {
 		definition = strings.ReplaceAll(definition, "${"+placeholder+"}", local)
 	}
