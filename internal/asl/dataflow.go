@@ -66,15 +66,22 @@ func (t *thread) mustLookup(p pathScope, field, path string) (any, *stateserror.
 	return v, nil
 }
 
-// inputPath applies InputPath: null gives {}.
+// inputPath applies InputPath (null gives {}) and records the result as
+// TestState's afterInputPath.
 func (t *thread) inputPath(st *State, p pathScope) (any, *stateserror.Error) {
+	effective := p.input
 	switch st.InputPath {
 	case nil:
-		return p.input, nil
 	case nullPath:
-		return value.NewObject(0), nil
+		effective = value.NewObject(0)
+	default:
+		var err *stateserror.Error
+		if effective, err = t.mustLookup(p, "InputPath", *st.InputPath); err != nil {
+			return nil, err
+		}
 	}
-	return t.mustLookup(p, "InputPath", *st.InputPath)
+	t.inspect("afterInputPath", effective)
+	return effective, nil
 }
 
 // outputPath applies OutputPath to the state's output: null gives {}.

@@ -44,7 +44,6 @@ func (t *thread) choice(ctx context.Context, st *State, input any, entered time.
 	if err != nil {
 		return step{}, err
 	}
-	t.inspect("afterInputPath", effective)
 	p.input = effective
 	next, assign := st.Default, st.Assign
 	matched := false
@@ -115,7 +114,6 @@ func (t *thread) wait(ctx context.Context, st *State, input any, entered time.Ti
 		if err != nil {
 			return step{}, err
 		}
-		t.inspect("afterInputPath", effective)
 		p.input = effective
 		seconds, timestamp := st.Seconds, st.Timestamp
 		if st.SecondsPath != "" {

@@ -40,7 +40,6 @@ func (t *thread) mapState(ctx context.Context, st *State, input any, entered tim
 		if err != nil {
 			return step{}, err
 		}
-		t.inspect("afterInputPath", effective)
 		p.input = effective
 		items = effective
 		if st.ItemsPath != nil {

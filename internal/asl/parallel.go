@@ -30,7 +30,6 @@ func (t *thread) parallel(ctx context.Context, st *State, input any, entered tim
 		if err != nil {
 			return step{}, err
 		}
-		t.inspect("afterInputPath", effective)
 		p.input = effective
 		branchInput = effective
 		if st.HasParameters {

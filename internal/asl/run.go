@@ -157,7 +157,6 @@ func (t *thread) pass(ctx context.Context, st *State, input any, entered time.Ti
 	if err != nil {
 		return step{}, err
 	}
-	t.inspect("afterInputPath", effective)
 	p.input = effective
 	// Parameters shape the input of the "virtual task"; Result, when set,
 	// is its result whatever the input.
@@ -241,7 +240,6 @@ func (t *thread) succeed(ctx context.Context, st *State, input any, entered time
 	if err != nil {
 		return step{}, err
 	}
-	t.inspect("afterInputPath", effective)
 	output, err := t.outputPath(st, effective, p)
 	return step{output: output}, err
 }

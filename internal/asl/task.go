@@ -59,7 +59,6 @@ func (t *thread) task(ctx context.Context, st *State, input any, entered time.Ti
 	if err != nil {
 		return step{}, err
 	}
-	t.inspect("afterInputPath", effective)
 	p.input = effective
 	args = effective
 	if st.HasParameters {
